@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts the whole site for development: web server, Celery worker and beat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+eval "$($PY scripts/services.py)"
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+mkdir -p .local/log
+
+$PY manage.py migrate --noinput
+$PY manage.py seed_demo
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 \
+  >.local/log/worker.log 2>&1 &
+pids+=($!)
+.venv/bin/celery -A config beat --loglevel=INFO \
+  >.local/log/beat.log 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+  The site is starting at http://$HOST:$PORT/
+
+  Demo logins:
+    staff   staff@demo.example   / demo-staff-pass   (also the admin: http://$HOST:$PORT/admin/)
+    client  client@demo.example  / demo-client-pass
+
+  Celery worker log: .local/log/worker.log   beat log: .local/log/beat.log
+  Emails (sign-up links, password resets) are printed below by the web server.
+  Press Ctrl+C to stop everything.
+
+MSG
+$PY manage.py runserver "$HOST:$PORT"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, browser tests included, on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(.venv/bin/python scripts/services.py)"
+export DJANGO_SETTINGS_MODULE=config.settings.test
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "Browser tests need Debian's Chromium: apt-get install -y chromium" >&2
+  exit 1
+fi
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run
+exec .venv/bin/pytest "$@"

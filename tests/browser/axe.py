@@ -1,0 +1,21 @@
+"""Accessibility check that every browser test runs on each page it visits."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+_axe = Axe()
+BLOCKING = {"serious", "critical"}
+
+
+def assert_accessible(page) -> None:
+    results = _axe.run(page)
+    violations = [
+        violation
+        for violation in results.response["violations"]
+        if violation.get("impact") in BLOCKING
+    ]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+    )
+    assert not violations, f"Accessibility problems on {page.url}:\n{report}"
