@@ -33,6 +33,13 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def seed(stdout) -> None:
+    created = seed_accounts()
+    for account in DEMO_ACCOUNTS:
+        state = "created" if account.email in created else "already there"
+        stdout.write(f"  {account.role:<8} {account.email} ({state})")
+
+
 def seed_accounts() -> set[str]:
     """Create missing demo accounts; leave existing ones exactly as they are."""
     created = set()

@@ -1,16 +1,25 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from users.demo import DEMO_ACCOUNTS, seed_accounts
+# Each app that has demo content provides `<app>/demo.py` with `seed(stdout)`.
+# Order matters: later apps build on earlier ones (practitioners before bookings).
+DEMO_APPS = ["users", "directory", "notifications", "bookings", "courses", "blog"]
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (and demo content). Safe to run again."
+    help = "Create the demo accounts and demo content. Running it again changes nothing."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        created = seed_accounts()
-        for account in DEMO_ACCOUNTS:
-            state = "created" if account.email in created else "already there"
-            self.stdout.write(f"  {account.role:<8} {account.email} ({state})")
+        for label in DEMO_APPS:
+            if not apps.is_installed(label):
+                continue
+            try:
+                module = import_module(f"{label}.demo")
+            except ModuleNotFoundError:
+                continue
+            module.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
