@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("account/", include("users.urls")),
+    path("", include("directory.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
