@@ -1,12 +1,17 @@
 """Writes to the directory: applications, approvals and verified techniques."""
 
+import io
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image, ImageOps
 
 from users.models import User
 
-from .models import Practitioner, Qualification, Technique
+from .models import Location, Practitioner, Qualification, Technique
 
 
 class DirectoryError(Exception):
@@ -65,3 +70,104 @@ def set_status(
     practitioner.status_reason = locked.status_reason
     practitioner.status_changed_at = locked.status_changed_at
     return locked
+
+
+PROFILE_FIELDS = [
+    "display_name",
+    "headline",
+    "bio",
+    "qualifications_text",
+    "insurance_expires_on",
+    "languages",
+    "gender",
+    "price_from",
+    "price_to",
+    "time_zone",
+    "home_visits",
+    "home_visit_miles",
+]
+PHOTO_MAX_PIXELS = 800
+
+
+def resized_photo(upload) -> ContentFile:
+    """The uploaded image as a JPEG no larger than 800×800, metadata dropped."""
+    try:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
+            if image.mode != "RGB":
+                image = image.convert("RGB")
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=85, optimize=True)
+    except (OSError, Image.DecompressionBombError) as error:
+        raise DirectoryError("That file is not a photo we can read.") from error
+    return ContentFile(buffer.getvalue())
+
+
+def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
+    for name in PROFILE_FIELDS:
+        if name in profile:
+            setattr(practitioner, name, profile[name])
+    if not practitioner.home_visits:
+        practitioner.home_visit_miles = None
+    photo = profile.get("photo")
+    if photo is False:  # "clear" ticked
+        practitioner.photo.delete(save=False)
+    elif isinstance(photo, UploadedFile):
+        practitioner.photo.save(
+            f"{practitioner.slug}.jpg", resized_photo(photo), save=False
+        )
+
+
+@transaction.atomic
+def apply_as_practitioner(
+    *, user: User, profile: dict, location: dict, coordinates: tuple[float, float]
+) -> Practitioner:
+    """A new profile, awaiting staff approval, with its first place of work."""
+    if Practitioner.objects.filter(user=user).exists():
+        raise DirectoryError("You already have a practitioner profile.")
+    practitioner = Practitioner(
+        user=user,
+        slug=unique_practitioner_slug(profile["display_name"]),
+        status=Practitioner.Status.APPLIED,
+    )
+    _apply_profile(practitioner, profile)
+    practitioner.full_clean(exclude=["photo", "techniques"])
+    practitioner.save()
+    practitioner.techniques.set(profile.get("techniques") or [])
+    Location.objects.create(
+        practitioner=practitioner,
+        latitude=coordinates[0],
+        longitude=coordinates[1],
+        **{k: location[k] for k in ("name", "address", "town", "postcode")},
+    )
+    return practitioner
+
+
+@transaction.atomic
+def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner:
+    _apply_profile(practitioner, profile)
+    practitioner.save()
+    techniques = set(profile.get("techniques") or [])
+    # Verified techniques stay offered: they were earned, not just claimed.
+    techniques |= set(practitioner.verified_techniques.all())
+    practitioner.techniques.set(techniques)
+    return practitioner
+
+
+def save_location(*, practitioner: Practitioner, form_instance: Location) -> Location:
+    form_instance.practitioner = practitioner
+    form_instance.save()
+    return form_instance
+
+
+@transaction.atomic
+def delete_location(*, location: Location) -> None:
+    practitioner = Practitioner.objects.select_for_update().get(
+        pk=location.practitioner_id
+    )
+    if practitioner.locations.count() <= 1:
+        raise DirectoryError(
+            "This is your only place of work. Add another before removing it."
+        )
+    location.delete()

@@ -7,4 +7,14 @@ app_name = "directory"
 urlpatterns = [
     path("practitioners/", views.search, name="search"),
     path("practitioners/<slug:slug>/", views.profile, name="profile"),
+    path("practitioner/", views.dashboard, name="dashboard"),
+    path("practitioner/apply/", views.apply, name="apply"),
+    path("practitioner/profile/", views.edit_profile, name="edit-profile"),
+    path("practitioner/locations/add/", views.location_form, name="location-add"),
+    path("practitioner/locations/<int:pk>/", views.location_form, name="location-edit"),
+    path(
+        "practitioner/locations/<int:pk>/delete/",
+        views.location_delete,
+        name="location-delete",
+    ),
 ]

@@ -1,20 +1,82 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import json
 
-from .models import Practitioner
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import geo, services
+from . import search as directory_search
+from .forms import LocationForm, PractitionerForm, SearchForm
+from .models import Location, Practitioner, Technique
+
+PAGE_SIZE = 12
 
 
+@require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    practitioners = (
-        Practitioner.objects.listed()
-        .prefetch_related("techniques", "locations")
-        .order_by("display_name")
-    )
-    return render(
-        request, "directory/search.html", {"practitioners": practitioners[:20]}
-    )
+    techniques = list(Technique.objects.all())
+    form = SearchForm(request.GET or None, techniques=techniques)
+    context = {"form": form, "techniques": techniques, "searched": form.is_bound}
+    criteria = directory_search.Criteria()
+    if form.is_bound:
+        # Valid fields still filter when another one is wrong; errors show beside it.
+        form.is_valid()
+        data = form.cleaned_data
+        criteria.radius = data.get("radius") or SearchForm.base_fields["radius"].initial
+        criteria.techniques = form.selected_techniques() if "technique" in data else []
+        criteria.text = (data.get("q") or "").strip()
+        criteria.gender = data.get("gender") or ""
+        criteria.language = data.get("language") or ""
+        criteria.home_visits = bool(data.get("home_visits"))
+        criteria.online = bool(data.get("online"))
+        where = (data.get("where") or "").strip()
+        if where:
+            criteria.where = geo.resolve(where)
+            if criteria.where is None:
+                context["unknown_place"] = where
+                context["suggestions"] = geo.suggestions(where)
+    context["criteria"] = criteria
+
+    if "unknown_place" in context:
+        page = Paginator([], PAGE_SIZE).get_page(1)
+    else:
+        paginator = Paginator(directory_search.practitioners(criteria), PAGE_SIZE)
+        requested = request.GET.get("page", "1")
+        page = paginator.get_page(requested)
+        if requested != str(page.number) and paginator.count:
+            context["page_notice"] = (
+                f"There is no page “{requested[:10]}”; showing page {page.number}."
+            )
+        by_id = {t.pk: t for t in techniques}
+        for practitioner in page:
+            verified = set(practitioner.verified_ids or [])
+            practitioner.technique_badges = sorted(
+                (
+                    (by_id[pk], pk in verified)
+                    for pk in set(practitioner.technique_ids or []) | verified
+                    if pk in by_id
+                ),
+                key=lambda pair: (not pair[1], pair[0].name),
+            )
+    context["page"] = page
+    context["query_without_page"] = _query_without_page(request)
+    template = "directory/search.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
 
 
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = get_object_or_404(
         Practitioner.objects.listed().prefetch_related(
@@ -22,6 +84,169 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         slug=slug,
     )
+    verified = {q.technique_id: q for q in practitioner.qualifications.all()}
+    techniques = sorted(
+        {t.pk: t for t in practitioner.techniques.all()}.values(),
+        key=lambda t: (t.pk not in verified, t.name),
+    )
+    canonical = request.build_absolute_uri(practitioner.get_absolute_url())
     return render(
-        request, "directory/practitioner_detail.html", {"practitioner": practitioner}
+        request,
+        "directory/practitioner_detail.html",
+        {
+            "practitioner": practitioner,
+            "techniques": techniques,
+            "verified": verified,
+            "canonical_url": canonical,
+            "json_ld": _json_ld(request, practitioner, canonical),
+        },
+    )
+
+
+def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "HealthAndBeautyBusiness",
+        "name": practitioner.display_name,
+        "description": practitioner.headline,
+        "url": url,
+        "knowsAbout": [t.name for t in practitioner.techniques.all()],
+        "employee": {"@type": "Person", "name": practitioner.display_name},
+        "address": [
+            {
+                "@type": "PostalAddress",
+                "streetAddress": location.address,
+                "addressLocality": location.town,
+                "postalCode": location.postcode,
+                "addressCountry": "GB",
+            }
+            for location in practitioner.locations.all()
+        ],
+    }
+    if practitioner.price_from is not None:
+        low = practitioner.price_from
+        high = practitioner.price_to or low
+        data["priceRange"] = f"£{low:.0f}–£{high:.0f}"
+    if practitioner.photo:
+        data["image"] = request.build_absolute_uri(practitioner.photo.url)
+    text = json.dumps(data, ensure_ascii=False)
+    # Same escaping as json_script: nothing in the data can close the script tag.
+    for char, escaped in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return mark_safe(text)  # noqa: S308 - escaped above
+
+
+# --- the practitioner's own area ------------------------------------------------
+
+
+def _own_practitioner(request: HttpRequest) -> Practitioner:
+    try:
+        return Practitioner.objects.get(user=request.user)
+    except Practitioner.DoesNotExist:
+        raise Http404("You do not have a practitioner profile.") from None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    practitioner = (
+        Practitioner.objects.filter(user=request.user)
+        .prefetch_related("locations", "techniques", "qualifications__technique")
+        .first()
+    )
+    if practitioner is None:
+        return redirect("directory:apply")
+    return render(request, "directory/dashboard.html", {"practitioner": practitioner})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    if Practitioner.objects.filter(user=request.user).exists():
+        messages.info(request, "You already have a practitioner profile.")
+        return redirect("directory:dashboard")
+    form = PractitionerForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"display_name": request.user.full_name, "languages": ["English"]},
+    )
+    location_form = LocationForm(request.POST or None, prefix="location")
+    if request.method == "POST" and form.is_valid() and location_form.is_valid():
+        services.apply_as_practitioner(
+            user=request.user,
+            profile=form.cleaned_data,
+            location=location_form.cleaned_data,
+            coordinates=(
+                location_form.instance.latitude,
+                location_form.instance.longitude,
+            ),
+        )
+        messages.success(
+            request,
+            "Thank you. Your application is with our staff; we will email you "
+            "when your profile is approved.",
+        )
+        return redirect("directory:dashboard")
+    return render(
+        request,
+        "directory/practitioner_form.html",
+        {"form": form, "location_form": location_form, "applying": True},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: HttpRequest) -> HttpResponse:
+    practitioner = _own_practitioner(request)
+    form = PractitionerForm(
+        request.POST or None, request.FILES or None, instance=practitioner
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(practitioner=practitioner, profile=form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect("directory:dashboard")
+    return render(
+        request,
+        "directory/practitioner_form.html",
+        {"form": form, "practitioner": practitioner, "applying": False},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    practitioner = _own_practitioner(request)
+    location = None
+    if pk is not None:
+        # Another practitioner's location is simply not found.
+        location = get_object_or_404(Location, pk=pk, practitioner=practitioner)
+    form = LocationForm(request.POST or None, instance=location)
+    if request.method == "POST" and form.is_valid():
+        services.save_location(practitioner=practitioner, form_instance=form.instance)
+        messages.success(request, "Your place of work is saved.")
+        return redirect("directory:dashboard")
+    return render(
+        request,
+        "directory/location_form.html",
+        {"form": form, "location": location, "practitioner": practitioner},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    practitioner = _own_practitioner(request)
+    location = get_object_or_404(Location, pk=pk, practitioner=practitioner)
+    error = None
+    if request.method == "POST":
+        try:
+            services.delete_location(location=location)
+        except services.DirectoryError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "The place of work is removed.")
+            return redirect("directory:dashboard")
+    return render(
+        request,
+        "directory/location_confirm_delete.html",
+        {"location": location, "error": error},
     )

@@ -1,0 +1,201 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import geo
+from .models import Location, Practitioner, Technique
+
+LANGUAGES = [
+    "English",
+    "Welsh",
+    "British Sign Language",
+    "French",
+    "German",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Polish",
+    "Romanian",
+    "Arabic",
+    "Hindi",
+    "Urdu",
+    "Punjabi",
+    "Bengali",
+    "Mandarin",
+    "Cantonese",
+    "Japanese",
+]
+RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"),
+                  (25, "25 miles"), (50, "50 miles")]  # fmt: skip
+DEFAULT_RADIUS = 10
+MAX_PHOTO_BYTES = 4 * 1024 * 1024
+
+
+class SearchForm(forms.Form):
+    where = forms.CharField(
+        label="Town or postcode",
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. Brighton or BN1", "autocomplete": "postal-code"}
+        ),  # fmt: skip
+    )
+    radius = forms.TypedChoiceField(
+        label="Within",
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_RADIUS,
+        initial=DEFAULT_RADIUS,
+    )
+    q = forms.CharField(
+        label="Treatment, name or keyword",
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. deep tissue"}),
+    )
+    technique = forms.MultipleChoiceField(
+        label="Techniques",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    gender = forms.ChoiceField(
+        label="Practitioner's gender",
+        required=False,
+        choices=[("", "Any")] + list(Practitioner.Gender.choices),
+    )
+    language = forms.ChoiceField(
+        label="Speaks",
+        required=False,
+        choices=[("", "Any language")] + [(lang, lang) for lang in LANGUAGES],
+    )
+    home_visits = forms.BooleanField(label="Offers home visits", required=False)
+    online = forms.BooleanField(label="Takes bookings online", required=False)
+
+    def __init__(self, *args, techniques: list[Technique], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.techniques_by_slug = {t.slug: t for t in techniques}
+        self.fields["technique"].choices = [(t.slug, t.name) for t in techniques]
+
+    def selected_techniques(self) -> list[Technique]:
+        slugs = self.cleaned_data.get("technique") or []
+        return [self.techniques_by_slug[s] for s in slugs]
+
+
+class PhotoInput(forms.ClearableFileInput):
+    pass
+
+
+class PractitionerForm(forms.ModelForm):
+    """The public profile, as the practitioner edits it."""
+
+    techniques = forms.ModelMultipleChoiceField(
+        queryset=Technique.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        help_text="The techniques you offer. Staff or a completed course verify them.",
+    )
+    languages = forms.MultipleChoiceField(
+        choices=[(lang, lang) for lang in LANGUAGES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=["English"],
+    )
+
+    class Meta:
+        model = Practitioner
+        fields = [
+            "display_name",
+            "headline",
+            "bio",
+            "photo",
+            "techniques",
+            "qualifications_text",
+            "insurance_expires_on",
+            "languages",
+            "gender",
+            "price_from",
+            "price_to",
+            "time_zone",
+            "home_visits",
+            "home_visit_miles",
+        ]
+        labels = {
+            "display_name": "Name shown on your profile",
+            "price_from": "Prices from (£)",
+            "price_to": "Prices up to (£)",
+            "time_zone": "Time zone",
+        }
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 8}),
+            "qualifications_text": forms.Textarea(attrs={"rows": 4}),
+            "insurance_expires_on": forms.DateInput(attrs={"type": "date"}),
+            "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "size") and photo.size > MAX_PHOTO_BYTES:
+            raise ValidationError("Choose a photo smaller than 4 MB.")
+        return photo
+
+    def clean_price_from(self):
+        price = self.cleaned_data.get("price_from")
+        if price is not None and price < 0:
+            raise ValidationError("Prices cannot be negative.")
+        return price
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_from"), data.get("price_to")
+        if low is not None and high is not None and high < low:
+            self.add_error("price_to", "The top price must not be below the lowest.")
+        if data.get("home_visits") and not data.get("home_visit_miles"):
+            self.add_error(
+                "home_visit_miles", "Say how many miles you travel for home visits."
+            )
+        return data
+
+
+class LocationForm(forms.ModelForm):
+    """A place of work. Coordinates come from the postcode, via the gazetteer."""
+
+    class Meta:
+        model = Location
+        fields = ["name", "address", "town", "postcode"]
+        widgets = {
+            "address": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "town": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        }
+
+    def clean_postcode(self):
+        postcode = geo.normalise(self.cleaned_data["postcode"])
+        match = geo.POSTCODE_RE.match(postcode)
+        if not match:
+            raise ValidationError("Enter a full UK postcode, such as BN1 1UG.")
+        return " ".join(match.groups())
+
+    def clean(self):
+        data = super().clean()
+        postcode, town = data.get("postcode"), data.get("town")
+        if not postcode:
+            return data
+        found = geo.resolve(postcode) or (geo.resolve(town) if town else None)
+        if found is None:
+            self.add_error(
+                "postcode",
+                "We could not place this postcode or town on the map. Check it, or "
+                "contact us so we can add your area.",
+            )
+        else:
+            self.instance.latitude = found.latitude
+            self.instance.longitude = found.longitude
+        return data
+
+
+class StatusForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (sent to the practitioner)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
