@@ -51,8 +51,9 @@ class TechniqueFactory(factory.django.DjangoModelFactory):
         model = Technique
         django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Technique {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    slug = factory.Sequence(lambda n: f"technique-{n}")
+    # "deep-tissue" -> "Deep tissue": the same name the seeding migration gives it.
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
     description = "A technique."
 
 

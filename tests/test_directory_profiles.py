@@ -1,0 +1,421 @@
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from directory import gazetteer, services
+from directory.markdown import render_markdown
+from directory.models import Location, Place, Practitioner, Qualification, Technique
+from tests.factories import (
+    LocationFactory,
+    PlaceFactory,
+    PractitionerFactory,
+    QualificationFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# --- public profile -------------------------------------------------------------
+
+
+def test_a_profile_shows_everything_a_client_needs(client):
+    location = LocationFactory(
+        practitioner__display_name="Ada Hughes",
+        practitioner__languages=["English", "French"],
+        practitioner__home_visits=True,
+        practitioner__home_visit_miles=8,
+    )
+    practitioner = location.practitioner
+    QualificationFactory(practitioner=practitioner)
+    response = client.get(practitioner.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ["Ada Hughes", "12 Marine Parade", "BN2 1TL", "English, French",
+                 "Yes, within 8 miles", "Deep tissue", "From £45 to £70"]:  # fmt: skip
+        assert text in html, text
+    assert (
+        f'<link rel="canonical" href="http://testserver/practitioners/{practitioner.slug}/">'
+        in html
+    )  # noqa: E501
+    assert '<meta property="og:title" content="Ada Hughes, massage therapist">' in html
+
+
+def test_the_profile_carries_schema_org_json_ld_with_a_nonce(client):
+    location = LocationFactory(practitioner__display_name="Ada </script> Hughes")
+    response = client.get(location.practitioner.get_absolute_url())
+    html = response.content.decode()
+    match = re.search(
+        r'<script type="application/ld\+json" nonce="([^"]+)">(.*?)</script>',
+        html,
+        re.S,
+    )
+    assert match
+    nonce, body = match.groups()
+    assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+    data = json.loads(body)
+    assert data["@type"] == "HealthAndBeautyBusiness"
+    assert data["name"] == "Ada </script> Hughes"
+    assert data["address"][0]["postalCode"] == "BN2 1TL"
+    assert "</script> Hughes" not in body
+
+
+@pytest.mark.parametrize(
+    "bio, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script>alert"),
+        ('<img src=x onerror="alert(1)">', "onerror"),
+        ("[click me](javascript:alert(1))", "javascript:"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+        ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+        ('<p style="background:url(x)" onclick="x()">hi</p>', "onclick"),
+    ],
+)
+def test_bio_html_and_javascript_are_neutralised(client, bio, forbidden):
+    practitioner = PractitionerFactory(bio=bio)
+    html = client.get(practitioner.get_absolute_url()).content.decode()
+    bio_html = html.split('<div class="bio">')[1].split("</div>")[0]
+    assert forbidden not in bio_html
+
+
+def test_markdown_keeps_ordinary_formatting():
+    html = render_markdown(
+        "## Hi\n\n**bold** and [a link](https://example.com)\n\n- one"
+    )
+    assert "<h2>Hi</h2>" in html
+    assert "<strong>bold</strong>" in html
+    assert 'href="https://example.com"' in html and 'rel="nofollow' in html
+    assert "<li>one</li>" in html
+
+
+def test_an_unknown_profile_is_404(client):
+    assert client.get("/practitioners/nobody-here/").status_code == 404
+
+
+# --- applying and the practitioner's own area ---------------------------------
+
+
+def application(**overrides):
+    deep = Technique.objects.get(slug="deep-tissue")
+    data = {
+        "display_name": "Nia Newcomer",
+        "headline": "Deep tissue in Lewes",
+        "bio": "Hello.",
+        "techniques": [deep.pk],
+        "qualifications_text": "Diploma",
+        "insurance_expires_on": (
+            timezone.localdate() + timedelta(days=300)
+        ).isoformat(),
+        "languages": ["English"],
+        "gender": "",
+        "price_from": "40",
+        "price_to": "60",
+        "time_zone": "Europe/London",
+        "location-name": "Lewes Rooms",
+        "location-address": "1 High Street",
+        "location-town": "Lewes",
+        "location-postcode": "bn7 2aa",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def lewes():
+    return PlaceFactory(kind="outward", name="BN7", key="BN7", latitude=50.874,
+                        longitude=0.009)  # fmt: skip
+
+
+def test_a_user_applies_and_waits_for_approval(client, lewes):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("directory:apply"), application(), follow=True)
+    assert "Your application is with our staff" in response.content.decode()
+    practitioner = Practitioner.objects.get(user=user)
+    assert practitioner.status == Practitioner.Status.APPLIED
+    assert practitioner.slug == "nia-newcomer"
+    location = practitioner.locations.get()
+    assert location.postcode == "BN7 2AA"
+    assert location.latitude == pytest.approx(50.874)
+    assert client.get(practitioner.get_absolute_url()).status_code == 404
+    services.set_status(practitioner=practitioner, status="approved")
+    assert client.get(practitioner.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"location-postcode": "NOTACODE"}, "Enter a full UK postcode"),
+        ({"location-postcode": "ZZ9 9ZZ", "location-town": "Nowhere"},
+         "We could not place this postcode"),
+        ({"price_from": "-5"}, "Prices cannot be negative."),
+        ({"price_from": "80", "price_to": "50"}, "must not be below the lowest"),
+        ({"techniques": []}, "This field is required."),
+        ({"time_zone": "Mars/Olympus"}, "is not a time zone we know"),
+        ({"home_visits": "on"}, "Say how many miles"),
+        ({"display_name": ""}, "This field is required."),
+    ],
+)  # fmt: skip
+def test_an_invalid_application_explains_itself_and_creates_nothing(
+    client, lewes, overrides, message
+):
+    client.force_login(UserFactory())
+    response = client.post(reverse("directory:apply"), application(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Practitioner.objects.exists()
+    assert not Location.objects.exists()
+
+
+def test_applying_twice_goes_to_the_existing_practice(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    response = client.get(reverse("directory:apply"))
+    assert response.status_code == 302
+    assert response.url == reverse("directory:dashboard")
+
+
+def test_the_practice_pages_need_a_login(client):
+    for name in ["directory:dashboard", "directory:apply", "directory:edit-profile"]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response.url
+
+
+def test_someone_without_a_profile_cannot_edit_one(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("directory:edit-profile")).status_code == 404
+
+
+def test_a_practitioner_edits_their_own_profile(client, lewes):
+    practitioner = PractitionerFactory(display_name="Old")
+    client.force_login(practitioner.user)
+    data = {k: v for k, v in application().items() if not k.startswith("location-")}
+    data["display_name"] = "New Name"
+    response = client.post(reverse("directory:edit-profile"), data, follow=True)
+    assert "Your profile is saved." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert practitioner.display_name == "New Name"
+    assert practitioner.slug.startswith("practitioner-")  # URLs stay stable
+
+
+def test_editing_keeps_verified_techniques_offered(client):
+    qualification = QualificationFactory(
+        technique=Technique.objects.get(slug="hot-stone")
+    )
+    practitioner = qualification.practitioner
+    client.force_login(practitioner.user)
+    data = {k: v for k, v in application().items() if not k.startswith("location-")}
+    client.post(reverse("directory:edit-profile"), data)
+    offered = set(practitioner.techniques.values_list("slug", flat=True))
+    assert offered == {"deep-tissue", "hot-stone"}
+
+
+def test_another_practitioners_location_is_404(client):
+    mine = LocationFactory()
+    theirs = LocationFactory()
+    client.force_login(mine.practitioner.user)
+    for name in ["directory:location-edit", "directory:location-delete"]:
+        assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
+        assert client.post(reverse(name, args=[theirs.pk]), {}).status_code == 404
+    assert Location.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_practitioner_adds_and_removes_a_location(client, lewes):
+    first = LocationFactory()
+    client.force_login(first.practitioner.user)
+    response = client.post(
+        reverse("directory:location-add"),
+        {"name": "Second", "address": "2 Road", "town": "Lewes", "postcode": "BN7 1XX"},
+    )
+    assert response.status_code == 302
+    second = first.practitioner.locations.get(name="Second")
+    client.post(reverse("directory:location-delete", args=[second.pk]))
+    assert list(first.practitioner.locations.all()) == [first]
+
+
+def test_the_only_location_cannot_be_removed(client):
+    only = LocationFactory()
+    client.force_login(only.practitioner.user)
+    response = client.post(reverse("directory:location-delete", args=[only.pk]))
+    assert "This is your only place of work." in response.content.decode()
+    assert Location.objects.filter(pk=only.pk).exists()
+
+
+def jpeg(width=2000, height=1500) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "teal").save(buffer, format="JPEG")
+    return SimpleUploadedFile("me.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def profile_data():
+    return {k: v for k, v in application().items() if not k.startswith("location-")}
+
+
+def test_a_photo_is_resized(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()})
+    practitioner.refresh_from_db()
+    with Image.open(practitioner.photo) as image:
+        assert max(image.size) == 800
+
+
+def test_a_file_that_is_not_an_image_is_refused(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    fake = SimpleUploadedFile("me.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(
+        reverse("directory:edit-profile"), {**profile_data(), "photo": fake}
+    )
+    assert "Upload a valid image" in response.content.decode()
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+def test_an_oversized_photo_is_refused(client, monkeypatch):
+    from directory import forms
+
+    monkeypatch.setattr(forms, "MAX_PHOTO_BYTES", 1000)
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    response = client.post(
+        reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()}
+    )
+    assert "Choose a photo smaller than 4 MB." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+# --- services -------------------------------------------------------------------
+
+
+def test_granting_a_verified_technique_twice_keeps_one_and_offers_it():
+    practitioner = PractitionerFactory()
+    stone = Technique.objects.get(slug="hot-stone")
+    services.grant_verified_technique(practitioner=practitioner, technique=stone)
+    services.grant_verified_technique(
+        practitioner=practitioner,
+        technique=stone,
+        source=Qualification.Source.COURSE,
+        reference="Hot stone, Bath, May 2026",
+    )
+    qualification = Qualification.objects.get()
+    assert qualification.source == Qualification.Source.COURSE
+    assert qualification.reference == "Hot stone, Bath, May 2026"
+    assert stone in practitioner.techniques.all()
+
+
+def test_suspending_needs_a_reason_and_hides_the_profile(client):
+    practitioner = PractitionerFactory()
+    with pytest.raises(services.DirectoryError, match="Give a reason"):
+        services.set_status(practitioner=practitioner, status="suspended")
+    practitioner.refresh_from_db()
+    assert practitioner.status == "approved"
+    services.set_status(practitioner=practitioner, status="suspended", reason="Lapsed")
+    practitioner.refresh_from_db()
+    assert practitioner.status_reason == "Lapsed"
+    assert client.get(practitioner.get_absolute_url()).status_code == 404
+
+
+def test_an_unknown_status_is_refused():
+    with pytest.raises(services.DirectoryError):
+        services.set_status(practitioner=PractitionerFactory(), status="famous")
+
+
+def test_staff_approve_and_suspend_in_the_admin(client):
+    client.force_login(StaffFactory())
+    applied = PractitionerFactory(status="applied")
+    url = reverse("admin:directory_practitioner_changelist")
+    client.post(url, {"action": "approve", "_selected_action": [applied.pk]})
+    applied.refresh_from_db()
+    assert applied.status == "approved"
+    response = client.post(
+        url, {"action": "suspend", "_selected_action": [applied.pk]}, follow=True
+    )
+    assert "Type a reason" in response.content.decode()
+    applied.refresh_from_db()
+    assert applied.status == "approved"
+    client.post(
+        url,
+        {"action": "suspend", "_selected_action": [applied.pk], "reason": "Lapsed"},
+    )
+    applied.refresh_from_db()
+    assert applied.status == "suspended"
+
+
+def test_non_staff_cannot_open_the_directory_admin(client):
+    client.force_login(PractitionerFactory().user)
+    url = reverse("admin:directory_practitioner_changelist")
+    assert client.get(url).status_code in (302, 403)
+
+
+# --- gazetteer ------------------------------------------------------------------
+
+
+def test_the_bundled_gazetteer_loads_and_reloads_without_duplicates():
+    first = gazetteer.load()
+    again = gazetteer.load()
+    assert first == again == Place.objects.count()
+    assert Place.objects.filter(kind="town", key="BATH").exists()
+    assert Place.objects.filter(kind="outward", key="BN1").exists()
+
+
+def test_a_postcode_list_file_loads_postcodes_and_derives_outward_codes(tmp_path):
+    path = tmp_path / "postcodes.csv"
+    path.write_text(
+        "id,postcode,latitude,longitude\n"
+        "1,BN1 1AA,50.80,-0.10\n"
+        "2,bn11ab,50.90,-0.20\n"
+        "3,BN2 1AA,99.999999,0.0\n"
+        "4,NOT A CODE,1,1\n"
+    )
+    assert gazetteer.load(path) == 3
+    assert Place.objects.get(kind="postcode", key="BN1 1AB").latitude == 50.90
+    outward = Place.objects.get(kind="outward", key="BN1")
+    assert outward.latitude == pytest.approx(50.85)
+    assert not Place.objects.filter(key__startswith="BN2").exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b,c\n1,2,3\n", "unknown columns"),
+        ("kind,name,county,latitude,longitude\nvillage,X,,1,1\n", "kind “village”"),
+        ("kind,name,county,latitude,longitude\ntown,X,,north,1\n", "is not a number"),
+        (
+            "kind,name,county,latitude,longitude\npostcode,XYZ,,1,1\n",
+            "not a UK postcode",
+        ),
+    ],
+)
+def test_a_bad_gazetteer_file_is_refused_whole(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("load_gazetteer", str(path))
+    assert not Place.objects.exists()
+
+
+def test_seed_demo_fills_the_directory_once():
+    call_command("seed_demo")
+    count = Practitioner.objects.count()
+    listed = Practitioner.objects.listed().count()
+    call_command("seed_demo")
+    assert Practitioner.objects.count() == count >= 40
+    assert listed == count - 2
+    assert Practitioner.objects.filter(status="applied").count() == 1
+    assert Practitioner.objects.filter(status="suspended").count() == 1
+    demo = Practitioner.objects.get(user__email="practitioner@demo.example")
+    assert demo.is_listed and demo.locations.get().town == "Brighton"
+    assert demo.user.check_password("demo-practitioner-pass")
