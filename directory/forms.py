@@ -128,7 +128,9 @@ class PractitionerForm(forms.ModelForm):
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
             "qualifications_text": forms.Textarea(attrs={"rows": 4}),
-            "insurance_expires_on": forms.DateInput(attrs={"type": "date"}),
+            "insurance_expires_on": forms.DateInput(
+                format="%Y-%m-%d", attrs={"type": "date"}
+            ),
             "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
 

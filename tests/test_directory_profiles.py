@@ -419,3 +419,10 @@ def test_seed_demo_fills_the_directory_once():
     demo = Practitioner.objects.get(user__email="practitioner@demo.example")
     assert demo.is_listed and demo.locations.get().town == "Brighton"
     assert demo.user.check_password("demo-practitioner-pass")
+
+
+def test_the_edit_form_shows_the_insurance_date_so_saving_keeps_it(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    html = client.get(reverse("directory:edit-profile")).content.decode()
+    assert f'value="{practitioner.insurance_expires_on.isoformat()}"' in html
