@@ -1,0 +1,224 @@
+"""A large, realistic, repeatable data set for the benchmarks (bulk inserts only).
+
+Everything is drawn from one seeded random generator, so two runs with the same
+seed and sizes give the same rows. Sections for the other apps are added below as
+those apps exist; each section is a function taking the generator and the sizes.
+"""
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from directory import gazetteer
+from directory.models import Location, Place, Practitioner, Qualification, Technique
+from users.models import User
+
+BATCH = 2000
+FIRST = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Leo",
+    "Freya",
+    "Arthur",
+    "Grace",
+    "Theo",
+    "Poppy",
+    "Harry",
+    "Ivy",
+    "Oscar",
+    "Rosie",
+    "Jack",
+    "Maya",
+    "Finn",
+    "Esme",
+    "Rohan",
+    "Priya",
+    "Kwame",
+    "Zofia",
+    "Mateo",
+    "Ana",
+    "Yusuf",
+]
+LAST = [
+    "Hughes",
+    "Patel",
+    "Okafor",
+    "Reid",
+    "Bennett",
+    "Kowalski",
+    "Evans",
+    "Clarke",
+    "Shah",
+    "Morgan",
+    "Fraser",
+    "Nowak",
+    "Ahmed",
+    "Price",
+    "Walsh",
+    "Lloyd",
+    "Turner",
+    "Campbell",
+    "Silva",
+    "Moreau",
+    "Byrne",
+    "Khan",
+]
+WORDS = [
+    "back pain",
+    "sports injuries",
+    "stress",
+    "posture",
+    "headaches",
+    "sleep",
+    "pregnancy",
+    "recovery",
+    "desk workers",
+    "runners",
+    "tension",
+    "mobility",
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    practitioners: int = 10_000
+    bookings: int = 100_000
+    posts: int = 200
+    course_dates: int = 50
+
+
+class NotABenchDatabase(Exception):
+    pass
+
+
+def check_database() -> str:
+    name = settings.DATABASES["default"]["NAME"]
+    if not name.endswith("_bench"):
+        raise NotABenchDatabase(
+            f"Refusing to write scale data into “{name}”: the benchmark database's "
+            "name must end in _bench (set BENCH_DATABASE_URL)."
+        )
+    return name
+
+
+def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
+    check_database()
+    rng = random.Random(seed)
+    timings = {}
+    for name, section in SECTIONS:
+        started = time.perf_counter()
+        with transaction.atomic():
+            section(rng, sizes, log)
+        timings[name] = round(time.perf_counter() - started, 1)
+        log(f"  {name}: {timings[name]} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return timings
+
+
+def _truncate(*models) -> None:
+    tables = ", ".join(m._meta.db_table for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
+    _truncate(Qualification, Location, Practitioner, Place)
+    User.objects.filter(email__endswith="@scale.example").delete()
+    gazetteer.load()
+    towns = list(Place.objects.filter(kind=Place.Kind.TOWN).order_by("name"))
+    techniques = list(Technique.objects.order_by("slug"))
+    password = make_password("scale-pass")
+    users = [
+        User(email=f"p{i:05d}@scale.example", full_name=_name(rng), password=password)
+        for i in range(sizes.practitioners)
+    ]
+    User.objects.bulk_create(users, batch_size=BATCH)
+    users = list(
+        User.objects.filter(email__endswith="@scale.example").order_by("email")
+    )
+    today = timezone.localdate()
+    practitioners = []
+    for i, user in enumerate(users):
+        price = rng.choice([35, 40, 45, 50, 55, 60, 70, 80])
+        status = (
+            Practitioner.Status.APPROVED
+            if rng.random() < 0.95
+            else (
+                rng.choice([Practitioner.Status.APPLIED, Practitioner.Status.SUSPENDED])
+            )
+        )
+        topic_a, topic_b = rng.sample(WORDS, 2)
+        practitioners.append(
+            Practitioner(
+                user=user,
+                slug=f"scale-{i:05d}",
+                display_name=user.full_name,
+                headline=f"Massage for {topic_a} and {topic_b}",
+                bio=f"Experienced therapist helping with {topic_a}, {topic_b} "
+                f"and general wellbeing. {rng.randint(2, 25)} years in practice.",
+                insurance_expires_on=today + timedelta(days=rng.randint(-30, 700)),
+                languages=["English"]
+                + rng.sample(["French", "Polish", "Spanish"], rng.randint(0, 1)),
+                gender=rng.choice(["female", "female", "male", "non-binary", ""]),
+                price_from=price,
+                price_to=price + rng.choice([0, 10, 20, 30]),
+                home_visits=rng.random() < 0.25,
+                home_visit_miles=10,
+                offers_online_booking=True,
+                status=status,
+            )
+        )
+    Practitioner.objects.bulk_create(practitioners, batch_size=BATCH)
+    practitioners = list(Practitioner.objects.order_by("slug"))
+    through = Practitioner.techniques.through
+    links, qualifications, locations = [], [], []
+    for practitioner in practitioners:
+        offered = rng.sample(techniques, rng.randint(1, 4))
+        links += [
+            through(practitioner_id=practitioner.pk, technique_id=t.pk) for t in offered
+        ]
+        if rng.random() < 0.3:
+            qualifications.append(
+                Qualification(
+                    practitioner=practitioner,
+                    technique=offered[0],
+                    source=Qualification.Source.COURSE,
+                )
+            )
+        for n in range(1 if rng.random() < 0.85 else 2):
+            town = rng.choice(towns)
+            locations.append(
+                Location(
+                    practitioner=practitioner,
+                    name=f"{town.name} Clinic {n + 1}",
+                    address=f"{rng.randint(1, 200)} High Street",
+                    town=town.name,
+                    postcode="AB1 2CD",
+                    latitude=town.latitude + rng.gauss(0, 0.05),
+                    longitude=town.longitude + rng.gauss(0, 0.08),
+                )
+            )
+    through.objects.bulk_create(links, batch_size=BATCH * 5)
+    Qualification.objects.bulk_create(qualifications, batch_size=BATCH)
+    Location.objects.bulk_create(locations, batch_size=BATCH)
+    log(
+        f"  {len(practitioners)} practitioners, {len(locations)} locations, "
+        f"{len(links)} technique links"
+    )
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+SECTIONS = [("directory", directory_section)]
