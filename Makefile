@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: deps run test lint format check worker services clean
+.PHONY: deps run test bench lint format check clean
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
@@ -26,6 +26,9 @@ run: deps
 
 test: deps
 	scripts/test.sh
+
+bench: deps
+	scripts/bench.sh
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,6 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -22,7 +23,7 @@ class Criteria:
     online: bool = False
 
 
-def practitioners(criteria: Criteria) -> QuerySet[Practitioner]:
+def practitioners(criteria: Criteria) -> "QuerySet[Practitioner] | NearestFirst":
     """Listed practitioners matching the criteria, nearest first when a place is given.
 
     Each row carries `technique_ids`, `verified_ids`, `town` and (with a place)
@@ -78,23 +79,57 @@ def practitioners(criteria: Criteria) -> QuerySet[Practitioner]:
         return qs.annotate(town=Subquery(first_town.values("town")[:1])).order_by(
             "display_name", "pk"
         )
+    return NearestFirst(qs, criteria.where, criteria.radius)
 
-    place = criteria.where
-    # The bounding box is answered from the (latitude, longitude) index; the exact
-    # distance is then computed only for the locations inside it.
-    nearby = (
-        Location.objects.filter(
-            **geo.bounding_box(place.latitude, place.longitude, criteria.radius)
+
+class NearestFirst(Sequence):
+    """Practitioners within a radius, nearest first, for the Paginator.
+
+    One query ranks the matching practitioners by their nearest location (the
+    bounding box is answered from the (latitude, longitude) index and exact
+    distances are computed for the locations inside it only); slicing then loads
+    just the rows of one page. Counting needs no second query.
+    """
+
+    def __init__(self, practitioners: QuerySet, place: geo.Found, radius: int):
+        self.practitioners = practitioners
+        nearest = (
+            Location.objects.filter(
+                practitioner__in=practitioners.values("pk"),
+                **geo.bounding_box(place.latitude, place.longitude, radius),
+            )
+            .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
+            .filter(distance__lte=radius)
+            .order_by("practitioner_id", "distance")
+            .distinct("practitioner_id")
+            .values_list("practitioner_id", "distance", "town")
         )
-        .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
-        .filter(distance__lte=criteria.radius)
-    )
-    nearest = nearby.filter(practitioner_id=OuterRef("pk")).order_by("distance")
-    return (
-        qs.filter(pk__in=nearby.values("practitioner_id"))
-        .annotate(
-            distance=Subquery(nearest.values("distance")[:1]),
-            town=Subquery(nearest.values("town")[:1]),
-        )
-        .order_by("distance", "display_name", "pk")
-    )
+        self.query = nearest
+        self._ranked: list[tuple[int, float, str]] | None = None
+
+    @property
+    def ranked(self) -> list[tuple[int, float, str]]:
+        if self._ranked is None:
+            self._ranked = sorted(self.query, key=lambda row: (row[1], row[0]))
+        return self._ranked
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, index):
+        rows = self.ranked[index]
+        if not isinstance(index, slice):
+            rows = [rows]
+        by_id = {
+            p.pk: p for p in self.practitioners.filter(pk__in=[r[0] for r in rows])
+        }
+        page = []
+        for pk, distance, town in rows:
+            practitioner = by_id[pk]
+            practitioner.distance = distance
+            practitioner.town = town
+            page.append(practitioner)
+        return page if isinstance(index, slice) else page[0]

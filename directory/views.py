@@ -63,6 +63,11 @@ def search(request: HttpRequest) -> HttpResponse:
                 key=lambda pair: (not pair[1], pair[0].name),
             )
     context["page"] = page
+    context["page_links"] = (
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        if page.paginator.num_pages > 1
+        else []
+    )
     context["query_without_page"] = _query_without_page(request)
     template = "directory/search.html"
     if request.htmx and not request.htmx.boosted:

@@ -323,7 +323,7 @@ def test_radius_filtering_uses_the_location_index():
     criteria = search.Criteria(
         where=geo.Found("Brighton", *BRIGHTON), radius=10, techniques=[]
     )
-    plan = search.practitioners(criteria).explain()
+    plan = search.practitioners(criteria).query.explain()
     assert "location_lat_lng" in plan, plan
 
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench`: benchmarks on a database of their own (BENCH_DATABASE_URL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(.venv/bin/python scripts/services.py)"
+export DJANGO_SETTINGS_MODULE=config.settings.bench
+export BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/practitioners_bench}
+DATABASE_URL=$BENCH_DATABASE_URL .venv/bin/python scripts/services.py >/dev/null
+if ! command -v wrk >/dev/null; then
+  echo "Installing wrk (the HTTP load generator) ..." >&2
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }) || true
+  fi
+fi
+exec .venv/bin/python -m bench.run "$@"
