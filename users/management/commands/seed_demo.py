@@ -10,7 +10,9 @@ DEMO_APPS = ["users", "directory", "notifications", "bookings", "courses", "blog
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and demo content. Running it again changes nothing."
+    help = (
+        "Create the demo accounts and demo content. Running it again changes nothing."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
