@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "users",
+    "notifications",
 ]
 
 MIDDLEWARE = [
