@@ -241,12 +241,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat (one process only) sweeps the email outbox every minute. A sweep not started
 # within 55 s is dropped: the next one does the same work, so sweeps never pile up
-# while the workers are down.
+# while the workers are down. (django-celery-beat spells `expires` expire_seconds.)
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-emails": {
         "task": "notifications.tasks.deliver_due_emails",
         "schedule": 60.0,
-        "options": {"expires": 55},
+        "options": {"expire_seconds": 55},
     },
 }
 
