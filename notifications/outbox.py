@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 Status = OutboundEmail.Status
 DEDUP_CONSTRAINT = "outbound_email_unique_dedup_key"
+KICK_RETRY_POLICY = {"max_retries": 0}
 
 
 @dataclass(frozen=True)
@@ -355,16 +356,22 @@ def _kick(pk: int) -> None:
     from .tasks import deliver_email
 
     try:
-        # One publish attempt, no retries: while the broker is down a request must
-        # not wait on it. A missed kick only delays the email until the next beat
-        # sweep (a minute); the row is already committed.
-        deliver_email.apply_async((pk,), retry=False)
-    except Exception:
+        # One publish attempt: while the broker is down a request must not wait on
+        # it, and a missed kick only delays the email to the next beat sweep (a
+        # minute); the row is already committed. With max_retries=0 kombu gives up
+        # at the first connection error (at once when refused, after the broker's
+        # socket_connect_timeout when unreachable); retry=False would skip kombu's
+        # retry loop but leave redis-py's own reconnect backoff (about 6 s).
+        deliver_email.apply_async((pk,), retry_policy=KICK_RETRY_POLICY)
+    except Exception as error:
+        # Whatever the broker client raises (kombu, redis-py, socket errors): the
+        # caller's transaction has committed and its request must go on.
         logger.warning(
-            "Could not queue delivery of outbound email %s; the beat sweep will "
-            "send it.",
+            "Could not queue delivery of outbound email %s (%s: %s); the beat "
+            "sweep will send it.",
             pk,
-            exc_info=True,
+            type(error).__name__,
+            error,
         )
 
 

@@ -189,7 +189,7 @@ def test_after_commit_the_delivery_task_is_kicked(
         kicks.assert_not_called()
 
     assert len(callbacks) == 1
-    kicks.assert_called_once_with((email.pk,), retry=False)
+    kicks.assert_called_once_with((email.pk,), retry_policy=outbox.KICK_RETRY_POLICY)
 
 
 def test_the_kicked_task_delivers_the_email(django_capture_on_commit_callbacks, kicks):
@@ -489,7 +489,7 @@ def test_retry_puts_a_failed_email_back_with_a_fresh_count(
     email.refresh_from_db()
     assert email.status == Status.PENDING
     assert email.attempts == 0
-    kicks.assert_called_once_with((email.pk,), retry=False)
+    kicks.assert_called_once_with((email.pk,), retry_policy=outbox.KICK_RETRY_POLICY)
     assert outbox.deliver_due() == 1
 
 
