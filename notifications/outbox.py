@@ -208,8 +208,9 @@ def requeue_stale() -> int:
     A row stays `sending` only if the worker sending it was killed (or lost its
     database connection) between claiming it and recording the outcome. Whether
     the mail server accepted that message is unknown, so it is sent once more:
-    the recipient may get it twice, never zero times. Each recovery counts as an
-    attempt, so a row that keeps killing workers ends `failed` rather than looping.
+    the recipient may get it twice rather than not at all. Each recovery counts as
+    an attempt, so a row that keeps killing workers ends `failed` rather than
+    looping.
     Keep NOTIFICATIONS_STALE_SENDING_SECONDS well above the tasks' hard time limits
     plus EMAIL_TIMEOUT, or a slow but live delivery is taken for a dead one.
     """
