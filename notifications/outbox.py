@@ -26,7 +26,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -211,6 +211,7 @@ def requeue_stale() -> int:
     the recipient may get it twice rather than not at all. Each recovery counts as
     an attempt, so a row that keeps killing workers ends `failed` rather than
     looping.
+
     Keep NOTIFICATIONS_STALE_SENDING_SECONDS well above the tasks' hard time limits
     plus EMAIL_TIMEOUT, or a slow but live delivery is taken for a dead one.
     """
@@ -226,14 +227,14 @@ def requeue_stale() -> int:
             When(attempts__gte=last_try, then=Value(Status.FAILED)),
             default=Value(Status.PENDING),
         ),
-        last_error="Delivery was interrupted (worker stopped?); sent again.",
+        last_error="Delivery was interrupted (worker stopped?); it may have gone out.",
     )
     if count:
         logger.warning("Requeued %d outbound emails stuck in sending.", count)
     return count
 
 
-def _claim(rows) -> OutboundEmail | None:
+def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
     now = timezone.now()
     with transaction.atomic():
         email = (
