@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
+from notifications.models import OutboundEmail
 from users.models import User
 
 TEST_PASSWORD = "a-long-test-passphrase"
@@ -119,3 +123,18 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     county = "East Sussex"
     latitude = 50.8225
     longitude = -0.1372
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    """A pending email that is already due, as enqueue() would have written it."""
+
+    class Meta:
+        model = OutboundEmail
+
+    to = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    subject = factory.Sequence(lambda n: f"Your appointment #{n}")
+    text_body = "Hello,\n\nSee you soon.\n"
+    html_body = "<p>Hello,</p><p>See you soon.</p>"
+    dedup_key = factory.Sequence(lambda n: f"test:{n}")
+    kind = "test.message"
+    send_after = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))

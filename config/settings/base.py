@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "users",
     "directory",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -239,7 +240,26 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat (one process only) sweeps the email outbox every minute. A sweep not started
+# within 55 s is dropped: the next one does the same work, so sweeps never pile up
+# while the workers are down. (django-celery-beat spells `expires` expire_seconds.)
+CELERY_BEAT_SCHEDULE = {
+    "deliver-due-emails": {
+        "task": "notifications.tasks.deliver_due_emails",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 55},
+    },
+}
+
+# Email outbox (notifications/outbox.py). A failed send is retried after
+# base * 2**attempts seconds (2, 4, 8, 16 min by default), then marked failed.
+NOTIFICATIONS_RETRY_BASE_SECONDS = int(env("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
+# A row claimed this long ago and still "sending" lost its worker; it is sent again.
+# Keep it well above the delivery tasks' hard time limits (120 s) + EMAIL_TIMEOUT.
+NOTIFICATIONS_STALE_SENDING_SECONDS = int(
+    env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
+)
 
 LOGGING = {
     "version": 1,

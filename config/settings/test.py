@@ -1,6 +1,7 @@
 """Test run: a real PostgreSQL, fast password hashing, in-memory cache and email."""
 
 from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -11,7 +12,9 @@ CACHES = {
         "LOCATION": "tests",
     }
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# pytest itself always uses locmem (Django's test setup forces it). The variable is
+# for the Celery worker a test starts with these settings: it writes files there.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

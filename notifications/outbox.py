@@ -1,0 +1,382 @@
+"""The transactional email outbox: write emails with the change, deliver them after.
+
+A domain service calls `enqueue()` inside its own transaction, so an email exists
+exactly when the change it reports was committed. After the commit a Celery task is
+kicked to deliver it at once; a beat job runs `deliver_due()` every minute and sends
+whatever is due and was missed (broker down, worker killed, reminders whose
+`send_after` has come).
+
+Delivery claims one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED` in a
+short transaction and marks it `sending` before talking to the mail server, so two
+workers never send the same row. A worker that dies while a row is `sending` leaves
+it there; `deliver_due()` puts it back after NOTIFICATIONS_STALE_SENDING_SECONDS.
+"""
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, QuerySet, Value, When
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundEmail.Status
+DEDUP_CONSTRAINT = "outbound_email_unique_dedup_key"
+KICK_RETRY_POLICY = {"max_retries": 0}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A small text attachment stored with the row, e.g. an .ics calendar file."""
+
+    filename: str
+    content: str
+    content_type: str = "text/calendar"
+
+
+@transaction.atomic
+def enqueue(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    send_after: datetime | None = None,
+    kind: str = "",
+    related_key: str = "",
+    attachment: Attachment | None = None,
+) -> OutboundEmail | None:
+    """Queue one email, rendered now from `notifications/email/<template>.txt`
+    (required) and `.html` (optional), to be sent at or after `send_after`
+    (default: now).
+
+    Call it inside the transaction that makes the change, so the email is written
+    only if the change commits (called outside one, it commits on its own).
+
+    Returns the new row, or **None when a row with this `dedup_key` already
+    exists** (whatever its status): nothing is written and nothing is kicked.
+    Concurrent calls with one key never raise; one of them wins. Raises
+    ValidationError for an invalid address and ValueError for an empty key.
+
+    An email that is due now is handed to a worker right after the commit; a later
+    one (a reminder) is picked up by the beat sweep within a minute of its time.
+    """
+    if not dedup_key:
+        raise ValueError("An outbound email needs a dedup_key.")
+    validate_email(to)
+    if OutboundEmail.objects.filter(dedup_key=dedup_key).exists():
+        return None
+
+    subject = " ".join(subject.split())  # a header cannot hold a line break
+    text_body, html_body = render(
+        template=template, context={"subject": subject, **context}
+    )
+    email = OutboundEmail(
+        to=to,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        send_after=send_after or timezone.now(),
+        dedup_key=dedup_key,
+        kind=kind,
+        related_key=related_key,
+    )
+    if attachment is not None:
+        email.attachment_filename = attachment.filename
+        email.attachment_content_type = attachment.content_type
+        email.attachment_content = attachment.content
+    try:
+        # A savepoint: losing the race to a concurrent enqueue with the same key
+        # must leave the caller's transaction usable (ON CONFLICT DO NOTHING).
+        with transaction.atomic():
+            email.save(force_insert=True)
+    except IntegrityError as error:
+        if _violated_constraint(error) != DEDUP_CONSTRAINT:
+            raise
+        return None
+
+    if email.send_after <= timezone.now():
+        transaction.on_commit(lambda: _kick(email.pk))
+    return email
+
+
+def render(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies of `notifications/email/<template>`."""
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "contact_email": settings.CONTACT_EMAIL,
+        **context,
+    }
+    name = f"notifications/email/{template}"
+    text = render_to_string(f"{name}.txt", context)
+    # Template tags leave blank lines and trailing spaces behind; mail shows them.
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    text_body = re.sub(r"\n{3,}", "\n\n", text) + "\n"
+    try:
+        html_template = get_template(f"{name}.html")
+    except TemplateDoesNotExist:
+        return text_body, ""  # a text-only email
+    return text_body, html_template.render(context)
+
+
+def cancel(*, related_key: str, kinds: Iterable[str] | None = None) -> int:
+    """Cancel the rows of one object that are still pending (not being sent, not
+    sent), e.g. the reminders of a booking that was cancelled or moved.
+
+    Call it in the same transaction as the change. Returns how many were cancelled.
+    A row a worker has already claimed (`sending`) goes out regardless.
+    """
+    if not related_key:
+        raise ValueError("cancel() needs a related_key.")
+    rows = OutboundEmail.objects.filter(related_key=related_key, status=Status.PENDING)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    return rows.update(status=Status.CANCELLED)
+
+
+def cancel_pending(*, pks: Iterable[int]) -> int:
+    """Cancel the given rows that are still pending (the admin's action)."""
+    return OutboundEmail.objects.filter(pk__in=list(pks), status=Status.PENDING).update(
+        status=Status.CANCELLED
+    )
+
+
+@transaction.atomic
+def retry(*, pk: int) -> bool:
+    """Give a failed row a fresh start: pending, due now, attempts back to 0.
+
+    Returns False (and changes nothing) when the row is not failed.
+    """
+    updated = OutboundEmail.objects.filter(pk=pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, send_after=timezone.now()
+    )
+    if updated:
+        transaction.on_commit(lambda: _kick(pk))
+    return bool(updated)
+
+
+def deliver_due(*, limit: int = 100) -> int:
+    """Send up to `limit` due rows, oldest first; returns how many were sent.
+
+    Call it outside any transaction: each claim commits on its own, and the mail
+    server is never talked to while a row lock is held.
+    """
+    requeue_stale()
+    sent = 0
+    with _Mailer() as mailer:
+        for _ in range(limit):
+            email = _claim(OutboundEmail.objects.all())
+            if email is None:
+                break
+            sent += _deliver(email, mailer)
+    return sent
+
+
+def deliver_one(*, pk: int) -> bool:
+    """Send one row if it is pending and due (the after-commit kick).
+
+    Returns False when another worker has it, it was already sent or cancelled,
+    or it is not due yet. Safe to run any number of times.
+    """
+    email = _claim(OutboundEmail.objects.filter(pk=pk))
+    if email is None:
+        return False
+    with _Mailer() as mailer:
+        return bool(_deliver(email, mailer))
+
+
+def requeue_stale() -> int:
+    """Put rows stuck in `sending` for longer than the stale limit back to pending.
+
+    A row stays `sending` only if the worker sending it was killed (or lost its
+    database connection) between claiming it and recording the outcome. Whether
+    the mail server accepted that message is unknown, so it is sent once more:
+    the recipient may get it twice rather than not at all. Each recovery counts as
+    an attempt, so a row that keeps killing workers ends `failed` rather than
+    looping.
+
+    Keep NOTIFICATIONS_STALE_SENDING_SECONDS well above the tasks' hard time limits
+    plus EMAIL_TIMEOUT, or a slow but live delivery is taken for a dead one.
+    """
+    cutoff = timezone.now() - timedelta(
+        seconds=settings.NOTIFICATIONS_STALE_SENDING_SECONDS
+    )
+    last_try = settings.NOTIFICATIONS_MAX_ATTEMPTS - 1
+    count = OutboundEmail.objects.filter(
+        status=Status.SENDING, claimed_at__lt=cutoff
+    ).update(
+        attempts=F("attempts") + 1,
+        status=Case(
+            When(attempts__gte=last_try, then=Value(Status.FAILED)),
+            default=Value(Status.PENDING),
+        ),
+        last_error="Delivery was interrupted (worker stopped?); it may have gone out.",
+    )
+    if count:
+        logger.warning("Requeued %d outbound emails stuck in sending.", count)
+    return count
+
+
+def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
+    now = timezone.now()
+    with transaction.atomic():
+        email = (
+            rows.select_for_update(skip_locked=True)
+            .filter(status=Status.PENDING, send_after__lte=now)
+            .order_by("send_after", "pk")
+            .first()
+        )
+        if email is None:
+            return None
+        email.status = Status.SENDING
+        email.claimed_at = now
+        email.save(update_fields=["status", "claimed_at"])
+    return email
+
+
+def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
+    try:
+        mailer.send(_message(email))
+    except SoftTimeLimitExceeded as error:
+        # The task ran out of time mid-send: record it and let the task end.
+        _record_failure(email, error)
+        raise
+    except Exception as error:
+        # Any failure of one row (SMTP refusal, a bad address, a broken template
+        # value) is that row's problem: record it, go on with the next one.
+        logger.warning("Outbound email %s failed: %s", email.pk, error)
+        _record_failure(email, error)
+        mailer.reset()
+        return 0
+    # The message left: record that even if the row was requeued as stale meanwhile,
+    # so it is not sent yet again.
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return 1
+
+
+def _record_failure(email: OutboundEmail, error: BaseException) -> None:
+    attempts = email.attempts + 1
+    now = timezone.now()
+    if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        changes = {"status": Status.FAILED}
+        logger.error(
+            "Outbound email %s failed %d times; giving up.", email.pk, attempts
+        )
+    else:
+        backoff = settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2**attempts
+        changes = {
+            "status": Status.PENDING,
+            "send_after": now + timedelta(seconds=backoff),
+        }
+    # Only while our claim stands: a stale-recovered row belongs to whoever has it now.
+    OutboundEmail.objects.filter(
+        pk=email.pk, status=Status.SENDING, claimed_at=email.claimed_at
+    ).update(
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        **changes,
+    )
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text_body,
+        to=[email.to],
+        headers={"Message-ID": _message_id(email)},
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    if email.attachment_filename:
+        message.attach(
+            email.attachment_filename,
+            email.attachment_content,
+            email.attachment_content_type or "application/octet-stream",
+        )
+    return message
+
+
+def _message_id(email: OutboundEmail) -> str:
+    # Stable per row: a copy sent again after stale recovery carries the same
+    # Message-ID, which lets receiving servers and clients spot the duplicate. The
+    # creation time keeps ids apart across databases that reuse primary keys.
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    created = email.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{email.pk}.{created}@{domain}>"
+
+
+class _Mailer:
+    """One connection to the email backend for a batch, opened on first use and
+    dropped after an error so the next row starts on a fresh one."""
+
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
+
+    def __enter__(self) -> "_Mailer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.reset()
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        self.connection.send_messages([message])
+
+    def reset(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.close()
+        except Exception:
+            logger.debug("Closing the email connection failed.", exc_info=True)
+        self.connection = None
+
+
+def _kick(pk: int) -> None:
+    # Imported here: tasks.py imports this module.
+    from .tasks import deliver_email
+
+    try:
+        # One publish attempt: while the broker is down a request must not wait on
+        # it, and a missed kick only delays the email to the next beat sweep (a
+        # minute); the row is already committed. With max_retries=0 kombu gives up
+        # at the first connection error (at once when refused, after the broker's
+        # socket_connect_timeout when unreachable); retry=False would skip kombu's
+        # retry loop but leave redis-py's own reconnect backoff (about 6 s).
+        deliver_email.apply_async((pk,), retry_policy=KICK_RETRY_POLICY)
+    except Exception as error:
+        # Whatever the broker client raises (kombu, redis-py, socket errors): the
+        # caller's transaction has committed and its request must go on.
+        logger.warning(
+            "Could not queue delivery of outbound email %s (%s: %s); the beat "
+            "sweep will send it.",
+            pk,
+            type(error).__name__,
+            error,
+        )
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
