@@ -11,6 +11,7 @@ from PIL import Image, ImageOps
 
 from users.models import User
 
+from . import emails
 from .models import Location, Practitioner, Qualification, Technique
 
 
@@ -69,6 +70,11 @@ def set_status(
     practitioner.status = locked.status
     practitioner.status_reason = locked.status_reason
     practitioner.status_changed_at = locked.status_changed_at
+    # Same transaction as the change: the email exists exactly when it happened.
+    if status == Practitioner.Status.APPROVED:
+        emails.practitioner_approved(locked)
+    elif status == Practitioner.Status.SUSPENDED:
+        emails.practitioner_suspended(locked)
     return locked
 
 

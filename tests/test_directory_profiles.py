@@ -426,3 +426,39 @@ def test_the_edit_form_shows_the_insurance_date_so_saving_keeps_it(client):
     client.force_login(practitioner.user)
     html = client.get(reverse("directory:edit-profile")).content.decode()
     assert f'value="{practitioner.insurance_expires_on.isoformat()}"' in html
+
+
+def test_approval_writes_one_email_to_the_outbox(mailoutbox):
+    from notifications import outbox
+    from notifications.models import OutboundEmail
+
+    practitioner = PractitionerFactory(status="applied")
+    services.set_status(practitioner=practitioner, status="approved")
+    services.set_status(practitioner=practitioner, status="approved")
+    email = OutboundEmail.objects.get()
+    assert email.kind == "practitioner.approved"
+    assert email.to == practitioner.user.email
+    assert "now listed" in email.subject
+    outbox.deliver_due()
+    assert len(mailoutbox) == 1
+    assert "/practitioner/" in mailoutbox[0].body
+
+
+def test_suspension_emails_the_reason():
+    from notifications.models import OutboundEmail
+
+    practitioner = PractitionerFactory()
+    services.set_status(
+        practitioner=practitioner, status="suspended", reason="Insurance lapsed"
+    )
+    email = OutboundEmail.objects.get()
+    assert email.kind == "practitioner.suspended"
+    assert "Insurance lapsed" in email.text_body
+
+
+def test_a_refused_status_change_writes_no_email():
+    from notifications.models import OutboundEmail
+
+    with pytest.raises(services.DirectoryError):
+        services.set_status(practitioner=PractitionerFactory(), status="suspended")
+    assert not OutboundEmail.objects.exists()

@@ -1,0 +1,60 @@
+"""Emails about a practitioner's place in the directory, written to the outbox."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications import outbox
+
+from .models import Practitioner
+
+
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def practitioner_approved(practitioner: Practitioner) -> None:
+    outbox.enqueue(
+        to=practitioner.user.email,
+        subject="Your profile is now listed on Holistic Touch",
+        template="message",
+        context={
+            "greeting": f"Dear {practitioner.display_name},",
+            "paragraphs": [
+                "Good news: our staff have approved your application, and your "
+                "profile is now listed in the Holistic Touch directory.",
+                "Clients can find you by technique and by town or postcode. Keep "
+                "your profile, hours and insurance date up to date from your "
+                "practice page.",
+            ],
+            "action_url": _url(reverse("directory:dashboard")),
+            "action_label": "Go to your practice",
+        },
+        dedup_key=f"practitioner:{practitioner.pk}:approved:"
+        f"{practitioner.status_changed_at.isoformat()}",
+        kind="practitioner.approved",
+        related_key=f"practitioner:{practitioner.pk}",
+    )
+
+
+def practitioner_suspended(practitioner: Practitioner) -> None:
+    outbox.enqueue(
+        to=practitioner.user.email,
+        subject="Your Holistic Touch profile is suspended",
+        template="message",
+        context={
+            "greeting": f"Dear {practitioner.display_name},",
+            "paragraphs": [
+                "Your profile has been suspended and is hidden from the directory "
+                "for now.",
+                f"The reason our staff gave: {practitioner.status_reason}",
+                f"If you have questions, or once this is resolved, reply to this "
+                f"email or write to {settings.CONTACT_EMAIL}.",
+            ],
+            "action_url": _url(reverse("directory:dashboard")),
+            "action_label": "Go to your practice",
+        },
+        dedup_key=f"practitioner:{practitioner.pk}:suspended:"
+        f"{practitioner.status_changed_at.isoformat()}",
+        kind="practitioner.suspended",
+        related_key=f"practitioner:{practitioner.pk}",
+    )
