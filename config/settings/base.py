@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "users",
     "directory",
+    "courses",
 ]
 
 MIDDLEWARE = [
@@ -239,7 +240,35 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Courses: each job is idempotent, so a late or repeated run is harmless.
+    "courses-expire-unpaid-reservations": {
+        "task": "courses.tasks.expire_unpaid_reservations",
+        "schedule": 300.0,
+    },
+    "courses-expire-waiting-list-offers": {
+        "task": "courses.tasks.expire_waiting_list_offers",
+        "schedule": 300.0,
+    },
+    "courses-queue-start-reminders": {
+        "task": "courses.tasks.queue_course_reminders",
+        "schedule": 3600.0,
+    },
+}
+
+# Courses: how long an unpaid reservation and a waiting-list offer hold a place,
+# when the "course starts soon" reminder goes, and how students pay the deposit
+# (placeholders: {deposit}, {deadline}, {reference}, {phone}, {email}).
+COURSES_RESERVATION_HOURS = int(env("COURSES_RESERVATION_HOURS", "72"))
+COURSES_OFFER_HOURS = int(env("COURSES_OFFER_HOURS", "48"))
+COURSES_REMINDER_DAYS = int(env("COURSES_REMINDER_DAYS", "7"))
+COURSES_DEPOSIT_INSTRUCTIONS = env(
+    "COURSES_DEPOSIT_INSTRUCTIONS",
+    "Pay your deposit of {deposit} by {deadline} to keep your place. Call us on "
+    "{phone} or email {email} quoting {reference}: we take the deposit by card over "
+    "the phone or send you our bank details. Unpaid reservations are released after "
+    "that time.",
+)
 
 LOGGING = {
     "version": 1,
