@@ -43,6 +43,16 @@ def _lock_date(course_date: CourseDate) -> CourseDate:
     )
 
 
+def _adjust_places(course_date: CourseDate, delta: int) -> None:
+    """Under the date lock. Relative to the stored value (not this instance's), so
+    even a path that forgot the lock could not lose an update: the check constraint
+    would refuse the overselling write instead."""
+    CourseDate.objects.filter(pk=course_date.pk).update(
+        places_taken=F("places_taken") + delta
+    )
+    course_date.places_taken += delta
+
+
 # --- checks shared by pages and services -----------------------------------------
 
 
@@ -179,8 +189,7 @@ def enrol_student(
         .first()
     )
     if offer is None:
-        locked.places_taken += 1
-        locked.save(update_fields=["places_taken"])
+        _adjust_places(locked, +1)
     # else: the offer already holds the place; it becomes this enrolment's.
     WaitingListEntry.objects.active().filter(
         course_date=locked, student=student
@@ -398,8 +407,7 @@ def _release_place(course_date: CourseDate, *, now: datetime) -> None:
     """Under the date lock: a held place was given up. The first in line is offered
     it; with nobody waiting it goes back to the pool."""
     if _offer_to_next_in_line(course_date, now=now) is None:
-        course_date.places_taken -= 1
-        course_date.save(update_fields=["places_taken"])
+        _adjust_places(course_date, -1)
 
 
 @transaction.atomic
@@ -451,10 +459,8 @@ def offer_free_places(
         entry = _offer_to_next_in_line(locked, now=now)
         if entry is None:
             break
-        locked.places_taken += 1
+        _adjust_places(locked, +1)
         offered.append(entry)
-    if offered:
-        locked.save(update_fields=["places_taken"])
     return offered
 
 
@@ -531,8 +537,7 @@ def cancel_course_date(*, course_date: CourseDate, now: datetime | None = None) 
     ).update(status=WaitingListEntry.Status.CLOSED, closed_at=now)
     freed = len(enrolments) + offers_closed
     if freed:
-        locked.places_taken -= freed
-        locked.save(update_fields=["places_taken"])
+        _adjust_places(locked, -freed)
     return len(enrolments)
 
 
