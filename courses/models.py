@@ -473,7 +473,7 @@ class WaitingListEntry(models.Model):
 
     class Meta:
         verbose_name = "waiting-list entry"
-        verbose_name_plural = "waiting list"
+        verbose_name_plural = "waiting-list entries"
         ordering = ["course_date", "position", "pk"]
         indexes = [
             models.Index(
