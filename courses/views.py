@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from directory.models import Technique
@@ -41,9 +42,12 @@ def course_date_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(dates, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": _query_without_page(request)}
     template = "courses/coursedate_list.html"
-    if request.htmx and not request.htmx.boosted:
+    # The filter form swaps in just the results; a history restore needs the page.
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -143,6 +143,26 @@ def test_an_htmx_filter_request_gets_only_the_results(client):
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="results"')
     assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_an_htmx_history_restore_gets_the_whole_page(client):
+    response = client.get(
+        LIST, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_ids_too_large_for_the_database_are_404(client):
+    client.force_login(UserFactory())
+    huge = "9" * 25
+    for url in [
+        f"/courses/some-course/{huge}/",
+        f"/courses/some-course/{huge}/enrol/",
+        f"/account/courses/{huge}/",
+        f"/account/courses/{huge}/cancel/",
+    ]:
+        assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("count", [1, 12, 30])
