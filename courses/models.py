@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -394,15 +395,21 @@ class Enrolment(models.Model):
         deadline = (
             timezone.localtime(self.reserved_until) if self.reserved_until else None
         )
-        return settings.COURSES_DEPOSIT_INSTRUCTIONS.format(
-            deposit=format_money(self.deposit),
-            reference=self.reference,
-            deadline=f"{deadline:%H:%M on %A} {deadline.day} {deadline:%B %Y}"
+        values = {
+            "deposit": format_money(self.deposit),
+            "reference": self.reference,
+            "deadline": f"{deadline:%H:%M on %A} {deadline.day} {deadline:%B %Y}"
             if deadline
             else "",
-            phone=settings.CONTACT_PHONE,
-            email=settings.CONTACT_EMAIL,
-        )
+            "phone": settings.CONTACT_PHONE,
+            "email": settings.CONTACT_EMAIL,
+        }
+        text = settings.COURSES_DEPOSIT_INSTRUCTIONS
+        try:
+            # An unknown {placeholder} in the setting becomes empty, not an error.
+            return text.format_map(defaultdict(str, values))
+        except (ValueError, IndexError):  # stray braces: show the text as written
+            return text
 
 
 class WaitingListEntryQuerySet(models.QuerySet):

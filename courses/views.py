@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -207,7 +206,7 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "courses/enrolment_list.html",
-        {"page": page, "entries": entries, "today": timezone.localdate()},
+        {"page": page, "entries": entries},
     )
 
 

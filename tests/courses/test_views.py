@@ -601,3 +601,32 @@ def test_the_account_menu_links_to_my_courses(client):
     html = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("courses:mine")}"' in html
     assert f'href="{LIST}"' in html
+
+
+def test_a_lapsed_offer_not_yet_expired_by_the_job_says_so_on_the_date_page(client):
+    course_date = CourseDateFactory(places=1)
+    entry = WaitingListEntryFactory(
+        course_date=course_date,
+        status=WaitingListEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    client.force_login(entry.student)
+    html = client.get(course_date.get_absolute_url()).content.decode()
+    assert "has gone to the next person" in html
+    assert "Take the place" not in html
+    assert "Offer expired" in client.get(reverse("courses:mine")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("Pay {deposit} quoting {reference}.", "Pay £300 quoting ENR-"),
+        ("Pay {deposit} {unknown}.", "Pay £300 ."),
+        ("Pay {deposit by card.", "Pay {deposit by card."),
+    ],
+)
+def test_deposit_instructions_survive_a_badly_written_setting(
+    settings, setting, expected
+):
+    settings.COURSES_DEPOSIT_INSTRUCTIONS = setting
+    assert EnrolmentFactory().deposit_instructions.startswith(expected)
