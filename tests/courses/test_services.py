@@ -737,3 +737,15 @@ def test_no_reminder_too_early_unpaid_cancelled_or_started(settings):
     services.cancel_enrolment(enrolment=cancelled, by=cancelled.student)
 
     assert services.queue_course_reminders() == 0
+
+
+def test_no_free_places_are_offered_on_a_closed_date():
+    course_date = full_course_date(places=1)
+    entry = WaitingListEntryFactory(course_date=course_date)
+    CourseDate.objects.filter(pk=course_date.pk).update(
+        places=2, status=CourseDate.Status.CLOSED
+    )
+    assert services.offer_free_places(course_date=course_date) == []
+    entry.refresh_from_db()
+    assert entry.status == WaitingListEntry.Status.WAITING
+    assert places_taken(course_date) == 1

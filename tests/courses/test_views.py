@@ -1,6 +1,7 @@
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
@@ -18,6 +19,7 @@ from tests.factories import (
     WaitingListEntryFactory,
     full_course_date,
 )
+from tests.test_site import loaded_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -630,3 +632,19 @@ def test_deposit_instructions_survive_a_badly_written_setting(
 ):
     settings.COURSES_DEPOSIT_INSTRUCTIONS = setting
     assert EnrolmentFactory().deposit_instructions.startswith(expected)
+
+
+def test_course_pages_load_nothing_from_another_host(client):
+    course_date = CourseDateFactory()
+    client.force_login(StaffFactory())
+    for url in [
+        LIST,
+        course_date.course.get_absolute_url(),
+        course_date.get_absolute_url(),
+        enrol_url(course_date),
+        reverse("courses:mine"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200
+        for asset in loaded_urls(response.content.decode()):
+            assert not urlparse(asset).netloc, f"{url} loads {asset}"
