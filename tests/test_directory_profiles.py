@@ -462,3 +462,14 @@ def test_a_refused_status_change_writes_no_email():
     with pytest.raises(services.DirectoryError):
         services.set_status(practitioner=PractitionerFactory(), status="suspended")
     assert not OutboundEmail.objects.exists()
+
+
+def test_the_menu_links_a_practitioner_to_their_practice_without_extra_queries(
+    client, django_assert_max_num_queries
+):
+    client.force_login(PractitionerFactory().user)
+    with django_assert_max_num_queries(2):  # the session, the user with profile
+        html = client.get("/about/").content.decode()
+    assert "Your practice" in html
+    client.force_login(UserFactory())
+    assert "Your practice" not in client.get("/about/").content.decode()

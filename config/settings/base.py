@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "users",
     "directory",
     "notifications",
+    "courses",
 ]
 
 MIDDLEWARE = [
@@ -117,10 +118,7 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["users.backends.Backend"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -249,6 +247,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
+    # Courses: each job is idempotent, so a late or repeated run is harmless.
+    "courses-expire-unpaid-reservations": {
+        "task": "courses.tasks.expire_unpaid_reservations",
+        "schedule": 300.0,
+    },
+    "courses-expire-waiting-list-offers": {
+        "task": "courses.tasks.expire_waiting_list_offers",
+        "schedule": 300.0,
+    },
+    "courses-queue-start-reminders": {
+        "task": "courses.tasks.queue_course_reminders",
+        "schedule": 3600.0,
+    },
 }
 
 # Email outbox (notifications/outbox.py). A failed send is retried after
@@ -259,6 +270,20 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 # Keep it well above the delivery tasks' hard time limits (120 s) + EMAIL_TIMEOUT.
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(
     env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
+)
+
+# Courses: how long an unpaid reservation and a waiting-list offer hold a place,
+# when the "course starts soon" reminder goes, and how students pay the deposit
+# (placeholders: {deposit}, {deadline}, {reference}, {phone}, {email}).
+COURSES_RESERVATION_HOURS = int(env("COURSES_RESERVATION_HOURS", "72"))
+COURSES_OFFER_HOURS = int(env("COURSES_OFFER_HOURS", "48"))
+COURSES_REMINDER_DAYS = int(env("COURSES_REMINDER_DAYS", "7"))
+COURSES_DEPOSIT_INSTRUCTIONS = env(
+    "COURSES_DEPOSIT_INSTRUCTIONS",
+    "Pay your deposit of {deposit} by {deadline} to keep your place. Call us on "
+    "{phone} or email {email} quoting {reference}: we take the deposit by card over "
+    "the phone or send you our bank details. Unpaid reservations are released after "
+    "that time.",
 )
 
 LOGGING = {

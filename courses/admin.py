@@ -1,0 +1,459 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import exports, services
+from .forms import DepositForm
+from .models import Course, CourseDate, Enrolment, WaitingListEntry, format_money
+
+
+def confirm_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    title: str,
+    question: str,
+    button: str,
+    form=None,
+) -> TemplateResponse:
+    """The page an admin action shows before doing something that cannot be undone."""
+    return TemplateResponse(
+        request,
+        "admin/courses/confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "question": question,
+            "button": button,
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+def _run_each(modeladmin, request, queryset, service, done: str) -> None:
+    """Call `service` for each object; report what worked and each refusal."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            service(obj)
+        except services.EnrolmentError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done.format(n=succeeded), messages.SUCCESS)
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "level", "total_hours", "price_display", "is_published"]
+    list_filter = ["is_published", "level", "techniques"]
+    list_editable = ["is_published"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["techniques"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "description", "is_published"]}),
+        ("What it teaches", {"fields": ["techniques", "level", "total_hours"]}),
+        ("Price", {"fields": ["price", "deposit"]}),
+        ("Picture", {"fields": ["image", "image_alt"]}),
+    ]
+
+    @admin.display(description="price", ordering="price")
+    def price_display(self, course: Course) -> str:
+        return f"{format_money(course.price)} (deposit {format_money(course.deposit)})"
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    fields = ["reference_link", "full_name", "status", "deposit_paid_at", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["status", "full_name"]
+    verbose_name_plural = "class list"
+    # An enrolment's page on the site is the student's own (404 for anyone else).
+    view_on_site = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="reference")
+    def reference_link(self, enrolment: Enrolment) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:courses_enrolment_change", args=[enrolment.pk]),
+            enrolment.reference,
+        )
+
+
+class WaitingListInline(admin.TabularInline):
+    model = WaitingListEntry
+    fields = ["position", "student", "status", "offer_expires_at", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "waiting list (reorder it in Waiting-list entries)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).active().select_related("student")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CourseDate)
+class CourseDateAdmin(admin.ModelAdmin):
+    list_display = [
+        "course",
+        "venue_town",
+        "starts_on",
+        "ends_on",
+        "status",
+        "places",
+        "places_taken",
+        "places_left_display",
+        "waiting",
+    ]
+    list_filter = ["status", "venue_town", "course", "starts_on"]
+    list_select_related = ["course"]
+    date_hierarchy = "starts_on"
+    search_fields = [
+        "course__title",
+        "venue_name",
+        "venue_town",
+        "venue_postcode",
+    ]
+    autocomplete_fields = ["course"]
+    readonly_fields = ["places_taken"]
+    fieldsets = [
+        (None, {"fields": ["course", "status"]}),
+        (
+            "Venue",
+            {"fields": ["venue_name", "venue_address", "venue_town", "venue_postcode"]},
+        ),
+        (
+            "When",
+            {"fields": ["starts_on", "ends_on", "schedule", "enrolment_deadline"]},
+        ),
+        ("Places and price", {"fields": ["places", "places_taken", "price_override"]}),
+    ]
+    inlines = [EnrolmentInline, WaitingListInline]
+    actions = ["download_class_list", "cancel_dates"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                waiting_count=Count(
+                    "waiting_list",
+                    filter=Q(waiting_list__status__in=WaitingListEntry.ACTIVE),
+                )
+            )
+        )
+
+    @admin.display(description="left")
+    def places_left_display(self, course_date: CourseDate) -> int:
+        return course_date.places_left
+
+    @admin.display(description="waiting", ordering="waiting_count")
+    def waiting(self, course_date: CourseDate) -> int:
+        return course_date.waiting_count
+
+    def save_model(self, request, obj: CourseDate, form, change: bool) -> None:
+        if not change:
+            obj.save()
+            return
+        # Never write places_taken from this (possibly stale) form: enrolments may
+        # have changed it since the page was loaded. Save only what staff changed.
+        cancelling = (
+            "status" in form.changed_data and obj.status == CourseDate.Status.CANCELLED
+        )
+        fields = [f for f in form.changed_data if not (cancelling and f == "status")]
+        if fields:
+            CourseDate.objects.select_for_update().filter(pk=obj.pk).first()
+            obj.save(update_fields=[*fields, "updated_at"])
+        if cancelling:
+            cancelled = services.cancel_course_date(course_date=obj)
+            self.message_user(
+                request,
+                f"The date is cancelled; {cancelled} enrolment(s) were cancelled and "
+                "the students told.",
+                messages.WARNING,
+            )
+        elif {"places", "status"} & set(form.changed_data):
+            offered = services.offer_free_places(course_date=obj)
+            if offered:
+                self.message_user(
+                    request,
+                    f"{len(offered)} place(s) offered to the waiting list.",
+                    messages.INFO,
+                )
+
+    @admin.action(description="Download the class list (CSV)")
+    def download_class_list(self, request, queryset) -> HttpResponse:
+        stamp = timezone.localdate().isoformat()
+        return exports.class_list_response(
+            Enrolment.objects.holding_place().filter(course_date__in=queryset),
+            f"class-list-{stamp}.csv",
+        )
+
+    @admin.action(description="Cancel the selected dates (and their enrolments)")
+    def cancel_dates(self, request, queryset):
+        if request.POST.get("apply"):
+            total = sum(
+                services.cancel_course_date(course_date=course_date)
+                for course_date in queryset
+            )
+            self.message_user(
+                request,
+                f"{queryset.count()} date(s) cancelled; {total} enrolment(s) "
+                "cancelled and the students told.",
+                messages.SUCCESS,
+            )
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Cancel course dates",
+            question="Cancel these dates? Every reserved and confirmed enrolment on "
+            "them is cancelled and the students are emailed; the waiting list closes.",
+            button="Yes, cancel the dates",
+        )
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "full_name",
+        "course_date",
+        "status",
+        "deposit_paid_at",
+        "reserved_until",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "cancel_reason",
+        ("deposit_paid_at", admin.EmptyFieldListFilter),
+        "course_date__course",
+        "course_date__venue_town",
+        "course_date__starts_on",
+    ]
+    list_select_related = ["course_date__course", "student"]
+    search_fields = [
+        "full_name",
+        "student__email",
+        "phone",
+        "course_date__course__title",
+        "course_date__venue_town",
+    ]
+    date_hierarchy = "created_at"
+    view_on_site = False
+    actions = ["record_deposits", "mark_completed", "cancel_enrolments", "export_csv"]
+    fieldsets = [
+        (None, {"fields": ["reference", "course_date", "student", "status"]}),
+        (
+            "Student's answers",
+            {
+                "fields": [
+                    "full_name",
+                    "phone",
+                    "experience",
+                    "motivation",
+                    "heard_about",
+                    "access_needs",
+                ]
+            },
+        ),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "price",
+                    "deposit",
+                    "reserved_until",
+                    "deposit_paid_at",
+                    "payment_reference",
+                ]
+            },
+        ),
+        (
+            "History",
+            {
+                "fields": [
+                    "created_at",
+                    "confirmed_at",
+                    "completed_at",
+                    "cancelled_at",
+                    "cancel_reason",
+                ]
+            },
+        ),
+        ("Staff", {"fields": ["staff_notes"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status and payments change only through the actions (and their services).
+        return [
+            field
+            for fieldset in self.fieldsets
+            for field in fieldset[1]["fields"]
+            if field != "staff_notes"
+        ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.save(update_fields=["staff_notes", "updated_at"])
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        reference = search_term.strip().upper().removeprefix("ENR-")
+        if reference.isdigit():
+            queryset |= self.model.objects.filter(pk=int(reference))
+        return queryset, may_have_duplicates
+
+    @admin.action(description="Record the deposit and confirm")
+    def record_deposits(self, request, queryset):
+        form = DepositForm(request.POST if request.POST.get("apply") else None)
+        if form.is_bound and form.is_valid():
+            reference = form.cleaned_data["payment_reference"]
+            _run_each(
+                self,
+                request,
+                queryset,
+                lambda e: services.record_deposit(enrolment=e, reference=reference),
+                "{n} enrolment(s) confirmed; the students are emailed.",
+            )
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Record deposits",
+            question="Record the deposit as received for these enrolments? Each "
+            "becomes confirmed and the student is emailed.",
+            button="Record deposit and confirm",
+            form=form,
+        )
+
+    @admin.action(description="Mark completed (adds verified techniques)")
+    def mark_completed(self, request, queryset):
+        if request.POST.get("apply"):
+            _run_each(
+                self,
+                request,
+                queryset,
+                lambda e: services.complete_enrolment(enrolment=e),
+                "{n} enrolment(s) completed; graduates with a practitioner profile "
+                "now show the course's techniques as verified.",
+            )
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Mark enrolments completed",
+            question="Mark these enrolments completed? The course's techniques "
+            "become verified techniques on each graduate's practitioner profile.",
+            button="Mark completed",
+        )
+
+    @admin.action(description="Cancel the selected enrolments")
+    def cancel_enrolments(self, request, queryset):
+        if request.POST.get("apply"):
+            _run_each(
+                self,
+                request,
+                queryset,
+                lambda e: services.cancel_enrolment(enrolment=e, by=request.user),
+                "{n} enrolment(s) cancelled; their places went to the waiting list "
+                "or back on sale.",
+            )
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Cancel enrolments",
+            question="Cancel these enrolments? The students are emailed and their "
+            "places go to the waiting list or back on sale.",
+            button="Yes, cancel them",
+        )
+
+    @admin.action(description="Download the selected as a class list (CSV)")
+    def export_csv(self, request, queryset) -> HttpResponse:
+        stamp = timezone.localdate().isoformat()
+        return exports.class_list_response(queryset, f"enrolments-{stamp}.csv")
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "course_date",
+        "student",
+        "position",
+        "status",
+        "offer_expires_at",
+        "created_at",
+    ]
+    list_editable = ["position"]
+    list_filter = ["status", "course_date__course", "course_date__venue_town"]
+    list_select_related = ["course_date__course", "student"]
+    search_fields = [
+        "student__email",
+        "student__full_name",
+        "course_date__course__title",
+    ]
+    ordering = ["course_date__starts_on", "course_date", "position", "pk"]
+    fields = [
+        "course_date",
+        "student",
+        "position",
+        "status",
+        "offered_at",
+        "offer_expires_at",
+        "closed_at",
+        "created_at",
+        "staff_notes",
+    ]
+    readonly_fields = [
+        "course_date",
+        "student",
+        "status",
+        "offered_at",
+        "offer_expires_at",
+        "closed_at",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Only the line order and notes: the status belongs to the services, which
+        # may have changed it since this page was loaded.
+        obj.save(update_fields=["position", "staff_notes"])

@@ -1,0 +1,124 @@
+import re
+
+from django import forms
+
+from .models import Course, Enrolment
+
+
+class CourseDateFilterForm(forms.Form):
+    """The filters above the list of course dates (GET; every field optional)."""
+
+    technique = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "Choose a technique from the list."},
+    )
+    town = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "Choose a town from the list."},
+    )
+    level = forms.ChoiceField(
+        choices=[("", "Any level"), *Course.Level.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose a level from the list."},
+    )
+
+    def __init__(
+        self, *args, techniques: list[tuple[str, str]], towns: list[str], **kwargs
+    ):
+        # Choices come in as lists, so validating and rendering query nothing more.
+        super().__init__(*args, **kwargs)
+        self.fields["technique"].choices = [("", "Any technique"), *techniques]
+        self.fields["town"].choices = [("", "Any town")] + [(t, t) for t in towns]
+
+    def filter(self, dates):
+        """Apply the valid filters; an invalid one is reported and ignored."""
+        if not self.is_bound:
+            return dates
+        self.is_valid()  # a field that fails is left out of cleaned_data
+        data = self.cleaned_data
+        if technique := data.get("technique"):
+            dates = dates.filter(
+                course__in=Course.objects.filter(techniques__slug=technique).values(
+                    "pk"
+                )
+            )
+        if town := data.get("town"):
+            dates = dates.filter(venue_town=town)
+        if level := data.get("level"):
+            dates = dates.filter(course__level=level)
+        return dates
+
+
+PHONE_RE = re.compile(r"^\+?[\d\s()-]{7,25}$")
+
+
+class EnrolmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrolment
+        fields = [
+            "full_name",
+            "phone",
+            "experience",
+            "motivation",
+            "heard_about",
+            "access_needs",
+        ]
+        labels = {
+            "full_name": "Full name",
+            "phone": "Phone number",
+            "experience": "What massage experience do you have?",
+            "motivation": "Why do you want to take this course?",
+            "heard_about": "How did you hear about us?",
+            "access_needs": "Any access or learning needs we should plan for?",
+        }
+        help_texts = {
+            "full_name": "As it should appear on your certificate.",
+            "phone": "We call if anything changes at short notice.",
+            "motivation": "A few sentences are plenty (up to 1,000 characters).",
+            "access_needs": "Optional. Only the course tutors see this.",
+        }
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "experience": forms.RadioSelect,
+            "motivation": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+            "access_needs": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["experience"].choices = Enrolment.Experience.choices
+        self.fields["heard_about"].choices = [
+            ("", "Prefer not to say"),
+            *Enrolment.HeardAbout.choices,
+        ]
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter your full name.")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 7:
+            raise forms.ValidationError(
+                "Enter a phone number we can call, e.g. 07700 900123."
+            )
+        return phone
+
+    def clean_motivation(self) -> str:
+        text = self.cleaned_data["motivation"].strip()
+        if not text:
+            raise forms.ValidationError("Tell us briefly why you want to take it.")
+        return text
+
+
+class DepositForm(forms.Form):
+    """Staff record a deposit received (admin action)."""
+
+    payment_reference = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="e.g. the bank transfer or card receipt reference.",
+    )

@@ -1,0 +1,517 @@
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import Technique
+
+
+def format_date_range(start: date, end: date) -> str:
+    """'14–15 Mar 2026', '14 Mar – 23 Aug 2026' or '30 Nov 2026 – 8 Feb 2027'."""
+    if start == end:
+        return f"{start.day} {start:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
+
+
+def format_money(amount: Decimal | None) -> str:
+    """'£1,650' for whole pounds, '£49.50' otherwise."""
+    if amount is None:
+        return ""
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self) -> "CourseQuerySet":
+        return self.filter(is_published=True)
+
+    def visible_to(self, user) -> "CourseQuerySet":
+        """Staff also see drafts, to check them before publishing."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Course(models.Model):
+    class Level(models.TextChoices):
+        INTRODUCTORY = "introductory", "Introductory"
+        DIPLOMA = "diploma", "Diploma"
+        ADVANCED = "advanced", "Advanced (for qualified therapists)"
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences shown in lists."
+    )
+    description = models.TextField(
+        help_text="Markdown: paragraphs, headings, lists, links, bold and italics."
+    )
+    techniques = models.ManyToManyField(
+        Technique,
+        related_name="courses",
+        help_text="Graduates get these as verified techniques on their profile.",
+    )
+    level = models.CharField(max_length=20, choices=Level, default=Level.DIPLOMA)
+    total_hours = models.PositiveSmallIntegerField(
+        help_text="Teaching hours, practice sessions included."
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    deposit = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        help_text="Paid to confirm a place; the rest is due before the course starts.",
+    )
+    image = models.ImageField(upload_to="courses/", blank=True)
+    image_alt = models.CharField(
+        "image description",
+        max_length=200,
+        blank=True,
+        help_text="What the picture shows, for people who cannot see it.",
+    )
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Drafts are hidden from the public."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="course_price_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit__gte=0) & Q(deposit__lte=F("price")),
+                name="course_deposit_within_price",
+                violation_error_message="The deposit must be between £0 and the price.",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_hours__gt=0), name="course_total_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:detail", kwargs={"slug": self.slug})
+
+
+class CourseDateQuerySet(models.QuerySet):
+    def upcoming(self, today: date | None = None) -> "CourseDateQuerySet":
+        """Dates that have not started yet; earliest first."""
+        today = today or timezone.localdate()
+        return self.filter(starts_on__gt=today).order_by("starts_on", "pk")
+
+    def listed(self, today: date | None = None) -> "CourseDateQuerySet":
+        """What the public sees in lists: upcoming, not cancelled, course published."""
+        return (
+            self.upcoming(today)
+            .filter(course__is_published=True)
+            .exclude(status=CourseDate.Status.CANCELLED)
+        )
+
+    def open_for_enrolment(self, today: date | None = None) -> "CourseDateQuerySet":
+        today = today or timezone.localdate()
+        return self.listed(today).filter(
+            status=CourseDate.Status.OPEN, enrolment_deadline__gte=today
+        )
+
+
+class CourseDate(models.Model):
+    """One cohort of a course: a venue, a run of dates and a number of places."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="dates")
+    venue_name = models.CharField(max_length=120)
+    venue_address = models.CharField("venue street address", max_length=200)
+    venue_town = models.CharField(max_length=80, db_index=True)
+    venue_postcode = models.CharField(max_length=10)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    schedule = models.CharField(
+        max_length=200, help_text="e.g. “Six weekends, Saturday and Sunday 9:30–17:00”."
+    )
+    places = models.PositiveSmallIntegerField()
+    # Reserved, confirmed and completed enrolments plus open waiting-list offers.
+    # Only services change it, under this row's lock; the check constraint below
+    # makes overselling impossible even if a code path forgets the lock.
+    places_taken = models.PositiveSmallIntegerField(default=0, editable=False)
+    enrolment_deadline = models.DateField(
+        help_text="The last day students can enrol (inclusive)."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.OPEN, db_index=True
+    )
+    price_override = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Leave empty to use the course price.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        indexes = [
+            models.Index(fields=["starts_on", "status"], name="coursedate_upcoming"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="coursedate_starts_before_end",
+                violation_error_message="The course must end on or after its start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolment_deadline__lte=F("starts_on")),
+                name="coursedate_deadline_before_start",
+                violation_error_message="The enrolment deadline must be on or "
+                "before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(places__gt=0), name="coursedate_places_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(places_taken__gte=0) & Q(places_taken__lte=F("places")),
+                name="coursedate_never_oversold",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
+                name="coursedate_price_override_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title}, {self.venue_town} {self.dates_display}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:date", kwargs={"slug": self.course.slug, "pk": self.pk})
+
+    def clean(self) -> None:
+        if self.places is not None and self.places < self.places_taken:
+            raise ValidationError(
+                {
+                    "places": f"{self.places_taken} places are already taken: "
+                    "cancel enrolments before reducing the places below that."
+                }
+            )
+
+    @property
+    def places_left(self) -> int:
+        return max(self.places - self.places_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.places_left == 0
+
+    @property
+    def price(self) -> Decimal:
+        if self.price_override is not None:
+            return self.price_override
+        return self.course.price
+
+    @property
+    def deposit(self) -> Decimal:
+        return min(self.course.deposit, self.price)
+
+    @property
+    def dates_display(self) -> str:
+        return format_date_range(self.starts_on, self.ends_on)
+
+    @property
+    def venue_display(self) -> str:
+        return f"{self.venue_name}, {self.venue_address}, {self.venue_town} " + (
+            self.venue_postcode
+        )
+
+    def has_started(self, today: date | None = None) -> bool:
+        return self.starts_on <= (today or timezone.localdate())
+
+    def is_open_for_enrolment(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return (
+            self.course.is_published
+            and self.status == self.Status.OPEN
+            and not self.has_started(today)
+            and self.enrolment_deadline >= today
+        )
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def for_student(self, user) -> "EnrolmentQuerySet":
+        return self.filter(student=user)
+
+    def holding_place(self) -> "EnrolmentQuerySet":
+        return self.filter(status__in=Enrolment.PLACE_HOLDING)
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        RESERVED = "reserved", "Reserved – deposit due"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+
+    class Experience(models.TextChoices):
+        NONE = "none", "None yet"
+        SOME = "some", "Some informal experience"
+        QUALIFIED = "qualified", "I already hold a massage qualification"
+
+    class HeardAbout(models.TextChoices):
+        SEARCH = "search", "A web search"
+        FRIEND = "friend", "A friend or colleague"
+        PRACTITIONER = "practitioner", "A practitioner in your network"
+        SOCIAL = "social", "Social media"
+        OTHER = "other", "Somewhere else"
+
+    class CancelReason(models.TextChoices):
+        STUDENT = "student", "Cancelled by the student"
+        STAFF = "staff", "Cancelled by staff"
+        EXPIRED = "expired", "Deposit not paid in time"
+        DATE_CANCELLED = "date_cancelled", "Course date cancelled"
+
+    PLACE_HOLDING = [Status.RESERVED, Status.CONFIRMED, Status.COMPLETED]
+
+    course_date = models.ForeignKey(
+        CourseDate, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    # PROTECT: deleting a student must not silently free places they hold.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.RESERVED, db_index=True
+    )
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=30)
+    experience = models.CharField(
+        "massage experience", max_length=20, choices=Experience
+    )
+    motivation = models.TextField("why you want to take this course", max_length=1000)
+    heard_about = models.CharField(
+        "how you heard about us", max_length=20, choices=HeardAbout, blank=True
+    )
+    access_needs = models.TextField(
+        "access or learning needs", max_length=1000, blank=True
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    deposit = models.DecimalField(max_digits=8, decimal_places=2)
+    reserved_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="An unpaid reservation is cancelled after this.",
+    )
+    deposit_paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=20, choices=CancelReason, blank=True)
+    reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    staff_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "reserved_until"], name="enrolment_expiry"),
+            models.Index(fields=["student", "-created_at"], name="enrolment_student"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_date", "student"],
+                condition=Q(status__in=["reserved", "confirmed", "completed"]),
+                name="enrolment_one_active_per_student",
+                violation_error_message="This student is already enrolled on "
+                "this course date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reserved") | Q(reserved_until__isnull=False),
+                name="enrolment_reservation_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["confirmed", "completed"])
+                | Q(deposit_paid_at__isnull=False),
+                name="enrolment_confirmed_has_deposit",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0) & Q(deposit__gte=0),
+                name="enrolment_amounts_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.full_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:enrolment", kwargs={"pk": self.pk})
+
+    @property
+    def reference(self) -> str:
+        """Quoted on bank transfers and in emails."""
+        return f"ENR-{self.pk:05d}" if self.pk else "ENR-new"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.price - self.deposit
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in self.PLACE_HOLDING
+
+    @property
+    def can_be_cancelled_by_student(self) -> bool:
+        active = self.status in {self.Status.RESERVED, self.Status.CONFIRMED}
+        return active and not self.course_date.has_started()
+
+    @property
+    def deposit_instructions(self) -> str:
+        """How to pay the deposit: shown after enrolling and sent by email."""
+        deadline = (
+            timezone.localtime(self.reserved_until) if self.reserved_until else None
+        )
+        values = {
+            "deposit": format_money(self.deposit),
+            "reference": self.reference,
+            "deadline": f"{deadline:%H:%M on %A} {deadline.day} {deadline:%B %Y}"
+            if deadline
+            else "",
+            "phone": settings.CONTACT_PHONE,
+            "email": settings.CONTACT_EMAIL,
+        }
+        text = settings.COURSES_DEPOSIT_INSTRUCTIONS
+        try:
+            # An unknown {placeholder} in the setting becomes empty, not an error.
+            return text.format_map(defaultdict(str, values))
+        except (ValueError, IndexError):  # stray braces: show the text as written
+            return text
+
+
+class WaitingListEntryQuerySet(models.QuerySet):
+    def for_student(self, user) -> "WaitingListEntryQuerySet":
+        return self.filter(student=user)
+
+    def active(self) -> "WaitingListEntryQuerySet":
+        return self.filter(status__in=WaitingListEntry.ACTIVE)
+
+    def in_line(self) -> "WaitingListEntryQuerySet":
+        """Waiting (not yet offered) entries, first in line first."""
+        return self.filter(status=WaitingListEntry.Status.WAITING).order_by(
+            "position", "pk"
+        )
+
+    def with_place_in_line(self) -> "WaitingListEntryQuerySet":
+        """Annotate `ahead`: how many people are in line before this entry."""
+        ahead = (
+            WaitingListEntry.objects.filter(
+                course_date=OuterRef("course_date"),
+                status=WaitingListEntry.Status.WAITING,
+            )
+            .filter(
+                Q(position__lt=OuterRef("position"))
+                | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
+            )
+            .order_by()
+            .values("course_date")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(ahead=Coalesce(Subquery(ahead), 0))
+
+
+class WaitingListEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a place"
+        ENROLLED = "enrolled", "Took the place"
+        EXPIRED = "expired", "Offer expired"
+        LEFT = "left", "Left the list"
+        CLOSED = "closed", "Course date cancelled"
+
+    ACTIVE = [Status.WAITING, Status.OFFERED]
+
+    course_date = models.ForeignKey(
+        CourseDate, on_delete=models.PROTECT, related_name="waiting_list"
+    )
+    # PROTECT: an entry with an open offer holds a place.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waiting_list_entries",
+    )
+    position = models.PositiveIntegerField(
+        help_text="Lower numbers are offered a place first."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.WAITING, db_index=True
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    staff_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WaitingListEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "waiting-list entry"
+        verbose_name_plural = "waiting-list entries"
+        ordering = ["course_date", "position", "pk"]
+        indexes = [
+            models.Index(
+                fields=["status", "offer_expires_at"], name="waitinglist_offers"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_date", "student"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="waitinglist_one_active_per_student",
+                violation_error_message="This student is already on the waiting "
+                "list for this course date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="waitinglist_offer_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} waiting for {self.course_date}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def offer_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.OFFERED
+            and self.offer_expires_at is not None
+            and self.offer_expires_at > now
+        )

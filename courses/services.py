@@ -1,0 +1,565 @@
+"""Writes for courses: enrolment, deposits, cancellation, the waiting list, graduation.
+
+Every change to who holds a place locks the CourseDate row first, then the enrolment or
+waiting-list row, re-checks, then writes. `CourseDate.places_taken` counts reserved,
+confirmed and completed enrolments plus open waiting-list offers; only this module
+changes it, under that lock, and a check constraint refuses any value above `places`.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from directory.models import Practitioner, Qualification
+from directory.services import grant_verified_technique
+from users.models import User
+
+from . import emails
+from .models import CourseDate, Enrolment, WaitingListEntry
+
+
+class EnrolmentError(Exception):
+    """A change courses refuses, with a message for the person."""
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _moment(value: datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def _lock_date(course_date: CourseDate) -> CourseDate:
+    # Concurrent enrolments, cancellations and offers for one date queue here.
+    return (
+        CourseDate.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .get(pk=course_date.pk)
+    )
+
+
+def _adjust_places(course_date: CourseDate, delta: int) -> None:
+    """Under the date lock. Relative to the stored value (not this instance's), so
+    even a path that forgot the lock could not lose an update: the check constraint
+    would refuse the overselling write instead."""
+    CourseDate.objects.filter(pk=course_date.pk).update(
+        places_taken=F("places_taken") + delta
+    )
+    course_date.places_taken += delta
+
+
+# --- checks shared by pages and services -----------------------------------------
+
+
+def enrolment_problem(
+    *, course_date: CourseDate, student: User | None, now: datetime | None = None
+) -> str | None:
+    """Why `student` cannot enrol on `course_date` now, or None when they can.
+
+    Pages call it to decide what to show; `enrol_student` calls it again under the
+    lock. A student holding an open waiting-list offer may enrol on a full date and
+    after the deadline (until the start): the place is held for them.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not course_date.course.is_published:
+        return "This course is not open for enrolment."
+    if course_date.status == CourseDate.Status.CANCELLED:
+        return "This course date has been cancelled."
+    if course_date.has_started(today):
+        return "This course date has already started, so it is too late to enrol."
+    if course_date.status == CourseDate.Status.CLOSED:
+        return "Enrolment for this course date is closed."
+    if student is not None and student.is_authenticated:
+        if (
+            Enrolment.objects.holding_place()
+            .filter(course_date=course_date, student=student)
+            .exists()
+        ):
+            return "You are already enrolled on this course date."
+        offer = WaitingListEntry.objects.filter(
+            course_date=course_date,
+            student=student,
+            status=WaitingListEntry.Status.OFFERED,
+        ).first()
+        if offer is not None:
+            if offer.offer_is_open(now):
+                return None
+            return (
+                f"The place we offered you was held until "
+                f"{_moment(offer.offer_expires_at)} and has gone to the next person."
+            )
+    if course_date.enrolment_deadline < today:
+        return (
+            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
+        )
+    if course_date.is_full:
+        lapsed = (
+            WaitingListEntry.objects.filter(
+                course_date=course_date,
+                student=student,
+                status=WaitingListEntry.Status.EXPIRED,
+            )
+            .order_by("-closed_at")
+            .first()
+            if student is not None and student.is_authenticated
+            else None
+        )
+        if lapsed is not None:
+            return (
+                f"The place we offered you was held until "
+                f"{_moment(lapsed.offer_expires_at)} and has gone to the next person. "
+                "The date is full: you can join the waiting list again."
+            )
+        return (
+            "This course date is full. Join the waiting list and we will email you "
+            "if a place comes up."
+        )
+    return None
+
+
+def waiting_list_problem(
+    *, course_date: CourseDate, student: User, now: datetime | None = None
+) -> str | None:
+    """Why `student` cannot join the waiting list for `course_date`, or None."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not course_date.course.is_published:
+        return "This course is not open for enrolment."
+    if course_date.status == CourseDate.Status.CANCELLED:
+        return "This course date has been cancelled."
+    if course_date.has_started(today):
+        return "This course date has already started."
+    if course_date.status == CourseDate.Status.CLOSED:
+        return "Enrolment for this course date is closed."
+    if course_date.enrolment_deadline < today:
+        return (
+            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
+        )
+    if (
+        Enrolment.objects.holding_place()
+        .filter(course_date=course_date, student=student)
+        .exists()
+    ):
+        return "You are already enrolled on this course date."
+    if (
+        WaitingListEntry.objects.active()
+        .filter(course_date=course_date, student=student)
+        .exists()
+    ):
+        return "You are already on the waiting list for this course date."
+    if not course_date.is_full:
+        return "There are still places on this course date: you can enrol now."
+    return None
+
+
+# --- enrolment ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrol_student(
+    *,
+    course_date: CourseDate,
+    student: User,
+    full_name: str,
+    phone: str,
+    experience: str,
+    motivation: str,
+    heard_about: str = "",
+    access_needs: str = "",
+    now: datetime | None = None,
+) -> Enrolment:
+    """Reserve a place for `student`; the deposit is due within the reservation time."""
+    now = now or timezone.now()
+    locked = _lock_date(course_date)
+    problem = enrolment_problem(course_date=locked, student=student, now=now)
+    if problem:
+        raise EnrolmentError(problem)
+
+    offer = (
+        WaitingListEntry.objects.select_for_update()
+        .filter(
+            course_date=locked, student=student, status=WaitingListEntry.Status.OFFERED
+        )
+        .first()
+    )
+    if offer is None:
+        _adjust_places(locked, +1)
+    # else: the offer already holds the place; it becomes this enrolment's.
+    WaitingListEntry.objects.active().filter(
+        course_date=locked, student=student
+    ).update(status=WaitingListEntry.Status.ENROLLED, closed_at=now)
+
+    enrolment = Enrolment.objects.create(
+        course_date=locked,
+        student=student,
+        status=Enrolment.Status.RESERVED,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        experience=experience,
+        motivation=motivation.strip(),
+        heard_about=heard_about,
+        access_needs=access_needs.strip(),
+        price=locked.price,
+        deposit=locked.deposit,
+        reserved_until=now + timedelta(hours=settings.COURSES_RESERVATION_HOURS),
+    )
+    emails.enrolment_received(enrolment)
+    return enrolment
+
+
+@transaction.atomic
+def record_deposit(
+    *, enrolment: Enrolment, reference: str = "", now: datetime | None = None
+) -> Enrolment:
+    """Staff received the deposit: the reservation becomes a confirmed place."""
+    now = now or timezone.now()
+    _lock_date(enrolment.course_date)
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if locked.status in {Enrolment.Status.CONFIRMED, Enrolment.Status.COMPLETED}:
+        raise EnrolmentError(f"The deposit for {locked.reference} is already recorded.")
+    if locked.status == Enrolment.Status.CANCELLED:
+        raise EnrolmentError(
+            f"{locked.reference} was cancelled ({locked.get_cancel_reason_display()}"
+            "), so its place may have gone: ask the student to enrol again."
+        )
+    locked.status = Enrolment.Status.CONFIRMED
+    locked.deposit_paid_at = now
+    locked.confirmed_at = now
+    locked.payment_reference = reference.strip()
+    locked.save(
+        update_fields=[
+            "status",
+            "deposit_paid_at",
+            "confirmed_at",
+            "payment_reference",
+            "updated_at",
+        ]
+    )
+    emails.enrolment_confirmed(locked)
+    return locked
+
+
+@transaction.atomic
+def cancel_enrolment(
+    *, enrolment: Enrolment, by: User, now: datetime | None = None
+) -> Enrolment:
+    """Cancel a reserved or confirmed enrolment and free its place.
+
+    Students may cancel their own until the course starts; staff at any time.
+    """
+    now = now or timezone.now()
+    locked_date = _lock_date(enrolment.course_date)
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    by_staff = by.is_staff and by.pk != locked.student_id
+    if not by_staff and by.pk != locked.student_id:
+        raise EnrolmentError("This enrolment is not yours to cancel.")
+    if locked.status == Enrolment.Status.CANCELLED:
+        raise EnrolmentError(f"{locked.reference} is already cancelled.")
+    if locked.status == Enrolment.Status.COMPLETED:
+        raise EnrolmentError(
+            f"{locked.reference} is completed and cannot be cancelled."
+        )
+    if not by_staff and locked_date.has_started(timezone.localdate(now)):
+        raise EnrolmentError(
+            "The course has started, so it cannot be cancelled online. Please contact "
+            "us."
+        )
+    reason = (
+        Enrolment.CancelReason.STAFF if by_staff else Enrolment.CancelReason.STUDENT
+    )
+    _cancel(locked, locked_date, reason=reason, now=now)
+    return locked
+
+
+def _cancel(
+    enrolment: Enrolment, course_date: CourseDate, *, reason: str, now: datetime
+) -> None:
+    """Under the date and enrolment locks."""
+    enrolment.status = Enrolment.Status.CANCELLED
+    enrolment.cancel_reason = reason
+    enrolment.cancelled_at = now
+    enrolment.save(
+        update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"]
+    )
+    emails.enrolment_cancelled(enrolment)
+    _release_place(course_date, now=now)
+
+
+def expire_unpaid_reservations(*, now: datetime | None = None) -> int:
+    """Cancel reservations whose deposit did not arrive in time; return how many."""
+    now = now or timezone.now()
+    due = Enrolment.objects.filter(
+        status=Enrolment.Status.RESERVED, reserved_until__lte=now
+    ).values_list("pk", "course_date_id")
+    # One transaction each: one stuck date does not hold up the others.
+    return sum(_expire_reservation(pk, date_id, now=now) for pk, date_id in list(due))
+
+
+@transaction.atomic
+def _expire_reservation(pk: int, course_date_id: int, *, now: datetime) -> bool:
+    course_date = _lock_date(CourseDate(pk=course_date_id))
+    enrolment = Enrolment.objects.select_for_update().get(pk=pk)
+    # Paid, cancelled or already expired by another run since we looked.
+    if enrolment.status != Enrolment.Status.RESERVED or enrolment.reserved_until > now:
+        return False
+    _cancel(enrolment, course_date, reason=Enrolment.CancelReason.EXPIRED, now=now)
+    return True
+
+
+@transaction.atomic
+def complete_enrolment(
+    *, enrolment: Enrolment, now: datetime | None = None
+) -> list[Qualification]:
+    """Staff mark a confirmed enrolment completed; the course's techniques become
+    verified techniques on the student's practitioner profile, if they have one.
+
+    Returns the qualifications granted (none when the student has no profile).
+    """
+    now = now or timezone.now()
+    locked = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("course_date__course")
+        .get(pk=enrolment.pk)
+    )
+    if locked.status == Enrolment.Status.COMPLETED:
+        raise EnrolmentError(f"{locked.reference} is already completed.")
+    if locked.status != Enrolment.Status.CONFIRMED:
+        raise EnrolmentError(
+            f"Only confirmed enrolments can be completed; {locked.reference} is "
+            f"{locked.get_status_display().lower()}."
+        )
+    course_date = locked.course_date
+    if course_date.ends_on > timezone.localdate(now):
+        raise EnrolmentError(
+            f"{locked.reference} cannot be completed before the course ends on "
+            f"{_day(course_date.ends_on)}."
+        )
+    locked.status = Enrolment.Status.COMPLETED
+    locked.completed_at = now
+    locked.save(update_fields=["status", "completed_at", "updated_at"])
+    return grant_course_techniques(enrolment=locked)
+
+
+def grant_course_techniques(*, enrolment: Enrolment) -> list[Qualification]:
+    """Verified techniques for a completed enrolment (idempotent). Also usable when a
+    graduate creates their practitioner profile after finishing the course."""
+    if enrolment.status != Enrolment.Status.COMPLETED:
+        raise EnrolmentError(f"{enrolment.reference} is not completed.")
+    practitioner = Practitioner.objects.filter(user_id=enrolment.student_id).first()
+    if practitioner is None:
+        return []
+    course_date = enrolment.course_date
+    reference = (
+        f"{course_date.course.title}, {course_date.venue_town} "
+        f"{course_date.dates_display}"
+    )[:200]
+    return [
+        grant_verified_technique(
+            practitioner=practitioner,
+            technique=technique,
+            source=Qualification.Source.COURSE,
+            reference=reference,
+        )
+        for technique in course_date.course.techniques.all()
+    ]
+
+
+# --- the waiting list ------------------------------------------------------------
+
+
+def _offers_allowed(course_date: CourseDate, now: datetime) -> bool:
+    return (
+        course_date.course.is_published
+        and course_date.status == CourseDate.Status.OPEN
+        and not course_date.has_started(timezone.localdate(now))
+    )
+
+
+def _offer_to_next_in_line(
+    course_date: CourseDate, *, now: datetime
+) -> WaitingListEntry | None:
+    """Under the date lock: hold one place for the first person waiting."""
+    if not _offers_allowed(course_date, now):
+        return None
+    entry = (
+        WaitingListEntry.objects.select_for_update()
+        .filter(course_date=course_date)
+        .in_line()
+        .first()
+    )
+    if entry is None:
+        return None
+    entry.status = WaitingListEntry.Status.OFFERED
+    entry.offered_at = now
+    entry.offer_expires_at = now + timedelta(hours=settings.COURSES_OFFER_HOURS)
+    entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
+    emails.waiting_list_offer(entry)
+    return entry
+
+
+def _release_place(course_date: CourseDate, *, now: datetime) -> None:
+    """Under the date lock: a held place was given up. The first in line is offered
+    it; with nobody waiting it goes back to the pool."""
+    if _offer_to_next_in_line(course_date, now=now) is None:
+        _adjust_places(course_date, -1)
+
+
+@transaction.atomic
+def join_waiting_list(
+    *, course_date: CourseDate, student: User, now: datetime | None = None
+) -> WaitingListEntry:
+    """Put `student` at the end of the line for a full date."""
+    now = now or timezone.now()
+    locked = _lock_date(course_date)
+    problem = waiting_list_problem(course_date=locked, student=student, now=now)
+    if problem:
+        raise EnrolmentError(problem)
+    last = WaitingListEntry.objects.filter(course_date=locked).aggregate(
+        last=Max("position")
+    )["last"]
+    return WaitingListEntry.objects.create(
+        course_date=locked, student=student, position=(last or 0) + 1
+    )
+
+
+@transaction.atomic
+def leave_waiting_list(
+    *, entry: WaitingListEntry, now: datetime | None = None
+) -> WaitingListEntry:
+    """Leave the line, or decline an offer (its place goes to the next person)."""
+    now = now or timezone.now()
+    course_date = _lock_date(entry.course_date)
+    locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+    if not locked.is_active:
+        raise EnrolmentError("You are no longer on the waiting list for this date.")
+    held_a_place = locked.status == WaitingListEntry.Status.OFFERED
+    locked.status = WaitingListEntry.Status.LEFT
+    locked.closed_at = now
+    locked.save(update_fields=["status", "closed_at"])
+    if held_a_place:
+        _release_place(course_date, now=now)
+    return locked
+
+
+@transaction.atomic
+def offer_free_places(
+    *, course_date: CourseDate, now: datetime | None = None
+) -> list[WaitingListEntry]:
+    """Offer any free places to the people waiting, e.g. after staff add places."""
+    now = now or timezone.now()
+    locked = _lock_date(course_date)
+    offered = []
+    while locked.places_left > 0:
+        entry = _offer_to_next_in_line(locked, now=now)
+        if entry is None:
+            break
+        _adjust_places(locked, +1)
+        offered.append(entry)
+    return offered
+
+
+def expire_waiting_list_offers(*, now: datetime | None = None) -> int:
+    """Skip people whose offer lapsed and offer the place to the next in line;
+    then offer any free places to people waiting. Returns the offers expired."""
+    now = now or timezone.now()
+    due = WaitingListEntry.objects.filter(
+        status=WaitingListEntry.Status.OFFERED, offer_expires_at__lte=now
+    ).values_list("pk", "course_date_id")
+    expired = sum(_expire_offer(pk, date_id, now=now) for pk, date_id in list(due))
+
+    with_free_places = (
+        CourseDate.objects.filter(
+            status=CourseDate.Status.OPEN,
+            starts_on__gt=timezone.localdate(now),
+            places_taken__lt=F("places"),
+            waiting_list__status=WaitingListEntry.Status.WAITING,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for date_id in list(with_free_places):
+        offer_free_places(course_date=CourseDate(pk=date_id), now=now)
+    return expired
+
+
+@transaction.atomic
+def _expire_offer(pk: int, course_date_id: int, *, now: datetime) -> bool:
+    course_date = _lock_date(CourseDate(pk=course_date_id))
+    entry = WaitingListEntry.objects.select_for_update().get(pk=pk)
+    # Taken, declined or expired by another run since we looked.
+    if entry.status != WaitingListEntry.Status.OFFERED or entry.offer_expires_at > now:
+        return False
+    entry.status = WaitingListEntry.Status.EXPIRED
+    entry.closed_at = now
+    entry.save(update_fields=["status", "closed_at"])
+    emails.waiting_list_offer_expired(entry)
+    _release_place(course_date, now=now)
+    return True
+
+
+# --- staff -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cancel_course_date(*, course_date: CourseDate, now: datetime | None = None) -> int:
+    """Cancel a date: every reserved or confirmed enrolment is cancelled (and told),
+    the waiting list is closed. Safe to repeat. Returns the enrolments cancelled."""
+    now = now or timezone.now()
+    locked = _lock_date(course_date)
+    if locked.status != CourseDate.Status.CANCELLED:
+        locked.status = CourseDate.Status.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+    enrolments = list(
+        Enrolment.objects.select_for_update().filter(
+            course_date=locked,
+            status__in=[Enrolment.Status.RESERVED, Enrolment.Status.CONFIRMED],
+        )
+    )
+    for enrolment in enrolments:
+        enrolment.status = Enrolment.Status.CANCELLED
+        enrolment.cancel_reason = Enrolment.CancelReason.DATE_CANCELLED
+        enrolment.cancelled_at = now
+        enrolment.save(
+            update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"]
+        )
+        emails.enrolment_cancelled(enrolment)
+    offers_closed = WaitingListEntry.objects.filter(
+        course_date=locked, status=WaitingListEntry.Status.OFFERED
+    ).update(status=WaitingListEntry.Status.CLOSED, closed_at=now)
+    WaitingListEntry.objects.filter(
+        course_date=locked, status=WaitingListEntry.Status.WAITING
+    ).update(status=WaitingListEntry.Status.CLOSED, closed_at=now)
+    freed = len(enrolments) + offers_closed
+    if freed:
+        _adjust_places(locked, -freed)
+    return len(enrolments)
+
+
+def queue_course_reminders(*, now: datetime | None = None) -> int:
+    """Queue the "starts soon" email for confirmed students whose course starts within
+    COURSES_REMINDER_DAYS. Each enrolment gets one, however often this runs."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        due = list(
+            Enrolment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=Enrolment.Status.CONFIRMED,
+                reminder_queued_at__isnull=True,
+                course_date__starts_on__gt=today,
+                course_date__starts_on__lte=today
+                + timedelta(days=settings.COURSES_REMINDER_DAYS),
+            )
+            .exclude(course_date__status=CourseDate.Status.CANCELLED)
+        )
+        for enrolment in due:
+            enrolment.reminder_queued_at = now
+            enrolment.save(update_fields=["reminder_queued_at"])
+            emails.course_starts_soon(enrolment)
+    return len(due)

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("courses/", views.course_date_list, name="list"),
+    path("courses/<slug:slug>/", views.course_detail, name="detail"),
+    path("courses/<slug:slug>/<int:pk>/", views.course_date_detail, name="date"),
+    path("courses/<slug:slug>/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path(
+        "courses/<slug:slug>/<int:pk>/waiting-list/",
+        views.join_waiting_list,
+        name="join-waiting-list",
+    ),
+    path(
+        "courses/<slug:slug>/<int:pk>/class-list.csv",
+        views.class_list_csv,
+        name="class-list-csv",
+    ),
+    path("account/courses/", views.my_courses, name="mine"),
+    path("account/courses/<int:pk>/", views.enrolment_detail, name="enrolment"),
+    path(
+        "account/courses/<int:pk>/cancel/",
+        views.cancel_enrolment,
+        name="cancel",
+    ),
+    path(
+        "account/courses/waiting-list/<int:pk>/leave/",
+        views.leave_waiting_list,
+        name="leave-waiting-list",
+    ),
+]

@@ -1,0 +1,276 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from directory.models import Technique
+
+from . import exports, jsonld, services
+from .forms import CourseDateFilterForm, EnrolmentForm
+from .models import Course, CourseDate, Enrolment, WaitingListEntry
+
+PAGE_SIZE = 12
+
+
+def course_date_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming course dates, soonest first, filtered by technique, town and level."""
+    listed = CourseDate.objects.listed()
+    form = CourseDateFilterForm(
+        request.GET or None,
+        techniques=list(Technique.objects.values_list("slug", "name")),
+        towns=list(
+            listed.order_by("venue_town")
+            .values_list("venue_town", flat=True)
+            .distinct()
+        ),
+    )
+    dates = (
+        form.filter(listed)
+        .select_related("course")
+        .prefetch_related(
+            Prefetch(
+                "course__techniques", queryset=Technique.objects.only("name", "slug")
+            )
+        )
+    )
+    page = Paginator(dates, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    template = "courses/coursedate_list.html"
+    # The filter form swaps in just the results; a history restore needs the page.
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(
+        Course.objects.visible_to(request.user).prefetch_related("techniques"),
+        slug=slug,
+    )
+    dates = list(
+        CourseDate.objects.upcoming()
+        .filter(course=course)
+        .exclude(status=CourseDate.Status.CANCELLED)
+    )
+    for course_date in dates:
+        course_date.course = course  # saves a query per date in the template
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "dates": dates,
+            "json_ld": jsonld.course(course, dates, request),
+        },
+    )
+
+
+def _course_date_or_404(request: HttpRequest, slug: str, pk: int) -> CourseDate:
+    return get_object_or_404(
+        CourseDate.objects.select_related("course").filter(
+            course__in=Course.objects.visible_to(request.user)
+        ),
+        pk=pk,
+        course__slug=slug,
+    )
+
+
+def course_date_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course_date = _course_date_or_404(request, slug, pk)
+    course = course_date.course
+    techniques = list(course.techniques.all())
+    user = request.user
+    context = {
+        "course": course,
+        "course_date": course_date,
+        "techniques": techniques,
+        "problem": services.enrolment_problem(course_date=course_date, student=user),
+        "has_started": course_date.has_started(),
+        "json_ld": jsonld.course(course, [course_date], request),
+    }
+    if user.is_authenticated:
+        context["my_enrolment"] = (
+            Enrolment.objects.holding_place()
+            .filter(course_date=course_date, student=user)
+            .first()
+        )
+        context["my_entry"] = (
+            WaitingListEntry.objects.active()
+            .with_place_in_line()
+            .filter(course_date=course_date, student=user)
+            .first()
+        )
+        context["can_join_waiting_list"] = (
+            services.waiting_list_problem(course_date=course_date, student=user) is None
+        )
+    elif course_date.is_full:
+        context["can_join_waiting_list"] = course_date.is_open_for_enrolment()
+    if user.is_authenticated and user.is_staff:
+        context["class_list"] = course_date.enrolments.select_related(
+            "student"
+        ).order_by("status", "full_name")
+        context["waiting_list"] = course_date.waiting_list.active().select_related(
+            "student"
+        )
+    return render(request, "courses/coursedate_detail.html", context)
+
+
+@login_required
+def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course_date = _course_date_or_404(request, slug, pk)
+    problem = services.enrolment_problem(course_date=course_date, student=request.user)
+    form = EnrolmentForm(
+        request.POST or None, initial={"full_name": request.user.full_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = services.enrol_student(
+                course_date=course_date, student=request.user, **form.cleaned_data
+            )
+        except services.EnrolmentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Your place is reserved. Pay the deposit to confirm it: the details "
+                "are below and we have emailed them to you.",
+            )
+            return redirect(enrolment)
+    offer = (
+        WaitingListEntry.objects.filter(
+            course_date=course_date,
+            student=request.user,
+            status=WaitingListEntry.Status.OFFERED,
+        ).first()
+        if problem is None
+        else None
+    )
+    return render(
+        request,
+        "courses/enrolment_form.html",
+        {
+            "course_date": course_date,
+            "course": course_date.course,
+            "form": form,
+            "problem": problem,
+            "offer": offer,
+        },
+    )
+
+
+@login_required
+@require_POST
+def join_waiting_list(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course_date = _course_date_or_404(request, slug, pk)
+    try:
+        services.join_waiting_list(course_date=course_date, student=request.user)
+    except services.EnrolmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "You are on the waiting list. If a place comes up we will email you and "
+            "hold it for you for a limited time.",
+        )
+    return redirect(course_date)
+
+
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    enrolments = (
+        Enrolment.objects.for_student(request.user)
+        .select_related("course_date__course")
+        .order_by("-course_date__starts_on", "-pk")
+    )
+    page = Paginator(enrolments, 10).get_page(request.GET.get("page"))
+    entries = (
+        WaitingListEntry.objects.for_student(request.user)
+        .active()
+        .with_place_in_line()
+        .select_related("course_date__course")
+        .order_by("course_date__starts_on")
+    )
+    return render(
+        request,
+        "courses/enrolment_list.html",
+        {"page": page, "entries": entries},
+    )
+
+
+def _my_enrolment_or_404(request: HttpRequest, pk: int) -> Enrolment:
+    # Someone else's enrolment is a 404, never a 403 that says it exists.
+    return get_object_or_404(
+        Enrolment.objects.for_student(request.user).select_related(
+            "course_date__course"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def enrolment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = _my_enrolment_or_404(request, pk)
+    return render(request, "courses/enrolment_detail.html", {"enrolment": enrolment})
+
+
+@login_required
+def cancel_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = _my_enrolment_or_404(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.cancel_enrolment(enrolment=enrolment, by=request.user)
+        except services.EnrolmentError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Your enrolment is cancelled.")
+            return redirect("courses:mine")
+    return render(
+        request,
+        "courses/enrolment_cancel.html",
+        {"enrolment": enrolment, "error": error},
+    )
+
+
+@login_required
+@require_POST
+def leave_waiting_list(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        WaitingListEntry.objects.for_student(request.user).select_related(
+            "course_date__course"
+        ),
+        pk=pk,
+    )
+    try:
+        services.leave_waiting_list(entry=entry)
+    except services.EnrolmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"You have left the waiting list for {entry.course_date.course.title} "
+            f"in {entry.course_date.venue_town}.",
+        )
+    return redirect("courses:mine")
+
+
+@staff_member_required
+def class_list_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    course_date = _course_date_or_404(request, slug, pk)
+    return exports.class_list_response(
+        Enrolment.objects.holding_place().filter(course_date=course_date),
+        f"class-list-{course_date.course.slug}-{course_date.starts_on}.csv",
+    )

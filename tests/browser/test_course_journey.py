@@ -1,0 +1,102 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from courses.models import Enrolment
+from tests.browser.axe import assert_accessible
+from tests.factories import (
+    CourseDateFactory,
+    CourseFactory,
+    UserFactory,
+    full_course_date,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-test-passphrase"
+
+
+def test_a_student_finds_a_bath_date_enrols_and_sees_it_in_their_account(
+    live_server, page
+):
+    diploma = CourseFactory(title="Holistic Massage Diploma")
+    CourseDateFactory(course=diploma, venue_town="Brighton", places=12)
+    bath = CourseDateFactory(
+        course=diploma,
+        venue_town="Bath",
+        venue_name="Widcombe Studios",
+        places=4,
+    )
+    full_course_date(places=2, venue_town="Bath")
+    UserFactory(email="rosa@example.com", full_name="Rosa Student")
+
+    page.goto(f"{live_server.url}/courses/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courses and dates")
+    expect(page.get_by_text("Full – join the waiting list")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Town").select_option("Bath")
+    results = page.locator("#results")
+    expect(results.get_by_text("Brighton", exact=True)).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"town=Bath"))
+    results.get_by_role(
+        "link", name=re.compile(r"Holistic Massage Diploma in Bath")
+    ).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bath")
+    expect(page.get_by_text("4 places left")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Enrol on this date").click()
+
+    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    page.get_by_label("Email").fill("rosa@example.com")
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enrol on Holistic Massage Diploma"
+    )
+    assert_accessible(page)
+    expect(page.get_by_label("Full name")).to_have_value("Rosa Student")
+    page.get_by_label("Phone number").fill("07700 900123")
+    page.get_by_label("None yet").check()
+    page.get_by_label("Why do you want to take this course?").fill(
+        "I want to become a massage therapist."
+    )
+    page.get_by_role("button", name="Reserve my place").click()
+
+    expect(page.get_by_text("Your place is reserved")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pay your deposit")).to_be_visible()
+    assert_accessible(page)
+    enrolment = Enrolment.objects.get(student__email="rosa@example.com")
+    assert enrolment.course_date_id == bath.pk
+
+    page.get_by_role("button", name="Rosa").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="My courses"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My courses")
+    expect(page.get_by_text(enrolment.reference)).to_be_visible()
+    expect(page.get_by_text("Reserved – deposit due")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile("Holistic Massage Diploma")).click()
+    page.get_by_role("link", name="Cancel this enrolment").click()
+    assert_accessible(page)
+
+
+def test_the_course_pages_fit_a_phone(live_server, browser):
+    course_date = CourseDateFactory(venue_town="Bath")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for url in [
+        "/courses/",
+        course_date.course.get_absolute_url(),
+        course_date.get_absolute_url(),
+    ]:
+        page.goto(live_server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} scrolls sideways ({width}px)"
+        assert_accessible(page)
+    context.close()
