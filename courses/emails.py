@@ -1,50 +1,203 @@
-"""The emails courses send: one function per event.
+"""The emails courses send: one function per event, written to the outbox.
 
 Services call these inside the same transaction as the change they announce, so an
-email exists exactly when its change was committed. Each will hand its message to the
-notifications outbox; until then each logs one line (ids only: no names, addresses or
-questionnaire answers in logs).
+email exists exactly when its change was committed (notifications.outbox). Each has a
+deduplication key, so a service or job that runs twice never queues a second copy.
+Questionnaire answers never appear in an email.
 """
 
-import logging
+from django.conf import settings
+from django.utils import timezone
 
-from .models import Enrolment, WaitingListEntry
+from notifications import outbox
 
-logger = logging.getLogger(__name__)
+from .models import Enrolment, WaitingListEntry, format_money
 
 
-def _log(kind: str, pk: int, event: str) -> None:
-    logger.info("%s %s: %s", kind, pk, event)
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%-d %B %Y at %H:%M (UK time)")
+
+
+def _course_facts(enrolment: Enrolment) -> str:
+    course_date = enrolment.course_date
+    return (
+        f"{course_date.course.title}\n"
+        f"Dates: {course_date.dates_display}"
+        + (f" ({course_date.schedule})" if course_date.schedule else "")
+        + f"\nVenue: {course_date.venue_display}"
+    )
+
+
+def _send(
+    *,
+    to: str,
+    subject: str,
+    greeting: str,
+    paragraphs: list[str],
+    action_url: str,
+    action_label: str,
+    key: str,
+    kind: str,
+    related: str,
+) -> None:
+    outbox.enqueue(
+        to=to,
+        subject=subject,
+        template="message",
+        context={
+            "greeting": greeting,
+            "paragraphs": paragraphs,
+            "action_url": action_url,
+            "action_label": action_label,
+        },
+        dedup_key=key,
+        kind=kind,
+        related_key=related,
+    )
+
+
+def _enrolment_email(
+    enrolment: Enrolment, event: str, subject: str, paragraphs: list[str]
+) -> None:
+    _send(
+        to=enrolment.student.email,
+        subject=subject,
+        greeting=f"Dear {enrolment.full_name},",
+        paragraphs=paragraphs,
+        action_url=_url(enrolment.get_absolute_url()),
+        action_label="See your enrolment",
+        key=f"enrolment:{enrolment.pk}:{event}",
+        kind=f"course.{event}",
+        related=f"enrolment:{enrolment.pk}",
+    )
 
 
 def enrolment_received(enrolment: Enrolment) -> None:
-    """A place is reserved: what happens next and how to pay the deposit
-    (`enrolment.deposit_instructions`), by `enrolment.reserved_until`."""
-    _log("enrolment", enrolment.pk, "enrolment_received")
+    """A place is reserved: what happens next and how to pay the deposit."""
+    _enrolment_email(
+        enrolment,
+        "received",
+        f"Your place is reserved: {enrolment.course_date.course.title} "
+        f"({enrolment.reference})",
+        [
+            "Thank you for enrolling. We have reserved your place on:",
+            _course_facts(enrolment),
+            enrolment.deposit_instructions,
+            f"Course fee {format_money(enrolment.price)}, deposit "
+            f"{format_money(enrolment.deposit)}, balance "
+            f"{format_money(enrolment.balance)} due before the course starts.",
+        ],
+    )
 
 
 def enrolment_confirmed(enrolment: Enrolment) -> None:
-    """Staff recorded the deposit: the place is confirmed; venue, dates, balance."""
-    _log("enrolment", enrolment.pk, "enrolment_confirmed")
+    """Staff recorded the deposit: the place is confirmed."""
+    _enrolment_email(
+        enrolment,
+        "confirmed",
+        f"Your place is confirmed: {enrolment.course_date.course.title}",
+        [
+            "We have received your deposit, so your place is confirmed:",
+            _course_facts(enrolment),
+            f"The balance of {format_money(enrolment.balance)} is due before the "
+            "course starts. We will send a reminder a week before.",
+        ],
+    )
 
 
 def enrolment_cancelled(enrolment: Enrolment) -> None:
-    """The enrolment is cancelled; `enrolment.cancel_reason` says why (the student,
-    staff, an unpaid deposit, or the course date was cancelled)."""
-    _log("enrolment", enrolment.pk, "enrolment_cancelled")
+    """The enrolment is cancelled, with the reason."""
+    reasons = {
+        Enrolment.CancelReason.STUDENT: "You cancelled this enrolment.",
+        Enrolment.CancelReason.STAFF: "Our staff cancelled this enrolment.",
+        Enrolment.CancelReason.EXPIRED: "The deposit was not paid in time, so the "
+        "reserved place has been released.",
+        Enrolment.CancelReason.DATE_CANCELLED: "We are sorry: this course date has "
+        "been cancelled. We will be in touch about other dates and any refund.",
+    }
+    _enrolment_email(
+        enrolment,
+        "cancelled",
+        f"Enrolment cancelled: {enrolment.course_date.course.title}",
+        [
+            reasons.get(enrolment.cancel_reason, "This enrolment is cancelled."),
+            _course_facts(enrolment),
+            f"Questions? Email {settings.CONTACT_EMAIL} or call "
+            f"{settings.CONTACT_PHONE}.",
+        ],
+    )
+
+
+def course_starts_soon(enrolment: Enrolment) -> None:
+    """A reminder about a week before the start."""
+    _enrolment_email(
+        enrolment,
+        "starts-soon",
+        f"Your course starts soon: {enrolment.course_date.course.title}",
+        [
+            "Your course starts soon. Here are the details:",
+            _course_facts(enrolment),
+            "Bring comfortable clothes, a notebook and a water bottle. Towels and "
+            "oils are provided.",
+            f"Balance due: {format_money(enrolment.balance)}.",
+        ],
+    )
+
+
+def _entry_email(
+    entry: WaitingListEntry,
+    event: str,
+    subject: str,
+    paragraphs: list[str],
+    occasion: str,
+) -> None:
+    course_date = entry.course_date
+    _send(
+        to=entry.student.email,
+        subject=subject,
+        greeting=f"Dear {entry.student.get_full_name()},",
+        paragraphs=paragraphs,
+        action_url=_url(course_date.get_absolute_url()),
+        action_label="See the course date",
+        key=f"waiting:{entry.pk}:{event}:{occasion}",
+        kind=f"course.waiting-list-{event}",
+        related=f"waiting:{entry.pk}",
+    )
 
 
 def waiting_list_offer(entry: WaitingListEntry) -> None:
-    """A place came up: it is held for this student until `entry.offer_expires_at`;
-    a link to the course date page to enrol."""
-    _log("waiting-list entry", entry.pk, "waiting_list_offer")
+    """A place came up and is held for this student until the offer expires."""
+    course_date = entry.course_date
+    _entry_email(
+        entry,
+        "offer",
+        f"A place is free for you: {course_date.course.title}",
+        [
+            "Good news: a place has come up on the course you are waiting for:",
+            f"{course_date.course.title}, {course_date.dates_display}, "
+            f"{course_date.venue_display}",
+            f"We are holding it for you until {_when(entry.offer_expires_at)}. "
+            "After that it goes to the next person in line.",
+        ],
+        occasion=entry.offered_at.isoformat() if entry.offered_at else "",
+    )
 
 
 def waiting_list_offer_expired(entry: WaitingListEntry) -> None:
     """The offer lapsed and the place went to the next in line."""
-    _log("waiting-list entry", entry.pk, "waiting_list_offer_expired")
-
-
-def course_starts_soon(enrolment: Enrolment) -> None:
-    """A reminder about a week before the start: venue, dates, schedule, balance."""
-    _log("enrolment", enrolment.pk, "course_starts_soon")
+    course_date = entry.course_date
+    _entry_email(
+        entry,
+        "offer-expired",
+        f"Your offer has expired: {course_date.course.title}",
+        [
+            "The place we held for you was not taken in time, so it has been "
+            "offered to the next person on the waiting list.",
+            "You can join the waiting list again, or choose another date.",
+        ],
+        occasion=entry.offered_at.isoformat() if entry.offered_at else "",
+    )
