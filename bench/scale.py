@@ -221,4 +221,54 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
-SECTIONS = [("directory", directory_section)]
+def courses_section(rng: random.Random, sizes: Sizes, log) -> None:
+    from courses.models import Course, CourseDate, Enrolment, WaitingListEntry
+
+    _truncate(WaitingListEntry, Enrolment, CourseDate, Course)
+    techniques = list(Technique.objects.order_by("slug"))
+    courses = [
+        Course(
+            title=f"{technique.name} course",
+            slug=f"scale-{technique.slug}",
+            summary=f"Learn {technique.name.lower()} with working therapists.",
+            description=f"## {technique.name}\n\nA practical course.",
+            level=rng.choice(list(Course.Level.values)),
+            total_hours=rng.choice([16, 30, 60, 120]),
+            price=rng.choice([350, 600, 1200, 2400]),
+            deposit=150,
+            is_published=True,
+        )
+        for technique in techniques
+    ]
+    Course.objects.bulk_create(courses)
+    courses = list(Course.objects.order_by("slug"))
+    through = Course.techniques.through
+    through.objects.bulk_create(
+        through(course_id=course.pk, technique_id=technique.pk)
+        for course, technique in zip(courses, techniques, strict=True)
+    )
+    towns = list(Place.objects.filter(kind=Place.Kind.TOWN).order_by("name"))
+    today = timezone.localdate()
+    dates = []
+    for _ in range(sizes.course_dates):
+        town = rng.choice(towns)
+        starts = today + timedelta(days=rng.randint(14, 300))
+        dates.append(
+            CourseDate(
+                course=rng.choice(courses),
+                venue_name=f"{town.name} Training Rooms",
+                venue_address="1 College Road",
+                venue_town=town.name,
+                venue_postcode="AB1 2CD",
+                starts_on=starts,
+                ends_on=starts + timedelta(days=rng.choice([1, 2, 30, 90])),
+                schedule="Weekends",
+                places=rng.choice([8, 12, 16]),
+                enrolment_deadline=starts - timedelta(days=7),
+            )
+        )
+    CourseDate.objects.bulk_create(dates)
+    log(f"  {len(courses)} courses, {len(dates)} course dates")
+
+
+SECTIONS = [("directory", directory_section), ("courses", courses_section)]

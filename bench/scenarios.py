@@ -2,6 +2,7 @@
 
 from django.test import Client
 
+from courses.models import CourseDate
 from directory.models import Location, Practitioner
 
 from .measure import Result, measure, page
@@ -27,6 +28,7 @@ def data_counts() -> dict:
     return {
         "practitioners": Practitioner.objects.count(),
         "locations": Location.objects.count(),
+        "course_dates": CourseDate.objects.count(),
     }
 
 
@@ -58,6 +60,7 @@ def in_process(runs: int) -> list[Result]:
             runs=runs,
         ),
     ]
+    results.append(measure("course dates list", page(client, "/courses/"), runs=runs))
     profiles = _profiles(50)
     results.append(
         measure(
@@ -109,4 +112,4 @@ def budgets(in_process: list[dict], load: list[dict]) -> list[dict]:
     return rows
 
 
-LIST_PAGE_PREFIXES = ("directory search",)
+LIST_PAGE_PREFIXES = ("directory search", "course dates list")
