@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "users",
     "directory",
+    "bookings",
 ]
 
 MIDDLEWARE = [
