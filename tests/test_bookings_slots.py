@@ -19,7 +19,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def every_day(*ranges: tuple[int, int]) -> dict[int, list[Window]]:
     windows = [Window(time(start), time(end)) for start, end in ranges]
-    return {weekday: windows for weekday in range(7)}
+    return dict.fromkeys(range(7), windows)
 
 
 def make_rules(**overrides) -> Rules:
@@ -101,7 +101,7 @@ def test_slots_carry_the_location_of_their_hours():
     assert [(s.location_id) for s in found] == [7, 7, 8, 8]
 
 
-# --- date overrides and time off --------------------------------------------------------
+# --- date overrides and time off ------------------------------------------------------
 
 
 def test_an_override_opens_a_normally_closed_day():
@@ -296,7 +296,7 @@ def test_other_time_zones_use_their_own_clock_changes():
     assert found[0].starts_at.astimezone(UTC).hour == 13  # EDT, UTC-4
 
 
-# --- checking one start time -----------------------------------------------------------
+# --- checking one start time ----------------------------------------------------------
 
 
 def test_is_bookable_accepts_a_start_on_the_grid_and_refuses_one_off_it():
