@@ -1,5 +1,8 @@
 from datetime import UTC, date, datetime, time, timedelta
 
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
 
@@ -13,15 +16,43 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+# Dates outside these years are nobody's appointment, and near datetime's limits
+# adding a day would overflow: refuse them like any other malformed input.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def _sane(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
+def validate_sane_date(value: date) -> None:
+    if not _sane(value):
+        raise forms.ValidationError(f"Enter a date between {EARLIEST} and {LATEST}.")
+
+
+class DayField(forms.DateField):
+    """A date picker field that refuses dates nobody books."""
+
+    default_validators = [validate_sane_date]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DATE_INPUT)
+        super().__init__(**kwargs)
+
+
 def parse_start(value: str | None) -> datetime | None:
     """An aware datetime from an ISO 8601 query value, or None if it is not one."""
     if not value or len(value) > 40:
         return None
     try:
+        # A '+' in a query string arrives as a space.
         parsed = datetime.fromisoformat(value.replace(" ", "+"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None or not _sane(parsed.date()):
+        return None
+    return parsed
 
 
 def format_start(moment: datetime) -> str:
@@ -33,9 +64,10 @@ def parse_date(value: str | None) -> date | None:
     if not value or len(value) > 10:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if _sane(parsed) else None
 
 
 # --- the booking flow -----------------------------------------------------------
@@ -98,6 +130,11 @@ class HealthForm(forms.Form):
             )
         # Questions first, then the free text and the consent.
         self.fields = {**questions, **self.fields}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *(InlineRadios(field) for field in questions), "details", "consent"
+        )
 
     def answers(self) -> dict:
         data = {
@@ -167,8 +204,8 @@ class StartForm(forms.Form):
 
 class SlotsQueryForm(forms.Form):
     service = forms.IntegerField(min_value=1, max_value=2**62)
-    from_ = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    from_ = DayField(required=False, input_formats=["%Y-%m-%d"])
+    to = DayField(required=False, input_formats=["%Y-%m-%d"])
 
     def __init__(self, data, *args, today: date, **kwargs):
         self.today = today
@@ -258,7 +295,7 @@ class WeeklyHoursForm(_RangeForm):
 
 class DateOverrideForm(_RangeForm):
     prefix = "date"
-    date = forms.DateField(label="Date", widget=DATE_INPUT)
+    date = DayField(label="Date")
     field_order = ["date", "start_time", "end_time", "location"]
 
     def clean_date(self) -> date:
@@ -271,14 +308,14 @@ class DateOverrideForm(_RangeForm):
 
 class TimeOffForm(forms.Form):
     prefix = "off"
-    start_date = forms.DateField(label="From date", widget=DATE_INPUT)
+    start_date = DayField(label="From date")
     start_time = forms.TimeField(
         label="From time",
         required=False,
         widget=TIME_INPUT,
         help_text="Empty: from the start of the day.",
     )
-    end_date = forms.DateField(label="Until date", widget=DATE_INPUT)
+    end_date = DayField(label="Until date")
     end_time = forms.TimeField(
         label="Until time",
         required=False,

@@ -81,6 +81,8 @@ def test_from_and_to_default_to_the_next_two_weeks(client):
         ({"service": "1", "from": "2027-01-10", "to": "2027-01-01"}, "before"),
         ({"service": "1", "from": "2027-01-01", "to": "2027-06-01"}, "at most 62"),
         ({"service": "1" * 40}, "service"),
+        ({"service": "1", "from": "9999-12-30"}, "between"),
+        ({"service": "1", "from": "0001-01-01"}, "between"),
         ({"service": "-3"}, "service"),
     ],
 )

@@ -101,7 +101,14 @@ def test_the_agenda_runs_a_fixed_number_of_queries(client, practitioner):
 
 
 @pytest.mark.parametrize(
-    "query", [{"date": "2026-99-01"}, {"view": "month"}, {"date": "x" * 300}]
+    "query",
+    [
+        {"date": "2026-99-01"},
+        {"view": "month"},
+        {"date": "x" * 300},
+        {"date": "9999-12-31"},
+        {"view": "day", "date": "0001-01-01"},
+    ],
 )
 def test_malformed_agenda_queries_fall_back_to_today(client, practitioner, query):
     assert client.get(reverse("bookings:agenda"), query).status_code == 200
@@ -474,6 +481,11 @@ def test_time_off_over_booked_appointments_warns_about_them(client, practitioner
             "bookings:time-off-add",
             {"off-start_date": "2020-01-01", "off-end_date": "2020-01-02"},
             "already over",
+        ),
+        (
+            "bookings:time-off-add",
+            {"off-start_date": "2030-01-01", "off-end_date": "9999-12-31"},
+            "Enter a date between",
         ),
         (
             "bookings:policy",

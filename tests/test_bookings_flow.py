@@ -205,12 +205,24 @@ def test_a_time_taken_during_the_flow_sends_the_client_back_to_fresh_times(clien
         (lambda day: "", "choose a time"),
         (lambda day: "garbage", "choose a time"),
         (lambda day: "2026-01-01T10:00", "choose a time"),  # no offset
+        (lambda day: "0001-01-01T00:00Z", "choose a time"),
+        (lambda day: "9999-12-31T23:59+14:00", "choose a time"),
         (lambda day: format_start(london_at(day, 10, 7)), "does not offer"),
         (lambda day: format_start(london_at(day, 7)), "does not offer"),
         (lambda day: format_start(timezone.now() - timedelta(days=1)), "passed"),
         (lambda day: format_start(london_at(day + timedelta(days=400), 10)), "ahead"),
     ],
-    ids=["empty", "garbage", "naive", "off-grid", "closed", "past", "too-far"],
+    ids=[
+        "empty",
+        "garbage",
+        "naive",
+        "year-1",
+        "year-9999",
+        "off-grid",
+        "closed",
+        "past",
+        "too-far",
+    ],
 )
 def test_a_crafted_start_time_is_refused_with_a_message(client, start, message):
     service = bookable_service()
