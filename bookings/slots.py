@@ -14,7 +14,8 @@ clock change moves the UTC instants, never the local times:
   (09:00, 09:15, ...), one start per wall-clock time;
 * a wall-clock time that does not exist that day (the skipped hour in spring) is
   not offered; a wall-clock time that happens twice (the repeated hour in autumn)
-  is offered once, at its first occurrence;
+  is offered once, at its first occurrence; a range edge inside the skipped hour
+  is the moment the clocks jump;
 * the appointment must fit inside the range in real elapsed time (a 60-minute
   service needs 60 real minutes before the range ends).
 
@@ -112,13 +113,17 @@ def local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
 
 
 def _boundary_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    """Like local_to_utc, but a range edge in a skipped hour moves to after the gap."""
+    """Like local_to_utc, but a range edge inside a skipped hour becomes the moment
+    the clocks jump (a range "until 01:30" on a spring-forward night ends at 01:00)."""
     instant = local_to_utc(day, wall, zone)
-    if instant is None:
-        # fold=1 reads the wall time with the offset from before the change,
-        # which lands just after the gap: the range keeps its real length.
-        naive = datetime.combine(day, wall).replace(tzinfo=zone, fold=1)
-        instant = naive.astimezone(UTC)
+    if instant is not None:
+        return instant
+    naive = datetime.combine(day, wall)
+    # In a gap, fold=1 reads the wall time with the later offset: an instant just
+    # before the jump. Walk to the jump; only on clock-change nights, under 2 hours.
+    instant = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    while instant.astimezone(zone).replace(tzinfo=None) < naive:
+        instant += timedelta(minutes=1)
     return instant
 
 

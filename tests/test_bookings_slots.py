@@ -271,6 +271,23 @@ def test_the_skipped_hour_in_spring_offers_no_time_that_does_not_exist():
     assert [s.starts_at.astimezone(UTC).hour for s in found] == [0, 1, 2]
 
 
+def test_a_range_edge_inside_the_skipped_hour_is_the_moment_the_clocks_jump():
+    rules = make_rules(
+        weekly=dict.fromkeys(range(7), [Window(time(0), time(1, 30))]),
+        interval=timedelta(minutes=30),
+    )
+    found = slots(rules, SPRING_FORWARD, now=EARLY, minutes=30)
+    # Until "01:30" means until the jump at 01:00 GMT (01:00 UTC).
+    assert local_times(found) == ["00:00", "00:30"]
+    assert found[-1].ends_at == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    rules = make_rules(
+        weekly=dict.fromkeys(range(7), [Window(time(1, 30), time(4))]),
+        interval=timedelta(minutes=60),
+    )
+    found = slots(rules, SPRING_FORWARD, now=EARLY)
+    assert local_times(found) == ["02:30"]
+
+
 def test_the_repeated_hour_in_autumn_is_offered_once():
     rules = make_rules(weekly=every_day((0, 4)))
     found = slots(rules, FALL_BACK, now=EARLY)
