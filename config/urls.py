@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("users.urls")),
     path("", include("directory.urls")),
+    path("", include("bookings.urls")),
     path("", include("courses.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -275,3 +275,137 @@ def full_course_date(places: int = 2, **kwargs) -> CourseDate:
         EnrolmentFactory(course_date=course_date)
     course_date.refresh_from_db()
     return course_date
+
+
+# --- bookings ----------------------------------------------------------------
+from bookings.models import (  # noqa: E402
+    Booking,
+    BookingPolicy,
+    CalendarFeed,
+    DateOverride,
+    HealthIntake,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+
+
+def london(year, month, day, hour=0, minute=0) -> _dt.datetime:
+    """An aware datetime on the Europe/London wall clock."""
+    from zoneinfo import ZoneInfo
+
+    return _dt.datetime(
+        year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/London")
+    )
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    name = "Deep tissue massage"
+    technique = factory.SubFactory(TechniqueFactory, slug="deep-tissue")
+    duration_minutes = 60
+    price = 55
+    is_active = True
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.locations.add(*extracted)
+
+
+class BookingPolicyFactory(factory.django.DjangoModelFactory):
+    """No buffers, no notice: tests switch on what they check."""
+
+    class Meta:
+        model = BookingPolicy
+        django_get_or_create = ("practitioner",)
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    buffer_before_minutes = 0
+    buffer_after_minutes = 0
+    slot_interval_minutes = 15
+    min_notice_hours = 0
+    max_advance_days = 60
+    cancellation_cutoff_hours = 24
+    new_clients_need_approval = False
+
+
+class WeeklyHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WeeklyHours
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    weekday = 0
+    start_time = _dt.time(9, 0)
+    end_time = _dt.time(17, 0)
+    location = None
+
+
+class DateOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DateOverride
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    date = factory.LazyFunction(lambda: _tz.localdate() + _dt.timedelta(days=7))
+    start_time = _dt.time(10, 0)
+    end_time = _dt.time(14, 0)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeOff
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    starts_at = factory.LazyFunction(lambda: _tz.now() + _dt.timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + _dt.timedelta(days=1))
+    reason = "Holiday"
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A confirmed booking for a signed-up client, ten days ahead at 10:00 London."""
+
+    class Meta:
+        model = Booking
+
+    service = factory.SubFactory(ServiceFactory)
+    practitioner = factory.SelfAttribute("service.practitioner")
+    client = factory.SubFactory(UserFactory)
+    client_name = factory.LazyAttribute(
+        lambda o: o.client.full_name if o.client else "Guest"
+    )
+    client_email = factory.LazyAttribute(
+        lambda o: o.client.email if o.client else "guest@example.com"
+    )
+    client_phone = "01273 123456"
+    starts_at = factory.LazyFunction(
+        lambda: _dt.datetime.combine(
+            _tz.localdate() + _dt.timedelta(days=10),
+            _dt.time(10, 0),
+            tzinfo=_tz.get_current_timezone(),
+        )
+    )
+    ends_at = factory.LazyAttribute(
+        lambda o: o.starts_at + _dt.timedelta(minutes=o.service.duration_minutes)
+    )
+    blocked_starts_at = factory.SelfAttribute("starts_at")
+    blocked_ends_at = factory.SelfAttribute("ends_at")
+    status = Booking.Status.CONFIRMED
+
+
+class HealthIntakeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthIntake
+
+    booking = factory.SubFactory(BookingFactory)
+    consent_given_at = factory.LazyFunction(_tz.now)
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    practitioner = factory.SubFactory(PractitionerFactory)

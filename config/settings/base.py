@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "users",
     "directory",
     "notifications",
+    "bookings",
     "courses",
 ]
 

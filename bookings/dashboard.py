@@ -1,0 +1,530 @@
+"""The practitioner's side: agenda, services, availability and calendar feed."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.models import Practitioner
+
+from . import services
+from .availability import day_bounds, local_today, policy_for
+from .forms import (
+    AttendanceForm,
+    DateOverrideForm,
+    DeclineForm,
+    NoteForm,
+    PolicyForm,
+    PractitionerCancelForm,
+    ServiceForm,
+    TimeOffForm,
+    WeeklyHoursForm,
+    parse_date,
+)
+from .ics import practitioner_feed_ics
+from .models import Booking, CalendarFeed, DateOverride, TimeOff, Weekday, WeeklyHours
+
+FEED_PAST_DAYS = 60
+FEED_FUTURE_DAYS = 400
+
+
+def practitioner_required(view: Callable) -> Callable:
+    """Pass the signed-in user's practitioner to the view; anyone else gets a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        practitioner = (
+            Practitioner.objects.select_related("booking_policy")
+            .filter(user=request.user)
+            .first()
+        )
+        if practitioner is None:
+            raise Http404("Not a practitioner.")
+        return view(request, practitioner, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _own_booking(practitioner: Practitioner, pk: int) -> Booking:
+    return get_object_or_404(
+        Booking.objects.for_practitioner(practitioner).select_related(
+            "service", "location", "intake", "practitioner__booking_policy"
+        ),
+        pk=pk,
+    )
+
+
+def _back(request: HttpRequest, booking: Booking) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("bookings:agenda-booking", pk=booking.pk)
+
+
+# --- agenda -------------------------------------------------------------------------
+
+
+@practitioner_required
+@require_GET
+def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
+    zone = practitioner.zone
+    today = local_today(practitioner)
+    chosen = parse_date(request.GET.get("date")) or today
+    mode = "day" if request.GET.get("view") == "day" else "week"
+    if mode == "day":
+        first = last = chosen
+        step = timedelta(days=1)
+    else:
+        first = chosen - timedelta(days=chosen.weekday())
+        last = first + timedelta(days=6)
+        step = timedelta(days=7)
+    start, end = day_bounds(practitioner, first, last)
+    bookings = list(
+        Booking.objects.for_practitioner(practitioner)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("service", "location")
+        .order_by("starts_at")
+    )
+    days: dict[date, list[Booking]] = {
+        first + timedelta(days=i): [] for i in range((last - first).days + 1)
+    }
+    for booking in bookings:
+        days[booking.starts_at.astimezone(zone).date()].append(booking)
+    pending = list(
+        Booking.objects.for_practitioner(practitioner)
+        .filter(status=Booking.Status.PENDING, starts_at__gte=timezone.now())
+        .select_related("service")
+        .order_by("starts_at")[:50]
+    )
+    return render(
+        request,
+        "bookings/agenda.html",
+        {
+            "practitioner": practitioner,
+            "mode": mode,
+            "days": list(days.items()),
+            "first": first,
+            "last": last,
+            "today": today,
+            "previous": chosen - step,
+            "next": chosen + step,
+            "chosen": chosen,
+            "pending": pending,
+            "agenda_url": request.get_full_path(),
+        },
+    )
+
+
+def _booking_page(request, practitioner, booking, **forms) -> HttpResponse:
+    now = timezone.now()
+    context = {
+        "practitioner": practitioner,
+        "booking": booking,
+        "intake": getattr(booking, "intake", None),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "cancel_form": forms.get("cancel_form") or PractitionerCancelForm(),
+        "note_form": forms.get("note_form")
+        or NoteForm(initial={"note": booking.practitioner_note}),
+        "attendance_form": AttendanceForm(),
+        "can_review": booking.status == Booking.Status.PENDING
+        and booking.starts_at > now,
+        "can_cancel": booking.status in Booking.CHANGEABLE_STATUSES,
+        "can_record": booking.status
+        in (Booking.Status.CONFIRMED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
+        and booking.starts_at <= now,
+    }
+    return render(request, "bookings/agenda_booking.html", context)
+
+
+@practitioner_required
+@require_GET
+def agenda_booking(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    return _booking_page(request, practitioner, _own_booking(practitioner, pk))
+
+
+@practitioner_required
+@require_POST
+def agenda_approve(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    booking = _own_booking(practitioner, pk)
+    try:
+        services.approve_booking(booking=booking)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Confirmed {booking.client_name}'s appointment.")
+    return _back(request, booking)
+
+
+@practitioner_required
+@require_POST
+def agenda_decline(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    booking = _own_booking(practitioner, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline_booking(
+                booking=booking, reason=form.cleaned_data["reason"]
+            )
+        except services.BookingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Declined {booking.client_name}'s request.")
+            return _back(request, booking)
+    return _booking_page(request, practitioner, booking, decline_form=form)
+
+
+@practitioner_required
+@require_POST
+def agenda_cancel(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    booking = _own_booking(practitioner, pk)
+    form = PractitionerCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_booking(
+                booking=booking,
+                cancelled_by=Booking.CancelledBy.PRACTITIONER,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The appointment is cancelled.")
+            return _back(request, booking)
+    return _booking_page(request, practitioner, booking, cancel_form=form)
+
+
+@practitioner_required
+@require_POST
+def agenda_attendance(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    booking = _own_booking(practitioner, pk)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose completed or no-show.")
+        return _back(request, booking)
+    try:
+        booking = services.record_attendance(
+            booking=booking, status=form.cleaned_data["status"]
+        )
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Marked as {booking.get_status_display().lower()}.")
+    return _back(request, booking)
+
+
+@practitioner_required
+@require_POST
+def agenda_note(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    booking = _own_booking(practitioner, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.save_private_note(booking=booking, note=form.cleaned_data["note"])
+        messages.success(request, "Note saved.")
+        return _back(request, booking)
+    return _booking_page(request, practitioner, booking, note_form=form)
+
+
+# --- services -----------------------------------------------------------------------
+
+
+@practitioner_required
+@require_GET
+def service_list(request: HttpRequest, practitioner) -> HttpResponse:
+    offered = list(
+        practitioner.services.select_related("technique")
+        .prefetch_related("locations")
+        .order_by("-is_active", "name")
+    )
+    return render(
+        request,
+        "bookings/service_list.html",
+        {"practitioner": practitioner, "services": offered},
+    )
+
+
+def _service_form_page(request, practitioner, service=None) -> HttpResponse:
+    form = ServiceForm(
+        request.POST or None, instance=service, practitioner=practitioner
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        try:
+            services.save_service(
+                service=saved, locations=form.cleaned_data.get("locations")
+            )
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved “{saved.name}”.")
+            return redirect("bookings:services")
+    return render(
+        request,
+        "bookings/service_form.html",
+        {"practitioner": practitioner, "form": form, "service": service},
+    )
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def service_create(request: HttpRequest, practitioner) -> HttpResponse:
+    return _service_form_page(request, practitioner)
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    service = get_object_or_404(practitioner.services, pk=pk)
+    return _service_form_page(request, practitioner, service)
+
+
+# --- availability --------------------------------------------------------------------
+
+
+SECTIONS = {
+    "hours": "bookings/availability.html#hours",
+    "overrides": "bookings/availability.html#overrides",
+    "time_off": "bookings/availability.html#time_off",
+    "policy": "bookings/availability.html#policy",
+}
+
+
+def _availability_context(practitioner: Practitioner, **forms) -> dict:
+    today = local_today(practitioner)
+    hours = list(
+        WeeklyHours.objects.filter(practitioner=practitioner)
+        .select_related("location")
+        .order_by("weekday", "start_time")
+    )
+    week = [
+        {"weekday": label, "ranges": [h for h in hours if h.weekday == value]}
+        for value, label in Weekday.choices
+    ]
+    start_of_today, _ = day_bounds(practitioner, today, today)
+    policy = policy_for(practitioner)
+    return {
+        "practitioner": practitioner,
+        "week": week,
+        "has_hours": bool(hours),
+        "overrides": list(
+            DateOverride.objects.filter(practitioner=practitioner, date__gte=today)
+            .select_related("location")
+            .order_by("date", "start_time")
+        ),
+        "time_off": list(
+            TimeOff.objects.filter(
+                practitioner=practitioner, ends_at__gt=start_of_today
+            ).order_by("starts_at")
+        ),
+        "hours_form": forms.get("hours_form")
+        or WeeklyHoursForm(practitioner=practitioner),
+        "override_form": forms.get("override_form")
+        or DateOverrideForm(practitioner=practitioner),
+        "time_off_form": forms.get("time_off_form")
+        or TimeOffForm(practitioner=practitioner),
+        "policy_form": forms.get("policy_form") or PolicyForm(instance=policy),
+    }
+
+
+def _availability_response(
+    request: HttpRequest, practitioner, section: str, *, message: str = "", **forms
+) -> HttpResponse:
+    """htmx gets the section back; a plain form post redirects or shows the page."""
+    if request.htmx:
+        context = _availability_context(practitioner, **forms)
+        context.update(saved_section=section, saved_message=message)
+        return render(request, SECTIONS[section], context)
+    if message:
+        messages.success(request, message)
+        return redirect(reverse("bookings:availability") + f"#{section}")
+    return render(
+        request,
+        "bookings/availability.html",
+        _availability_context(practitioner, **forms),
+    )
+
+
+@practitioner_required
+@require_GET
+def availability(request: HttpRequest, practitioner) -> HttpResponse:
+    return render(
+        request, "bookings/availability.html", _availability_context(practitioner)
+    )
+
+
+@practitioner_required
+@require_POST
+def hours_add(request: HttpRequest, practitioner) -> HttpResponse:
+    form = WeeklyHoursForm(request.POST, practitioner=practitioner)
+    message = ""
+    if form.is_valid():
+        try:
+            services.add_weekly_hours(practitioner=practitioner, **form.cleaned_data)
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            message = "Hours added."
+            form = None
+    return _availability_response(
+        request, practitioner, "hours", message=message, hours_form=form
+    )
+
+
+@practitioner_required
+@require_POST
+def hours_delete(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    hours = get_object_or_404(practitioner.weekly_hours, pk=pk)
+    services.remove_weekly_hours(hours=hours)
+    return _availability_response(
+        request, practitioner, "hours", message="Hours removed."
+    )
+
+
+@practitioner_required
+@require_POST
+def override_add(request: HttpRequest, practitioner) -> HttpResponse:
+    form = DateOverrideForm(request.POST, practitioner=practitioner)
+    message = ""
+    if form.is_valid():
+        try:
+            services.add_date_override(practitioner=practitioner, **form.cleaned_data)
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            message = "Hours for that date added."
+            form = None
+    return _availability_response(
+        request, practitioner, "overrides", message=message, override_form=form
+    )
+
+
+@practitioner_required
+@require_POST
+def override_delete(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    override = get_object_or_404(practitioner.date_overrides, pk=pk)
+    services.remove_date_override(override=override)
+    return _availability_response(
+        request, practitioner, "overrides", message="Hours for that date removed."
+    )
+
+
+@practitioner_required
+@require_POST
+def time_off_add(request: HttpRequest, practitioner) -> HttpResponse:
+    form = TimeOffForm(request.POST, practitioner=practitioner)
+    message = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_time_off(
+                practitioner=practitioner,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                reason=data["reason"],
+            )
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            clashes = (
+                Booking.objects.for_practitioner(practitioner)
+                .filter(status__in=Booking.CHANGEABLE_STATUSES)
+                .filter(starts_at__lt=data["ends_at"], ends_at__gt=data["starts_at"])
+                .count()
+            )
+            note = ""
+            if clashes:
+                note = (
+                    f" You have {clashes} appointment(s) in that time: "
+                    "cancel them from your agenda if you need to."
+                )
+            message = "Time off added." + note
+            form = None
+    return _availability_response(
+        request, practitioner, "time_off", message=message, time_off_form=form
+    )
+
+
+@practitioner_required
+@require_POST
+def time_off_delete(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    time_off = get_object_or_404(practitioner.time_off, pk=pk)
+    services.remove_time_off(time_off=time_off)
+    return _availability_response(
+        request, practitioner, "time_off", message="Time off removed."
+    )
+
+
+@practitioner_required
+@require_POST
+def policy(request: HttpRequest, practitioner) -> HttpResponse:
+    form = PolicyForm(request.POST, instance=policy_for(practitioner))
+    message = ""
+    if form.is_valid():
+        services.update_policy(
+            practitioner=practitioner,
+            **{name: form.cleaned_data[name] for name in PolicyForm.Meta.fields},
+        )
+        message = "Booking rules saved."
+        form = None
+    return _availability_response(
+        request, practitioner, "policy", message=message, policy_form=form
+    )
+
+
+# --- calendar feed ------------------------------------------------------------------
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest, practitioner) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.revoke_calendar_feed(practitioner=practitioner)
+            messages.success(request, "The feed address no longer works.")
+        else:
+            services.reset_calendar_feed(practitioner=practitioner)
+            messages.success(request, "Your calendar feed has a new private address.")
+        return redirect("bookings:calendar")
+    feed = CalendarFeed.objects.filter(practitioner=practitioner).first()
+    feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
+    return render(
+        request,
+        "bookings/calendar_settings.html",
+        {"practitioner": practitioner, "feed": feed, "feed_url": feed_url},
+    )
+
+
+@never_cache
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("practitioner"), token=token
+    )
+    practitioner = feed.practitioner
+    now = timezone.now()
+    bookings = (
+        Booking.objects.for_practitioner(practitioner)
+        .active()
+        .filter(
+            starts_at__gte=now - timedelta(days=FEED_PAST_DAYS),
+            starts_at__lte=now + timedelta(days=FEED_FUTURE_DAYS),
+        )
+        .select_related("service", "location", "practitioner")
+        .order_by("starts_at")
+    )
+    response = HttpResponse(
+        practitioner_feed_ics(practitioner, bookings),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="appointments.ics"'
+    return response

@@ -1,0 +1,124 @@
+"""iCalendar (RFC 5545) text for one booking and for a practitioner's feed."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import Practitioner
+
+from .models import Booking
+
+PRODID = "-//Holistic Touch//Bookings//EN"
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space."""
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode()
+        limit = 75 if not parts else 74
+        if len(current) + len(piece) > limit:
+            parts.append(current.decode())
+            current = b""
+        current += piece
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _host() -> str:
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
+
+
+def _location(booking: Booking) -> str:
+    location = booking.location
+    if location is None:
+        return ""
+    return f"{location.name}, {location.address}, {location.town} {location.postcode}"
+
+
+def _event(booking: Booking, *, summary: str, description: str) -> list[str]:
+    status = "TENTATIVE" if booking.status == Booking.Status.PENDING else "CONFIRMED"
+    if not booking.is_active:
+        status = "CANCELLED"
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:booking-{booking.pk}@{_host()}",
+        f"DTSTAMP:{_stamp(booking.updated_at or timezone.now())}",
+        f"DTSTART:{_stamp(booking.starts_at)}",
+        f"DTEND:{_stamp(booking.ends_at)}",
+        f"SUMMARY:{_escape(summary)}",
+        f"DESCRIPTION:{_escape(description)}",
+        f"STATUS:{status}",
+    ]
+    if location := _location(booking):
+        lines.append(f"LOCATION:{_escape(location)}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def _calendar(events: list[str], *, name: str = "") -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
+    if name:
+        lines.append(f"X-WR-CALNAME:{_escape(name)}")
+    lines.extend(events)
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def booking_ics(booking: Booking) -> str:
+    """The client's calendar entry for one appointment."""
+    practitioner = booking.practitioner
+    summary = f"{booking.service.name} with {practitioner.display_name}"
+    description = (
+        f"{booking.service.name} ({booking.service.duration_minutes} min) with "
+        f"{practitioner.display_name}. Manage or cancel: "
+        f"{settings.SITE_URL}{booking.get_manage_url()}"
+    )
+    return _calendar(_event(booking, summary=summary, description=description))
+
+
+def practitioner_feed_ics(
+    practitioner: Practitioner, bookings: Iterable[Booking]
+) -> str:
+    """A practitioner's appointments, for calendar apps that subscribe to a URL.
+
+    Client names and contact details only: never health intake answers or notes.
+    """
+    events: list[str] = []
+    for booking in bookings:
+        summary = f"{booking.service.name}: {booking.client_name}"
+        if booking.status == Booking.Status.PENDING:
+            summary = f"[to review] {summary}"
+        description = (
+            f"{booking.client_name}, {booking.client_phone}, {booking.client_email}. "
+            f"{settings.SITE_URL}"
+            f"{reverse('bookings:agenda-booking', kwargs={'pk': booking.pk})}"
+        )
+        events.extend(_event(booking, summary=summary, description=description))
+    return _calendar(events, name=f"{practitioner.display_name}: appointments")

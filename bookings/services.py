@@ -1,0 +1,527 @@
+"""Writes to bookings: make, move, cancel and review appointments; edit availability.
+
+Every booking write locks the practitioner row first, so concurrent bookings of one
+practitioner queue up and each re-checks the slot against what the others committed.
+The exclusion constraint `booking_no_overlap` is the last line if anything slips by.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from directory.models import Location, Practitioner
+from users.models import User
+
+from . import emails
+from .availability import load_rules, policy_for
+from .models import (
+    Booking,
+    BookingPolicy,
+    CalendarFeed,
+    DateOverride,
+    HealthIntake,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+from .slots import Slot, is_bookable
+
+OVERLAP_CONSTRAINT = "booking_no_overlap"
+
+
+class BookingError(Exception):
+    """A change we refuse, with a message for the person who asked."""
+
+
+class SlotTaken(BookingError):
+    """Someone else holds (part of) that time."""
+
+    def __init__(self, message: str = "Sorry, that time was just taken."):
+        super().__init__(message)
+
+
+# --- reads the services and the pages share -----------------------------------
+
+
+def client_change_deadline(booking: Booking) -> datetime:
+    """Until when the client may cancel or move the booking online."""
+    policy = policy_for(booking.practitioner)
+    return booking.starts_at - timedelta(hours=policy.cancellation_cutoff_hours)
+
+
+def client_can_change(booking: Booking, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        booking.status in Booking.CHANGEABLE_STATUSES
+        and now <= client_change_deadline(booking)
+    )
+
+
+def is_new_client(
+    *, practitioner: Practitioner, email: str, user: User | None = None
+) -> bool:
+    """True unless they already had a confirmed or completed appointment here."""
+    same_person = Q(client_email__iexact=email)
+    if user is not None:
+        same_person |= Q(client=user)
+    return (
+        not Booking.objects.filter(practitioner=practitioner)
+        .filter(same_person)
+        .filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED])
+        .exists()
+    )
+
+
+def check_start_time(
+    *,
+    service: Service,
+    starts_at: datetime,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> Slot:
+    """The slot of `service` starting at `starts_at`, or a BookingError saying why not.
+
+    Re-checks on the server everything the slot picker showed: notice, window,
+    working hours, time off, the start-time grid and other bookings.
+    """
+    now = now or timezone.now()
+    if starts_at.tzinfo is None:
+        raise BookingError("That time is not valid. Please choose one of the times.")
+    practitioner = service.practitioner
+    policy = policy_for(practitioner)
+    if starts_at <= now:
+        raise BookingError("That time has already passed. Please choose another.")
+    if starts_at < now + timedelta(hours=policy.min_notice_hours):
+        raise BookingError(
+            f"{practitioner.display_name} needs at least "
+            f"{policy.min_notice_hours} hours' notice for online bookings. "
+            "Please choose a later time."
+        )
+    if starts_at > now + timedelta(days=policy.max_advance_days):
+        raise BookingError(
+            f"{practitioner.display_name} takes online bookings up to "
+            f"{policy.max_advance_days} days ahead. Please choose an earlier date."
+        )
+    day = starts_at.astimezone(practitioner.zone).date()
+    rules = load_rules(
+        service=service,
+        first_day=day,
+        last_day=day,
+        exclude_booking_id=exclude_booking_id,
+    )
+    duration = service.duration
+    slot = is_bookable(rules, duration=duration, starts_at=starts_at, now=now)
+    if slot is not None:
+        return slot
+    if is_bookable(
+        replace(rules, busy=()), duration=duration, starts_at=starts_at, now=now
+    ):
+        raise SlotTaken()
+    raise BookingError(
+        f"{practitioner.display_name} does not offer that time for this service. "
+        "Please choose one of the times shown."
+    )
+
+
+def _lock_practitioner(practitioner_id: int) -> Practitioner:
+    # Concurrent bookings of one practitioner queue here, one at a time.
+    return Practitioner.objects.select_for_update().get(pk=practitioner_id)
+
+
+def _save_holding_time(booking: Booking) -> None:
+    """Save, turning a lost race caught by the exclusion constraint into SlotTaken."""
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as error:
+        diag = getattr(error.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT:
+            raise SlotTaken() from error
+        raise
+
+
+def _stamp_status(booking: Booking, status: str, now: datetime) -> None:
+    booking.status = status
+    booking.status_changed_at = now
+
+
+# --- booking, by clients --------------------------------------------------------
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    service: Service,
+    starts_at: datetime,
+    name: str,
+    email: str,
+    phone: str,
+    intake: Mapping[str, object],
+    consent: bool,
+    user: User | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a slot. Confirmed at once, or pending review when the health answers
+    flag a contraindication or the practitioner approves new clients first."""
+    if not consent:
+        raise BookingError("Please confirm your consent to book.")
+    now = now or timezone.now()
+    practitioner = _lock_practitioner(service.practitioner_id)
+    service = (
+        Service.objects.select_related("practitioner__booking_policy")
+        .filter(pk=service.pk, practitioner=practitioner)
+        .first()
+    )
+    if service is None or not service.is_active or not practitioner.is_listed:
+        raise BookingError("This service cannot be booked online at the moment.")
+    slot = check_start_time(service=service, starts_at=starts_at, now=now)
+
+    answers = {
+        field: bool(intake.get(field, False)) for field, _ in HealthIntake.QUESTIONS
+    }
+    details = str(intake.get("details", "") or "").strip()
+    flagged = any(answers.values())
+    policy = policy_for(service.practitioner)
+    needs_review = flagged or (
+        policy.new_clients_need_approval
+        and is_new_client(practitioner=practitioner, email=email, user=user)
+    )
+    booking = Booking(
+        practitioner=practitioner,
+        service=service,
+        location_id=slot.location_id,
+        client=user if user is not None and user.is_authenticated else None,
+        client_name=name.strip(),
+        client_email=email.strip(),
+        client_phone=phone.strip(),
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        blocked_starts_at=slot.starts_at - policy.buffer_before,
+        blocked_ends_at=slot.ends_at + policy.buffer_after,
+        status=Booking.Status.PENDING if needs_review else Booking.Status.CONFIRMED,
+        status_changed_at=now,
+    )
+    _save_holding_time(booking)
+    HealthIntake.objects.create(
+        booking=booking, **answers, details=details, consent_given_at=now
+    )
+    if needs_review:
+        emails.booking_requested(booking)
+    else:
+        emails.booking_confirmed(booking)
+    return booking
+
+
+@transaction.atomic
+def reschedule_booking(
+    *, booking: Booking, starts_at: datetime, now: datetime | None = None
+) -> Booking:
+    """Move a booking to another free slot of the same service, inside the policy."""
+    now = now or timezone.now()
+    _lock_practitioner(booking.practitioner_id)
+    locked = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service__practitioner__booking_policy", "practitioner")
+        .get(pk=booking.pk)
+    )
+    if not client_can_change(locked, now=now):
+        raise BookingError(too_late_message(locked))
+    if starts_at == locked.starts_at:
+        raise BookingError("That is already the time of your appointment.")
+    slot = check_start_time(
+        service=locked.service,
+        starts_at=starts_at,
+        now=now,
+        exclude_booking_id=locked.pk,
+    )
+    policy = policy_for(locked.practitioner)
+    previous_starts_at = locked.starts_at
+    locked.starts_at = slot.starts_at
+    locked.ends_at = slot.ends_at
+    locked.blocked_starts_at = slot.starts_at - policy.buffer_before
+    locked.blocked_ends_at = slot.ends_at + policy.buffer_after
+    locked.location_id = slot.location_id
+    _save_holding_time(locked)
+    emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
+    return locked
+
+
+def too_late_message(booking: Booking) -> str:
+    if booking.status not in Booking.CHANGEABLE_STATUSES:
+        return f"This appointment is {booking.get_status_display().lower()}."
+    return (
+        "It is too close to the appointment to change it online. Please contact "
+        f"{booking.practitioner.display_name} directly."
+    )
+
+
+@transaction.atomic
+def cancel_booking(
+    *,
+    booking: Booking,
+    cancelled_by: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """Cancel. Clients only before the cut-off; practitioners always, with a reason."""
+    now = now or timezone.now()
+    if cancelled_by not in Booking.CancelledBy.values:
+        raise BookingError("Unknown canceller.")
+    locked = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("practitioner__booking_policy", "service")
+        .get(pk=booking.pk)
+    )
+    if locked.status not in Booking.CHANGEABLE_STATUSES:
+        raise BookingError(too_late_message(locked))
+    reason = reason.strip()
+    if cancelled_by == Booking.CancelledBy.CLIENT:
+        if not client_can_change(locked, now=now):
+            raise BookingError(too_late_message(locked))
+    elif not reason:
+        raise BookingError("Please tell the client why you are cancelling.")
+    _stamp_status(locked, Booking.Status.CANCELLED, now)
+    locked.cancelled_by = cancelled_by
+    locked.status_reason = reason
+    locked.save(
+        update_fields=[
+            "status",
+            "status_changed_at",
+            "cancelled_by",
+            "status_reason",
+            "updated_at",
+        ]
+    )
+    emails.booking_cancelled(locked, cancelled_by=cancelled_by, reason=reason)
+    return locked
+
+
+# --- reviewing, by practitioners -----------------------------------------------
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "service")
+        .get(pk=booking.pk)
+    )
+
+
+@transaction.atomic
+def approve_booking(*, booking: Booking, now: datetime | None = None) -> Booking:
+    now = now or timezone.now()
+    locked = _lock_booking(booking)
+    if locked.status != Booking.Status.PENDING:
+        raise BookingError("Only a booking waiting for review can be approved.")
+    if locked.starts_at <= now:
+        raise BookingError("This appointment time has passed.")
+    _stamp_status(locked, Booking.Status.CONFIRMED, now)
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    emails.booking_confirmed(locked)
+    return locked
+
+
+@transaction.atomic
+def decline_booking(
+    *, booking: Booking, reason: str = "", now: datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
+    locked = _lock_booking(booking)
+    if locked.status != Booking.Status.PENDING:
+        raise BookingError("Only a booking waiting for review can be declined.")
+    _stamp_status(locked, Booking.Status.DECLINED, now)
+    locked.status_reason = reason.strip()
+    locked.save(
+        update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
+    )
+    emails.booking_declined(locked, reason=locked.status_reason)
+    return locked
+
+
+@transaction.atomic
+def record_attendance(
+    *, booking: Booking, status: str, now: datetime | None = None
+) -> Booking:
+    """Mark a confirmed appointment that has started as completed or a no-show."""
+    now = now or timezone.now()
+    if status not in (Booking.Status.COMPLETED, Booking.Status.NO_SHOW):
+        raise BookingError("Choose completed or no-show.")
+    locked = _lock_booking(booking)
+    allowed = (
+        Booking.Status.CONFIRMED,
+        Booking.Status.COMPLETED,
+        Booking.Status.NO_SHOW,
+    )
+    if locked.status not in allowed:
+        raise BookingError("Only a confirmed appointment can be marked this way.")
+    if locked.starts_at > now:
+        raise BookingError("This appointment has not started yet.")
+    if locked.status != status:
+        _stamp_status(locked, status, now)
+        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    return locked
+
+
+def save_private_note(*, booking: Booking, note: str) -> Booking:
+    booking.practitioner_note = note.strip()
+    booking.save(update_fields=["practitioner_note", "updated_at"])
+    return booking
+
+
+# --- availability, by practitioners ----------------------------------------------
+
+
+def refresh_online_booking(*, practitioner: Practitioner) -> bool:
+    """Keep Practitioner.offers_online_booking true exactly when clients can book:
+    at least one active service and some weekly hours."""
+    offers = (
+        Service.objects.filter(practitioner=practitioner, is_active=True).exists()
+        and WeeklyHours.objects.filter(practitioner=practitioner).exists()
+    )
+    if practitioner.offers_online_booking != offers:
+        Practitioner.objects.filter(pk=practitioner.pk).update(
+            offers_online_booking=offers
+        )
+        practitioner.offers_online_booking = offers
+    return offers
+
+
+@transaction.atomic
+def save_service(
+    *, service: Service, locations: Iterable[Location] | None = None
+) -> Service:
+    if locations is not None:
+        foreign = [
+            loc for loc in locations if loc.practitioner_id != service.practitioner_id
+        ]
+        if foreign:
+            raise BookingError("Choose only your own locations.")
+    service.save()
+    if locations is not None:
+        service.locations.set(locations)
+    refresh_online_booking(practitioner=service.practitioner)
+    return service
+
+
+def _check_own_location(practitioner: Practitioner, location: Location | None) -> None:
+    if location is not None and location.practitioner_id != practitioner.pk:
+        raise BookingError("Choose one of your own locations.")
+
+
+def _check_range(start_time: time, end_time: time) -> None:
+    if start_time >= end_time:
+        raise BookingError("The end time must be after the start time.")
+
+
+def overlapping_ranges(ranges, start_time: time, end_time: time) -> list:
+    """Ranges (with start_time/end_time) that overlap [start_time, end_time)."""
+    return [r for r in ranges if r.start_time < end_time and start_time < r.end_time]
+
+
+@transaction.atomic
+def add_weekly_hours(
+    *,
+    practitioner: Practitioner,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    location: Location | None = None,
+) -> WeeklyHours:
+    _check_range(start_time, end_time)
+    _check_own_location(practitioner, location)
+    _lock_practitioner(practitioner.pk)
+    same_day = WeeklyHours.objects.filter(practitioner=practitioner, weekday=weekday)
+    if clash := overlapping_ranges(same_day, start_time, end_time):
+        raise BookingError(f"That overlaps your hours {clash[0]}.")
+    hours = WeeklyHours.objects.create(
+        practitioner=practitioner,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        location=location,
+    )
+    refresh_online_booking(practitioner=practitioner)
+    return hours
+
+
+@transaction.atomic
+def remove_weekly_hours(*, hours: WeeklyHours) -> None:
+    practitioner = hours.practitioner
+    hours.delete()
+    refresh_online_booking(practitioner=practitioner)
+
+
+@transaction.atomic
+def add_date_override(
+    *,
+    practitioner: Practitioner,
+    date: date,
+    start_time: time,
+    end_time: time,
+    location: Location | None = None,
+) -> DateOverride:
+    _check_range(start_time, end_time)
+    _check_own_location(practitioner, location)
+    _lock_practitioner(practitioner.pk)
+    same_date = DateOverride.objects.filter(practitioner=practitioner, date=date)
+    if clash := overlapping_ranges(same_date, start_time, end_time):
+        raise BookingError(f"That overlaps your hours on {clash[0]}.")
+    return DateOverride.objects.create(
+        practitioner=practitioner,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        location=location,
+    )
+
+
+def remove_date_override(*, override: DateOverride) -> None:
+    override.delete()
+
+
+def add_time_off(
+    *,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+) -> TimeOff:
+    """Block time. Bookings already inside it stay; the agenda shows them."""
+    if starts_at >= ends_at:
+        raise BookingError("The time off must end after it starts.")
+    return TimeOff.objects.create(
+        practitioner=practitioner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
+    )
+
+
+def remove_time_off(*, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
+    """Change the policy. Existing bookings keep the buffers they were made with."""
+    policy, _ = BookingPolicy.objects.get_or_create(practitioner=practitioner)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    practitioner.booking_policy = policy
+    return policy
+
+
+@transaction.atomic
+def reset_calendar_feed(*, practitioner: Practitioner) -> CalendarFeed:
+    """A new secret feed address; the old one stops working at once."""
+    CalendarFeed.objects.filter(practitioner=practitioner).delete()
+    return CalendarFeed.objects.create(practitioner=practitioner)
+
+
+def revoke_calendar_feed(*, practitioner: Practitioner) -> None:
+    CalendarFeed.objects.filter(practitioner=practitioner).delete()

@@ -1,0 +1,135 @@
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from bookings.models import Booking, HealthIntake
+from tests.bookings_helpers import book, bookable_service, future_day, london_at
+from tests.browser.axe import assert_accessible
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_guest_books_from_the_profile_then_cancels_with_the_manage_link(
+    live_server, page
+):
+    service = bookable_service(slot_interval_minutes=60)
+    practitioner = service.practitioner
+    day = future_day(2)
+
+    page.goto(live_server.url + practitioner.get_absolute_url())
+    expect(page.get_by_role("heading", name="Book online")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Book Deep tissue massage")).click()
+
+    expect(page.get_by_role("heading", name="Choose a day and time")).to_be_visible()
+    assert_accessible(page)
+    page.locator(f'#slot-picker a[href*="date={day.isoformat()}"]').click()
+    times_heading = f"Times on {day:%A} {day.day} {day:%B}"
+    expect(page.get_by_role("heading", name=times_heading)).to_be_visible()
+    expect(page).to_have_url(re.compile(f"date={day.isoformat()}"))  # htmx pushed it
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^10:00 on")).click()
+
+    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Your name").fill("Gwen Guest")
+    page.get_by_label("Email").fill("gwen@example.com")
+    page.get_by_label("Phone").fill("07700 900456")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="A few health questions")).to_be_visible()
+    assert_accessible(page)
+    for field, _ in HealthIntake.QUESTIONS:
+        page.locator(f'input[name="{field}"][value="no"]').check()
+    page.get_by_label(re.compile("I consent")).check()
+    page.get_by_role("button", name="Book appointment").click()
+
+    expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
+    assert_accessible(page)
+    booking = Booking.objects.get()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.client_email == "gwen@example.com"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    assert download.value.suggested_filename == f"appointment-{booking.pk}.ics"
+    assert "BEGIN:VEVENT" in Path(download.value.path()).read_text()
+
+    page.get_by_role("link", name="Manage your booking").click()
+    expect(page.get_by_role("heading", name="Your appointment")).to_be_visible()
+    expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel appointment").click()
+
+    expect(page.get_by_role("heading", name="Cancel your appointment")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Reason (optional)").fill("Something came up")
+    page.get_by_role("button", name="Yes, cancel it").click()
+
+    expect(page.get_by_text("Your appointment is cancelled.")).to_be_visible()
+    expect(page.get_by_text("Cancelled", exact=True)).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+
+def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
+    live_server, page
+):
+    service = bookable_service(hours=(), slot_interval_minutes=60)
+    practitioner = service.practitioner
+    day = future_day(2)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(practitioner.user.email)
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name=practitioner.user.get_short_name()).click()
+    page.get_by_role("link", name="Hours and availability").click()
+
+    expect(page.get_by_role("heading", name="Hours and availability")).to_be_visible()
+    assert_accessible(page)
+    hours = page.locator("#hours")
+    hours.get_by_label("Day").select_option(label=f"{day:%A}")
+    hours.get_by_label("From").fill("09:00")
+    hours.get_by_label("Until").fill("17:00")
+    hours.get_by_role("button", name="Add hours").click()
+    expect(page.locator("#hours").get_by_text("Hours added.")).to_be_visible()
+    expect(page.locator("#hours").get_by_text("09:00–17:00")).to_be_visible()
+    assert_accessible(page)
+    practitioner.refresh_from_db()
+    assert practitioner.offers_online_booking
+
+    # A client books in the new hours, with an answer that needs review.
+    booking = book(
+        service,
+        london_at(day, 11),
+        name="Rae Review",
+        intake={"recent_surgery_or_injury": True, "details": "Knee surgery"},
+    )
+    assert booking.status == Booking.Status.PENDING
+
+    page.get_by_role("navigation", name="Practitioner dashboard").get_by_role(
+        "link", name="Agenda"
+    ).click()
+    expect(
+        page.get_by_role("heading", name="Waiting for your review (1)")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Review Rae Review")).click()
+
+    expect(page.get_by_role("heading", name="Rae Review")).to_be_visible()
+    expect(page.get_by_text("Knee surgery")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve and confirm").click()
+    expect(page.get_by_text("Confirmed Rae Review's appointment.")).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+    page.goto(f"{live_server.url}/practitioner/agenda/?view=day&date={day.isoformat()}")
+    expect(page.get_by_role("link", name="Rae Review")).to_be_visible()
+    expect(page.get_by_text("11:00–12:00")).to_be_visible()
+    assert_accessible(page)
