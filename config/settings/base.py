@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "crispy_forms",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "users",
     "directory",
+    "blog",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +204,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"Holistic Touch <{CONTACT_EMAIL}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Content-Security-Policy, enforced: only this site's own scripts, styles and fonts.
+# The one exception: blog videos play in YouTube's privacy-enhanced (no-cookie) player.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -208,7 +212,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "frame-src": [CSP.NONE],
+    "frame-src": ["https://www.youtube-nocookie.com"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
@@ -239,7 +243,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Synced into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE: dict = {
+    "blog-publish-due-posts": {
+        "task": "blog.tasks.publish_due_posts",
+        "schedule": crontab(),  # every minute
+    },
+}
 
 LOGGING = {
     "version": 1,
