@@ -142,19 +142,20 @@ def _render_detail(request: HttpRequest, post: Post, *, preview: bool) -> HttpRe
 
 def _related(post: Post, techniques: list[Technique]) -> list[Post]:
     """Live posts sharing the most techniques and tags with this one, newest first."""
-    technique_ids = [t.pk for t in techniques]
-    tag_ids = [t.pk for t in post.tags.all()]
-    if not technique_ids and not tag_ids:
+    shared = [
+        Count(relation, filter=Q(**{f"{relation}__in": ids}), distinct=True)
+        for relation, ids in [
+            ("techniques", [t.pk for t in techniques]),
+            ("tags", [t.pk for t in post.tags.all()]),
+        ]
+        if ids  # an empty IN () would empty the whole count
+    ]
+    if not shared:
         return []
-    same_technique = Q(techniques__in=technique_ids)
-    same_tag = Q(tags__in=tag_ids)
     return list(
         Post.objects.live()
         .exclude(pk=post.pk)
-        .annotate(
-            shared=Count("techniques", filter=same_technique, distinct=True)
-            + Count("tags", filter=same_tag, distinct=True)
-        )
+        .annotate(shared=sum(shared[1:], start=shared[0]))
         .filter(shared__gt=0)
         .order_by("-shared", "-publish_at")[:RELATED_POSTS]
     )
