@@ -23,6 +23,15 @@ class PostAdminForm(forms.ModelForm):
         fields = ["title", "slug", "summary", "body", "hero_image", "hero_alt",
                   "techniques", "tags", "status", "publish_at", "author",
                   "disclaimer", "seo_title", "meta_description"]  # fmt: skip
+        wide = {"class": "vLargeTextField"}
+        widgets = {
+            "title": forms.TextInput(attrs=wide),
+            "summary": forms.Textarea(attrs={**wide, "rows": 3}),
+            "body": forms.Textarea(attrs={**wide, "rows": 30}),
+            "hero_alt": forms.TextInput(attrs=wide),
+            "seo_title": forms.TextInput(attrs=wide),
+            "meta_description": forms.Textarea(attrs={**wide, "rows": 2}),
+        }
 
     def clean(self):
         data = super().clean()
