@@ -2,10 +2,12 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from . import views
+from .sitemaps import SITEMAPS
 
 # Staff sign in to the admin through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,6 +22,8 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "about/",
         TemplateView.as_view(template_name="pages/about.html"),
@@ -30,6 +34,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("bookings.urls")),
     path("", include("courses.urls")),
+    path("blog/", include("blog.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "crispy_forms",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "bookings",
     "courses",
+    "blog",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +204,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"Holistic Touch <{CONTACT_EMAIL}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Content-Security-Policy, enforced: only this site's own scripts, styles and fonts.
+# The one exception: blog videos play in YouTube's privacy-enhanced (no-cookie) player.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -208,7 +212,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "frame-src": [CSP.NONE],
+    "frame-src": ["https://www.youtube-nocookie.com"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
@@ -260,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
     "courses-queue-start-reminders": {
         "task": "courses.tasks.queue_course_reminders",
         "schedule": 3600.0,
+    },
+    # Blog: scheduled posts go live within a minute of their publish time.
+    "blog-publish-due-posts": {
+        "task": "blog.tasks.publish_due_posts",
+        "schedule": crontab(),  # every minute
     },
 }
 

@@ -1,0 +1,128 @@
+import zoneinfo
+
+from django import forms
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import services
+from .models import Disclaimer, Post, Tag, Video
+
+UK = zoneinfo.ZoneInfo("Europe/London")
+
+
+def uk_time(value) -> str:
+    """“1 Jul 2026, 10:00 BST”: editors schedule in UK time, whatever the server."""
+    return timezone.localtime(value, UK).strftime("%-d %b %Y, %H:%M %Z")
+
+
+class PostAdminForm(forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ["title", "slug", "summary", "body", "hero_image", "hero_alt",
+                  "techniques", "tags", "status", "publish_at", "author",
+                  "disclaimer", "seo_title", "meta_description"]  # fmt: skip
+        wide = {"class": "vLargeTextField"}
+        widgets = {
+            "title": forms.TextInput(attrs=wide),
+            "summary": forms.Textarea(attrs={**wide, "rows": 3}),
+            "body": forms.Textarea(attrs={**wide, "rows": 30}),
+            "hero_alt": forms.TextInput(attrs=wide),
+            "seo_title": forms.TextInput(attrs=wide),
+            "meta_description": forms.Textarea(attrs={**wide, "rows": 2}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status == Post.Status.SCHEDULED and not data.get("publish_at"):
+            self.add_error("publish_at", "Choose when the post should go live.")
+        if status == Post.Status.PUBLISHED and not data.get("publish_at"):
+            data["publish_at"] = timezone.now()
+        return data
+
+
+class VideoInline(admin.TabularInline):
+    model = Video
+    extra = 0
+    fields = ["url", "title", "position"]
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
+    list_display = ["title", "status", "publish_time", "visibility", "author",
+                    "preview_link"]  # fmt: skip
+    list_filter = ["status", "techniques", "tags"]
+    list_select_related = ["author"]
+    search_fields = ["title", "summary", "body", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["techniques", "tags"]
+    date_hierarchy = "publish_at"
+    inlines = [VideoInline]
+    actions = ["publish_now"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        ("Hero image", {"fields": ["hero_image", "hero_alt"]}),
+        ("Topics", {"fields": ["techniques", "tags"]}),
+        (
+            "Publishing",
+            {
+                "fields": ["status", "publish_at", "author", "disclaimer"],
+                "description": "Times are UK time (Europe/London). A scheduled "
+                "post goes live within a minute of its time.",
+            },
+        ),
+        (
+            "Search engines and sharing",
+            {"fields": ["seo_title", "meta_description"], "classes": ["collapse"]},
+        ),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        return {"author": request.user.pk, **initial}
+
+    def view_on_site(self, obj: Post) -> str:
+        return reverse("blog:preview", kwargs={"pk": obj.pk})
+
+    @admin.display(description="Publish time (UK)", ordering="publish_at")
+    def publish_time(self, obj: Post) -> str:
+        return uk_time(obj.publish_at) if obj.publish_at else "—"
+
+    @admin.display(description="Public?")
+    def visibility(self, obj: Post) -> str:
+        if obj.is_live:
+            return "Live"
+        if obj.status == Post.Status.DRAFT:
+            return "No: draft"
+        if obj.publish_at and obj.publish_at > timezone.now():
+            return f"From {uk_time(obj.publish_at)}"
+        return "Within a minute"
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj: Post) -> str:
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("blog:preview", kwargs={"pk": obj.pk})
+        )
+
+    @admin.action(description="Publish selected posts now")
+    def publish_now(self, request, queryset):
+        for post in queryset:
+            services.publish_post(post=post)
+        self.message_user(request, f"Published {queryset.count()} post(s).")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Disclaimer)
+class DisclaimerAdmin(admin.ModelAdmin):
+    list_display = ["title", "is_default"]

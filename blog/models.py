@@ -1,0 +1,257 @@
+import math
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.markdown import render_markdown
+
+from . import youtube
+
+WORDS_PER_MINUTE = 200
+IMG_SRC = re.compile(r'<img[^>]*\ssrc="([^"]*)"')
+
+
+def validate_images_are_local(text: str) -> None:
+    """Images in a post must be served by this site: the CSP blocks other hosts."""
+    html = render_markdown(text, allow_images=True)
+    remote = [src for src in IMG_SRC.findall(html) if urlsplit(src).netloc]
+    if remote:
+        raise ValidationError(
+            "Images must be on this site; the browser will not load %(src)s. "
+            "Upload the picture (for example as the hero image) and use its address.",
+            params={"src": remote[0]},
+        )
+
+
+def validate_youtube_url(url: str) -> None:
+    if youtube.video_id(url) is None:
+        raise ValidationError(
+            "Paste the address of a YouTube video, such as "
+            "https://www.youtube.com/watch?v=… or https://youtu.be/…"
+        )
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:tag", kwargs={"slug": self.slug})
+
+
+class Disclaimer(models.Model):
+    """A reusable block (usually a health disclaimer) that posts can show."""
+
+    title = models.CharField(max_length=120)
+    body = models.TextField(help_text="Markdown: paragraphs, lists, links.")
+    is_default = models.BooleanField(
+        "attach to new posts",
+        default=False,
+        help_text="New posts get this disclaimer unless the editor removes it.",
+    )
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="disclaimer_one_default",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def default_disclaimer() -> int | None:
+    return (
+        Disclaimer.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    )
+
+
+class PostQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> "PostQuerySet":
+        """Published posts whose publish time has come: all the public ever sees.
+
+        A scheduled post becomes published through `services.publish_due_posts`;
+        a published post with a future time stays hidden until that time.
+        """
+        return self.filter(
+            status=Post.Status.PUBLISHED, publish_at__lte=now or timezone.now()
+        )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        limit_choices_to={"is_staff": True},
+    )
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences for lists and feeds."
+    )
+    body = models.TextField(
+        help_text="Markdown. Use ## and ### for headings (the title is the page "
+        "heading), - for lists, > for quotes, [text](address) for links and "
+        "![description](address) for images on this site.",
+        validators=[validate_images_are_local],
+    )
+    hero_image = models.ImageField(
+        upload_to="blog/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        help_text="Optional. Shown above the article and when it is shared "
+        "(1200 × 630 pixels suits most sites).",
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "hero image description",
+        max_length=200,
+        blank=True,
+        help_text="What the image shows, for people who cannot see it.",
+    )
+    techniques = models.ManyToManyField(
+        "directory.Technique",
+        related_name="posts",
+        blank=True,
+        help_text="The techniques the article discusses: readers are offered "
+        "practitioners and courses for them.",
+    )
+    tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+    seo_title = models.CharField(
+        "SEO title",
+        max_length=70,
+        blank=True,
+        help_text="Optional title for search engines; the title is used if empty.",
+    )
+    meta_description = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="Optional text for search results; the summary is used if empty.",
+    )
+    disclaimer = models.ForeignKey(
+        Disclaimer,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        null=True,
+        blank=True,
+        default=default_disclaimer,
+        help_text="Shown at the end of the article. Empty: no disclaimer.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        "publish time (UK)",
+        null=True,
+        blank=True,
+        help_text="UK time. Scheduled posts go live at this time; published posts "
+        "stay hidden until it has passed.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="post_live"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(publish_at__isnull=False),
+                name="post_scheduled_or_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(hero_image="") | ~Q(hero_alt=""),
+                name="post_hero_image_has_alt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": "Describe the image for people who cannot see it."}
+            )
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(len(self.body.split()) / WORDS_PER_MINUTE))
+
+    @property
+    def search_title(self) -> str:
+        return self.seo_title or self.title
+
+    @property
+    def search_description(self) -> str:
+        return self.meta_description or self.summary
+
+
+class Video(models.Model):
+    """A YouTube video shown with the article, loaded only when the reader asks."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="videos")
+    url = models.URLField(
+        "YouTube address", max_length=300, validators=[validate_youtube_url]
+    )
+    title = models.CharField(
+        max_length=150, help_text="What the video shows; read out by screen readers."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def video_id(self) -> str | None:
+        return youtube.video_id(self.url)
+
+    @property
+    def embed_url(self) -> str:
+        return youtube.embed_url(self.video_id, start=youtube.start_seconds(self.url))
+
+    @property
+    def watch_url(self) -> str:
+        return youtube.watch_url(self.video_id, start=youtube.start_seconds(self.url))

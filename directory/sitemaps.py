@@ -1,0 +1,29 @@
+from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from .models import Practitioner
+
+
+class DirectoryPagesSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self) -> list[str]:
+        return ["directory:search"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class PractitionerSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet[Practitioner]:
+        return Practitioner.objects.listed().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, item: Practitioner):
+        return item.updated_at
+
+
+# The sections config/sitemaps.py gathers into /sitemap.xml.
+sections = {"directory": DirectoryPagesSitemap, "practitioners": PractitionerSitemap}

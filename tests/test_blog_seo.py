@@ -1,0 +1,175 @@
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Post
+from directory.models import Practitioner
+from tests.factories import PostFactory, PractitionerFactory, TechniqueFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def is_absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+@pytest.fixture
+def posts():
+    live = PostFactory(title="Back pain & you", slug="back-pain")
+    PostFactory(title="Draft", slug="draft", status=Post.Status.DRAFT, publish_at=None)
+    PostFactory(
+        title="Future",
+        slug="future",
+        status=Post.Status.SCHEDULED,
+        publish_at=timezone.now() + timedelta(days=2),
+    )
+    return live
+
+
+def test_the_rss_feed_is_valid_xml_with_absolute_links(client, posts):
+    response = client.get(reverse("blog:feed-rss"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(response.content).find("channel")
+    assert is_absolute(channel.findtext("link"))
+    items = channel.findall("item")
+    assert [item.findtext("title") for item in items] == ["Back pain & you"]
+    link = items[0].findtext("link")
+    assert is_absolute(link)
+    assert urlsplit(link).path == "/blog/back-pain/"
+    assert items[0].findtext("pubDate")
+
+
+def test_the_atom_feed_is_valid_xml_with_absolute_links(client, posts):
+    response = client.get(reverse("blog:feed-atom"))
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Back pain & you"]
+    for link in feed.iter(f"{ATOM}link"):
+        assert is_absolute(link.get("href")), link.get("href")
+    assert entries[0].find(f"{ATOM}author").findtext(f"{ATOM}name")
+
+
+def test_the_sitemap_covers_posts_profiles_and_pages_with_absolute_urls(client, posts):
+    listed = PractitionerFactory(slug="ada-hughes")
+    PractitionerFactory(slug="applicant", status=Practitioner.Status.APPLIED)
+    response = client.get(reverse("sitemap"))
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    urls = [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    assert all(is_absolute(url) for url in urls), urls
+    paths = {urlsplit(url).path for url in urls}
+    assert {"/", "/about/", "/practitioners/", "/blog/"} <= paths
+    assert posts.get_absolute_url() in paths
+    assert listed.get_absolute_url() in paths
+    assert "/practitioners/applicant/" not in paths
+    assert not {"/blog/draft/", "/blog/future/"} & paths
+
+
+def test_the_sitemap_gathers_every_apps_sections():
+    from config import sitemaps
+
+    assert sitemaps.SITEMAP_APPS == ["directory", "courses", "blog"]
+    assert {
+        "pages",
+        "practitioners",
+        "directory",
+        "blog",
+        "posts",
+        "courses",
+        "course-dates",
+    } <= set(sitemaps.SITEMAPS)
+
+
+def test_the_sitemap_lists_published_courses_and_their_dates_only(client):
+    from tests.factories import CourseDateFactory, CourseFactory
+
+    shown = CourseDateFactory(course=CourseFactory(slug="shown-course"))
+    hidden = CourseDateFactory(
+        course=CourseFactory(slug="draft-course", is_published=False)
+    )
+    xml = client.get("/sitemap.xml").content.decode()
+    assert f"{shown.get_absolute_url()}</loc>" in xml
+    assert "/courses/shown-course/" in xml
+    assert "draft-course" not in xml
+    assert hidden.get_absolute_url() not in xml
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "User-agent: *" in text
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Disallow: /blog/preview/" in text
+
+
+def test_an_article_has_canonical_opengraph_and_twitter_tags(client):
+    post = PostFactory(
+        title="Back pain",
+        seo_title="Massage for back pain",
+        meta_description="How massage helps back pain.",
+    )
+    html = client.get(post.get_absolute_url()).content.decode()
+    url = f"http://testserver{post.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert "<title>Massage for back pain |" in html
+    assert '<meta name="description" content="How massage helps back pain.">' in html
+    for tag in [
+        '<meta property="og:type" content="article">',
+        '<meta property="og:title" content="Massage for back pain">',
+        '<meta property="og:description" content="How massage helps back pain.">',
+        f'<meta property="og:url" content="{url}">',
+        '<meta name="twitter:card" content="summary">',
+        '<meta name="twitter:title" content="Massage for back pain">',
+    ]:
+        assert tag in html, tag
+    assert re.search(r'<meta property="article:published_time" content="[^"]+">', html)
+    assert 'type="application/rss+xml"' in html
+
+
+def test_an_article_carries_blogposting_json_ld_with_a_nonce(client):
+    post = PostFactory(
+        title="Tension </script><script>alert(1)</script> & stress",
+        techniques=[TechniqueFactory(slug="deep-tissue")],
+    )
+    response = client.get(post.get_absolute_url())
+    html = response.content.decode()
+    match = re.search(
+        r'<script type="application/ld\+json" nonce="([^"]+)">(.*?)</script>',
+        html,
+        re.S,
+    )
+    assert match
+    nonce, body = match.groups()
+    assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+    assert "<" not in body and ">" not in body and "&" not in body
+    assert "\\u003C/script\\u003E" in body
+    data = json.loads(body)
+    assert data["@type"] == "BlogPosting"
+    assert data["headline"] == post.title
+    assert data["author"]["name"] == post.author.get_full_name()
+    assert data["url"] == f"http://testserver{post.get_absolute_url()}"
+    assert data["about"] == [{"@type": "Thing", "name": "Deep tissue"}]
+    assert data["datePublished"].startswith(str(timezone.localdate(post.publish_at)))
+
+
+def test_list_pages_have_canonical_urls(client):
+    PostFactory.create_batch(10)
+    html = client.get("/blog/").content.decode()
+    assert '<link rel="canonical" href="http://testserver/blog/">' in html
+    html = client.get("/blog/", {"page": 2}).content.decode()
+    assert '<link rel="canonical" href="http://testserver/blog/?page=2">' in html
