@@ -132,8 +132,8 @@ def _truncate(*models) -> None:
 
 
 def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
-    _truncate(Qualification, Location, Practitioner, Place)
-    User.objects.filter(email__endswith="@scale.example").delete()
+    # Everything that hangs off an account goes with it (a bench database only).
+    _truncate(User, Place)
     gazetteer.load()
     towns = list(Place.objects.filter(kind=Place.Kind.TOWN).order_by("name"))
     techniques = list(Technique.objects.order_by("slug"))
@@ -179,6 +179,11 @@ def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
             )
         )
     Practitioner.objects.bulk_create(practitioners, batch_size=BATCH)
+    # The practitioner the slot benchmarks use is always listed.
+    Practitioner.objects.filter(slug="scale-00000").update(
+        status=Practitioner.Status.APPROVED,
+        insurance_expires_on=today + timedelta(days=365),
+    )
     practitioners = list(Practitioner.objects.order_by("slug"))
     through = Practitioner.techniques.through
     links, qualifications, locations = [], [], []
@@ -271,4 +276,170 @@ def courses_section(rng: random.Random, sizes: Sizes, log) -> None:
     log(f"  {len(courses)} courses, {len(dates)} course dates")
 
 
-SECTIONS = [("directory", directory_section), ("courses", courses_section)]
+BUSY_SLUG = "scale-00000"
+BUSY_BOOKINGS = 200
+
+
+def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
+    """Services and Monday-to-Friday hours for everyone; bookings spread over the
+    past three months and the next two, never overlapping (buffers included)."""
+    from zoneinfo import ZoneInfo
+
+    from bookings.models import Booking, HealthIntake, Service, WeeklyHours
+
+    _truncate(HealthIntake, Booking, WeeklyHours, Service)
+    practitioners = list(
+        Practitioner.objects.order_by("slug").prefetch_related("techniques")
+    )
+    services, hours = [], []
+    for practitioner in practitioners:
+        for technique in list(practitioner.techniques.all())[:2]:
+            services.append(
+                Service(
+                    practitioner=practitioner,
+                    name=f"{technique.name}, 60 minutes",
+                    technique=technique,
+                    duration_minutes=60,
+                    price=practitioner.price_from or 50,
+                )
+            )
+        for weekday in range(5):
+            if rng.random() < 0.2:  # a split shift
+                hours.append(
+                    WeeklyHours(
+                        practitioner=practitioner,
+                        weekday=weekday,
+                        start_time="09:00",
+                        end_time="12:30",
+                    )
+                )
+                hours.append(
+                    WeeklyHours(
+                        practitioner=practitioner,
+                        weekday=weekday,
+                        start_time="14:00",
+                        end_time="19:00",
+                    )
+                )
+            else:
+                hours.append(
+                    WeeklyHours(
+                        practitioner=practitioner,
+                        weekday=weekday,
+                        start_time="09:00",
+                        end_time="17:00",
+                    )
+                )
+    Service.objects.bulk_create(services, batch_size=BATCH)
+    WeeklyHours.objects.bulk_create(hours, batch_size=BATCH)
+    first_service = {}
+    for service in Service.objects.order_by("pk"):
+        first_service.setdefault(service.practitioner_id, service)
+
+    zone = ZoneInfo("Europe/London")
+    today = timezone.localdate()
+    days = [today + timedelta(days=d) for d in range(-90, 61)]
+    weekdays = [d for d in days if d.weekday() < 5]
+    busy = next(p for p in practitioners if p.slug == BUSY_SLUG)
+    others = [p for p in practitioners if p is not busy and p.pk in first_service]
+    each, extra = divmod(max(0, sizes.bookings - BUSY_BOOKINGS), max(1, len(others)))
+    bookings = []
+    now = timezone.now()
+    # Times of day that cannot overlap, 15-minute after-buffer included.
+    starts = ["09:00", "10:30", "12:00", "13:30", "15:00"]
+
+    def add(practitioner, day, start) -> None:
+        service = first_service[practitioner.pk]
+        hour, minute = map(int, start.split(":"))
+        starts_at = timezone.datetime(
+            day.year, day.month, day.day, hour, minute, tzinfo=zone
+        )
+        ends_at = starts_at + timedelta(minutes=60)
+        past = ends_at < now
+        status = Booking.Status.COMPLETED if past else Booking.Status.CONFIRMED
+        if rng.random() < 0.05:
+            status = Booking.Status.CANCELLED
+        name = _name(rng)
+        bookings.append(
+            Booking(
+                practitioner=practitioner,
+                service=service,
+                client_name=name,
+                client_email=f"client{len(bookings)}@scale.example",
+                client_phone="07700 900000",
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocked_starts_at=starts_at,
+                blocked_ends_at=ends_at + timedelta(minutes=15),
+                status=status,
+                manage_token=f"scale{len(bookings):07d}{rng.getrandbits(64):016x}",
+            )
+        )
+
+    slots = [(day, start) for day in weekdays for start in starts]
+    for day, start in rng.sample(slots, min(BUSY_BOOKINGS, len(slots))):
+        add(busy, day, start)
+    for n, practitioner in enumerate(others):
+        for day, start in rng.sample(slots, each + (1 if n < extra else 0)):
+            add(practitioner, day, start)
+    Booking.objects.bulk_create(bookings, batch_size=BATCH * 2)
+    log(
+        f"  {len(services)} services, {len(hours)} weekly hours, "
+        f"{len(bookings)} bookings ({BUSY_BOOKINGS} for {BUSY_SLUG})"
+    )
+
+
+def blog_section(rng: random.Random, sizes: Sizes, log) -> None:
+    from blog.models import Post, Tag
+
+    _truncate(Post, Tag)
+    author, _ = User.objects.get_or_create(
+        email="editor@scale.example",
+        defaults={"full_name": "Scale Editor", "is_staff": True},
+    )
+    techniques = list(Technique.objects.order_by("slug"))
+    tags = [Tag(name=word.title(), slug=word.replace(" ", "-")) for word in WORDS]
+    Tag.objects.bulk_create(tags)
+    tags = list(Tag.objects.order_by("slug"))
+    now = timezone.now()
+    posts = []
+    for i in range(sizes.posts):
+        topic = rng.choice(WORDS)
+        paragraphs = "\n\n".join(
+            f"Paragraph {n} about {topic}: massage, movement and rest all help. " * 3
+            for n in range(8)
+        )
+        posts.append(
+            Post(
+                title=f"Massage and {topic}: part {i + 1}",
+                slug=f"scale-post-{i:04d}",
+                author=author,
+                summary=f"What massage can do for {topic}.",
+                body=f"## {topic.title()}\n\n{paragraphs}",
+                status=Post.Status.PUBLISHED,
+                publish_at=now - timedelta(days=i, hours=rng.randint(0, 23)),
+            )
+        )
+    Post.objects.bulk_create(posts)
+    posts = list(Post.objects.order_by("slug"))
+    technique_links = Post.techniques.through
+    tag_links = Post.tags.through
+    technique_links.objects.bulk_create(
+        technique_links(post_id=post.pk, technique_id=t.pk)
+        for post in posts
+        for t in rng.sample(techniques, 2)
+    )
+    tag_links.objects.bulk_create(
+        tag_links(post_id=post.pk, tag_id=t.pk)
+        for post in posts
+        for t in rng.sample(tags, 2)
+    )
+    log(f"  {len(posts)} posts")
+
+
+SECTIONS = [
+    ("directory", directory_section),
+    ("bookings", bookings_section),
+    ("courses", courses_section),
+    ("blog", blog_section),
+]

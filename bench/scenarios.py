@@ -1,12 +1,21 @@
 """What the benchmark measures, and the budgets from DESIGN.md it compares against."""
 
-from django.test import Client
+from collections.abc import Callable
+from datetime import timedelta
 
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from blog.models import Post
+from bookings.availability import compute_slots
+from bookings.models import Booking, Service
+from bookings.services import book_appointment
 from courses.models import CourseDate
 from directory.models import Location, Practitioner
 
 from .measure import Result, measure, page
-from .scale import Sizes
+from .scale import BUSY_BOOKINGS, BUSY_SLUG, Sizes
 
 SEARCHES = [
     "/practitioners/?where=Brighton&technique=deep-tissue",
@@ -21,7 +30,62 @@ SEARCHES = [
 
 
 def scale_data_present(sizes: Sizes) -> bool:
-    return Practitioner.objects.count() >= sizes.practitioners
+    return (
+        Practitioner.objects.count() >= sizes.practitioners
+        and Booking.objects.count() >= sizes.bookings
+        and Post.objects.count() >= sizes.posts
+    )
+
+
+def _busy_service() -> Service:
+    return Service.objects.filter(practitioner__slug=BUSY_SLUG).order_by("pk").first()
+
+
+def _slot_urls(limit: int) -> list[str]:
+    start = timezone.localdate() + timedelta(days=1)
+    end = start + timedelta(days=13)
+    services = (
+        Service.objects.filter(practitioner__in=Practitioner.objects.listed())
+        .select_related("practitioner")
+        .order_by("practitioner__slug", "pk")[:limit]
+    )
+    return [
+        f"/api/practitioners/{s.practitioner.slug}/slots/?service={s.pk}"
+        f"&from={start}&to={end}"
+        for s in services
+    ]
+
+
+def _posts(limit: int) -> list[str]:
+    return [p.get_absolute_url() for p in Post.objects.live().order_by("slug")[:limit]]
+
+
+class _Undo(Exception):
+    pass
+
+
+def _book_and_undo(service: Service, slots: list) -> Callable[[int], object]:
+    """The booking service call, rolled back each time so every run finds the
+    same free slots."""
+
+    def book(i: int):
+        slot = slots[i % len(slots)]
+        try:
+            with transaction.atomic():
+                book_appointment(
+                    service=service,
+                    starts_at=slot.starts_at,
+                    name="Bench Client",
+                    email="bench@scale.example",
+                    phone="07700 900000",
+                    intake={},
+                    consent=True,
+                )
+                raise _Undo
+        except _Undo:
+            pass
+
+    return book
 
 
 def data_counts() -> dict:
@@ -29,6 +93,9 @@ def data_counts() -> dict:
         "practitioners": Practitioner.objects.count(),
         "locations": Location.objects.count(),
         "course_dates": CourseDate.objects.count(),
+        "bookings": Booking.objects.count(),
+        "services": Service.objects.count(),
+        "posts": Post.objects.count(),
     }
 
 
@@ -61,6 +128,42 @@ def in_process(runs: int) -> list[Result]:
         ),
     ]
     results.append(measure("course dates list", page(client, "/courses/"), runs=runs))
+    results.append(measure("blog list", page(client, "/blog/"), runs=runs))
+    posts = _posts(50)
+    results.append(
+        measure(
+            "blog post", lambda i: page(client, posts[i % len(posts)])(i), runs=runs
+        )
+    )
+    service = _busy_service()
+    first = timezone.localdate() + timedelta(days=1)
+    last = first + timedelta(days=13)
+    results.append(
+        measure(
+            f"slots: 14 days computed for {BUSY_SLUG} ({BUSY_BOOKINGS} bookings)",
+            lambda i: compute_slots(service=service, first_day=first, last_day=last),
+            runs=runs,
+        )
+    )
+    busy_url = (
+        f"/api/practitioners/{BUSY_SLUG}/slots/?service={service.pk}"
+        f"&from={first}&to={last}"
+    )
+    results.append(
+        measure(
+            "slots JSON over the test client (14 days)",
+            page(client, busy_url),
+            runs=runs,
+        )
+    )
+    free = compute_slots(service=service, first_day=first, last_day=last)
+    results.append(
+        measure(
+            "booking service call (book_appointment)",
+            _book_and_undo(service, free),
+            runs=runs,
+        )
+    )
     profiles = _profiles(50)
     results.append(
         measure(
@@ -73,9 +176,24 @@ def in_process(runs: int) -> list[Result]:
 
 
 def load_scenarios() -> list[dict]:
+    profiles = _profiles(200)
+    slots = _slot_urls(200)
+    booking_pages = [
+        f"/book/{url.split('/')[3]}/{url.split('service=')[1].split('&')[0]}/"
+        for url in slots[:100]
+    ]
+    # A client on their way to book: profile, time picker, slots, in turn.
+    mix = [
+        path
+        for trio in zip(profiles[:100], booking_pages, slots[:100], strict=False)
+        for path in trio
+    ]
     return [
         {"name": "directory search", "paths": SEARCHES},
-        {"name": "practitioner profile", "paths": _profiles(200)},
+        {"name": "practitioner profile", "paths": profiles},
+        {"name": "slots JSON (14 days)", "paths": slots},
+        {"name": "blog post", "paths": _posts(200)},
+        {"name": "booking mix (profile, times, slots)", "paths": mix},
     ]
 
 
@@ -100,6 +218,22 @@ def budgets(in_process: list[dict], load: list[dict]) -> list[dict]:
             "met": search["p95_ms"] <= 150 if search else None,
         }
     )
+    compute = next((r for r in in_process if r["name"].startswith("slots: 14")), None)
+    rows.append(
+        {
+            "budget": "two weeks of slots computed in <= 10 ms (p95)",
+            "measured": f"{compute['p95_ms']} ms" if compute else "-",
+            "met": compute["p95_ms"] <= 10 if compute else None,
+        }
+    )
+    slots = _find(load, "slots JSON (14 days)")
+    rows.append(
+        {
+            "budget": "two weeks of slots over HTTP p95 <= 50 ms (8 connections)",
+            "measured": f"{slots['p95_ms']} ms" if slots else "-",
+            "met": slots["p95_ms"] <= 50 if slots else None,
+        }
+    )
     list_pages = [r for r in in_process if r["name"].startswith(LIST_PAGE_PREFIXES)]
     worst = max((r["queries"] for r in list_pages), default=None)
     rows.append(
@@ -112,4 +246,4 @@ def budgets(in_process: list[dict], load: list[dict]) -> list[dict]:
     return rows
 
 
-LIST_PAGE_PREFIXES = ("directory search", "course dates list")
+LIST_PAGE_PREFIXES = ("directory search", "course dates list", "blog list")

@@ -5,10 +5,21 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from . import geo
 from .models import Location, Practitioner, Qualification, Technique
+
+TECHNIQUES_CACHE_KEY = "directory:techniques"
+
+
+def all_techniques() -> list[Technique]:
+    """The shared technique list, cached briefly: every search page needs it and it
+    changes a few times a year (an edit shows within five minutes)."""
+    return cache.get_or_set(
+        TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
+    )
 
 
 @dataclass
@@ -23,11 +34,12 @@ class Criteria:
     online: bool = False
 
 
-def practitioners(criteria: Criteria) -> "QuerySet[Practitioner] | NearestFirst":
-    """Listed practitioners matching the criteria, nearest first when a place is given.
+def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
+    """Listed practitioners matching the criteria, nearest first when a place is
+    given, else by name: a sequence the Paginator slices.
 
-    Each row carries `technique_ids`, `verified_ids`, `town` and (with a place)
-    `distance` in miles, so a page of results needs no further queries.
+    A page's rows carry `technique_ids`, `verified_ids`, `town` and (with a place)
+    `distance` in miles, so showing them needs no further queries.
     """
     qs = Practitioner.objects.listed()
     if criteria.techniques:
@@ -60,43 +72,70 @@ def practitioners(criteria: Criteria) -> "QuerySet[Practitioner] | NearestFirst"
     if criteria.online:
         qs = qs.filter(offers_online_booking=True)
 
-    technique_ids = ArraySubquery(
-        Practitioner.techniques.through.objects.filter(
-            practitioner_id=OuterRef("pk")
-        ).values("technique_id")
-    )
-    verified_ids = ArraySubquery(
-        Qualification.objects.filter(practitioner_id=OuterRef("pk")).values(
-            "technique_id"
-        )
-    )
-    qs = qs.annotate(technique_ids=technique_ids, verified_ids=verified_ids)
-
     if criteria.where is None:
-        first_town = Location.objects.filter(practitioner_id=OuterRef("pk")).order_by(
-            "pk"
-        )
-        return qs.annotate(town=Subquery(first_town.values("town")[:1])).order_by(
-            "display_name", "pk"
-        )
+        return Alphabetical(qs)
     return NearestFirst(qs, criteria.where, criteria.radius)
+
+
+def _for_display(practitioners: QuerySet) -> QuerySet:
+    """Adds what a result card shows; used on one page's rows only."""
+    return practitioners.annotate(
+        technique_ids=ArraySubquery(
+            Practitioner.techniques.through.objects.filter(
+                practitioner_id=OuterRef("pk")
+            ).values("technique_id")
+        ),
+        verified_ids=ArraySubquery(
+            Qualification.objects.filter(practitioner_id=OuterRef("pk")).values(
+                "technique_id"
+            )
+        ),
+        town=Subquery(
+            Location.objects.filter(practitioner_id=OuterRef("pk"))
+            .order_by("pk")
+            .values("town")[:1]
+        ),
+    )
+
+
+class Alphabetical(Sequence):
+    """Matching practitioners by name, for the Paginator: a count, then one query
+    that loads a page (the card details are computed for that page's rows only)."""
+
+    def __init__(self, practitioners: QuerySet):
+        self.practitioners = practitioners.order_by("display_name", "pk")
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.practitioners.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        page_ids = self.practitioners.values("pk")[index]
+        rows = _for_display(Practitioner.objects.filter(pk__in=page_ids))
+        return sorted(rows, key=lambda p: (p.display_name, p.pk))
 
 
 class NearestFirst(Sequence):
     """Practitioners within a radius, nearest first, for the Paginator.
 
-    One query ranks the matching practitioners by their nearest location (the
-    bounding box is answered from the (latitude, longitude) index and exact
-    distances are computed for the locations inside it only); slicing then loads
-    just the rows of one page. Counting needs no second query.
+    The locations inside the circle come from the (latitude, longitude) index via a
+    bounding box, exact distances are computed for those rows only; a second query
+    keeps the practitioners that pass the other filters. Slicing then loads just
+    the rows of one page.
     """
 
     def __init__(self, practitioners: QuerySet, place: geo.Found, radius: int):
         self.practitioners = practitioners
-        nearest = (
+        self.query = (
             Location.objects.filter(
-                practitioner__in=practitioners.values("pk"),
-                **geo.bounding_box(place.latitude, place.longitude, radius),
+                **geo.bounding_box(place.latitude, place.longitude, radius)
             )
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .filter(distance__lte=radius)
@@ -104,13 +143,21 @@ class NearestFirst(Sequence):
             .distinct("practitioner_id")
             .values_list("practitioner_id", "distance", "town")
         )
-        self.query = nearest
         self._ranked: list[tuple[int, float, str]] | None = None
 
     @property
     def ranked(self) -> list[tuple[int, float, str]]:
         if self._ranked is None:
-            self._ranked = sorted(self.query, key=lambda row: (row[1], row[0]))
+            nearest = list(self.query)
+            allowed = set(
+                self.practitioners.filter(pk__in=[row[0] for row in nearest])
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            self._ranked = sorted(
+                (row for row in nearest if row[0] in allowed),
+                key=lambda row: (row[1], row[0]),
+            )
         return self._ranked
 
     def __len__(self) -> int:
@@ -120,11 +167,14 @@ class NearestFirst(Sequence):
         return len(self)
 
     def __getitem__(self, index):
-        rows = self.ranked[index]
         if not isinstance(index, slice):
-            rows = [rows]
+            return self[index : index + 1][0]
+        rows = self.ranked[index]
         by_id = {
-            p.pk: p for p in self.practitioners.filter(pk__in=[r[0] for r in rows])
+            p.pk: p
+            for p in _for_display(
+                Practitioner.objects.filter(pk__in=[r[0] for r in rows])
+            )
         }
         page = []
         for pk, distance, town in rows:
@@ -132,4 +182,4 @@ class NearestFirst(Sequence):
             practitioner.distance = distance
             practitioner.town = town
             page.append(practitioner)
-        return page if isinstance(index, slice) else page[0]
+        return page

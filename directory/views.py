@@ -11,14 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import geo, services
 from . import search as directory_search
 from .forms import LocationForm, PractitionerForm, SearchForm
-from .models import Location, Practitioner, Technique
+from .models import Location, Practitioner
 
 PAGE_SIZE = 12
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    techniques = list(Technique.objects.all())
+    techniques = directory_search.all_techniques()
     form = SearchForm(request.GET or None, techniques=techniques)
     context = {"form": form, "techniques": techniques, "searched": form.is_bound}
     criteria = directory_search.Criteria()
