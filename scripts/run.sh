@@ -32,11 +32,16 @@ cat <<MSG
   The site is starting at http://$HOST:$PORT/
 
   Demo logins:
-    staff   staff@demo.example   / demo-staff-pass   (also the admin: http://$HOST:$PORT/admin/)
-    client  client@demo.example  / demo-client-pass
+    staff         staff@demo.example         / demo-staff-pass   (admin: http://$HOST:$PORT/admin/)
+    client        client@demo.example        / demo-client-pass
+    practitioner  practitioner@demo.example  / demo-practitioner-pass
+    student       student@demo.example       / demo-student-pass
+    blog editor   editor@demo.example        / demo-editor-pass
 
   Celery worker log: .local/log/worker.log   beat log: .local/log/beat.log
-  Emails (sign-up links, password resets) are printed below by the web server.
+  Emails: sign-up links and password resets are printed below by the web server;
+  booking, course and directory emails go through the outbox and are printed in
+  the worker log.
   Press Ctrl+C to stop everything.
 
 MSG
