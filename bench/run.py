@@ -118,9 +118,11 @@ def run_load(load_scenarios: list[dict], seconds: int) -> list[dict]:
         results = []
         for scenario in load_scenarios:
             # A short warm-up so every worker has its connections and templates.
-            wrk(scenario["paths"], seconds=2)
-            figures = wrk(scenario["paths"], seconds=seconds)
+            connections = scenario.get("connections", 8)
+            wrk(scenario["paths"], seconds=2, connections=connections)
+            figures = wrk(scenario["paths"], seconds=seconds, connections=connections)
             figures["name"] = scenario["name"]
+            figures["connections"] = connections
             figures["paths"] = len(scenario["paths"])
             results.append(figures)
             print(
@@ -214,10 +216,11 @@ def print_report(report: dict) -> None:
             f" {row['queries']:>4}"
         )
     if report["load"]:
-        print("\nOver HTTP, 8 connections (req/s, p50 / p95 / p99 ms, errors)")
+        print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors)")
         for row in report["load"]:
             print(
-                f"  {row['name']:<30} {row['rps']:>8.1f} {row['p50_ms']:>8.1f}"
+                f"  {row['name']:<38} {row['connections']:>3} {row['rps']:>8.1f}"
+                f" {row['p50_ms']:>8.1f}"
                 f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f}"
                 f" {row['errors']['total']:>6}"
             )
