@@ -128,6 +128,9 @@ def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
 def _truncate(*models) -> None:
     tables = ", ".join(m._meta.db_table for m in models)
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks of rows written earlier in the same transaction
+        # must run first: PostgreSQL refuses to TRUNCATE with checks pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 

@@ -1,0 +1,111 @@
+"""The benchmark's own code: the scale generator and the page budgets it reports.
+
+Timings are never asserted here; query counts and the generator's output are.
+"""
+
+import pytest
+from django.test import Client
+
+from bench import scale, scenarios
+from bench.measure import measure, percentile
+from blog.models import Post
+from bookings.models import Booking
+from courses.models import CourseDate
+from directory.models import Practitioner
+
+pytestmark = pytest.mark.django_db
+
+SMALL = scale.Sizes(practitioners=40, bookings=300, posts=6, course_dates=4)
+
+
+@pytest.fixture
+def scale_data(monkeypatch, settings):
+    # The test database is not a *_bench one: let the generator write to it here.
+    monkeypatch.setattr(scale, "check_database", lambda: "test")
+    scale.generate(seed=7, sizes=SMALL, log=lambda *_: None)
+
+
+def test_the_generator_refuses_a_database_that_is_not_for_benchmarks():
+    with pytest.raises(scale.NotABenchDatabase, match="must end in _bench"):
+        scale.generate(seed=1, sizes=SMALL)
+    assert not Practitioner.objects.exists()
+
+
+def test_the_generator_writes_the_sizes_asked_for(scale_data):
+    assert Practitioner.objects.count() == SMALL.practitioners
+    assert Booking.objects.count() == SMALL.bookings
+    assert Post.objects.count() == SMALL.posts
+    assert CourseDate.objects.count() == SMALL.course_dates
+    busy = Booking.objects.filter(practitioner__slug=scale.BUSY_SLUG).count()
+    assert busy == scale.BUSY_BOOKINGS
+    assert Practitioner.objects.listed().filter(slug=scale.BUSY_SLUG).exists()
+
+
+def test_the_generator_is_repeatable(monkeypatch):
+    monkeypatch.setattr(scale, "check_database", lambda: "test")
+
+    def snapshot():
+        return (
+            list(Practitioner.objects.order_by("slug").values_list("slug", "headline")),
+            list(
+                Booking.objects.order_by("starts_at", "practitioner__slug").values_list(
+                    "practitioner__slug", "starts_at"
+                )[:200]
+            ),
+        )
+
+    scale.generate(seed=7, sizes=SMALL, log=lambda *_: None)
+    first = snapshot()
+    scale.generate(seed=7, sizes=SMALL, log=lambda *_: None)
+    assert snapshot() == first
+
+
+@pytest.mark.parametrize(
+    "path, budget",
+    [
+        ("/", 2),
+        ("/practitioners/?where=Brighton&radius=50", 5),
+        ("/practitioners/?q=massage", 5),
+        ("/practitioners/?page=2", 5),
+        ("/courses/", 5),
+        ("/blog/", 5),
+    ],
+)
+def test_main_pages_stay_within_their_query_budgets(
+    client, scale_data, django_assert_max_num_queries, path, budget
+):
+    with django_assert_max_num_queries(budget):
+        response = client.get(path)
+    assert response.status_code == 200
+
+
+def test_a_profile_and_an_article_stay_within_their_query_budgets(
+    client, scale_data, django_assert_max_num_queries
+):
+    profile = scenarios._profiles(1)[0]
+    post = scenarios._posts(1)[0]
+    with django_assert_max_num_queries(6):
+        assert client.get(profile).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(post).status_code == 200
+
+
+def test_the_in_process_measurements_run_and_report_query_counts(scale_data):
+    results = {r.name: r for r in scenarios.in_process(runs=2)}
+    assert results["blog list"].queries <= 5
+    slots = next(r for name, r in results.items() if name.startswith("slots: 14"))
+    assert slots.queries <= 4
+    assert Booking.objects.count() == SMALL.bookings  # the booking call rolled back
+
+
+def test_the_budget_table_says_when_a_figure_is_missing():
+    rows = scenarios.budgets([], [])
+    assert all(row["met"] is None for row in rows)
+
+
+def test_measure_reports_median_p95_and_queries():
+    client = Client()
+    result = measure("home", lambda i: client.get("/"), runs=5, warmup=1)
+    assert result.runs == 5
+    assert result.median_ms <= result.p95_ms
+    assert percentile([1, 2, 3, 4, 100], 0.95) == 100
