@@ -16,62 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from directory import gazetteer
+from directory.demo import FIRST_NAMES, LAST_NAMES
 from directory.models import Location, Place, Practitioner, Qualification, Technique
 from users.models import User
 
 BATCH = 2000
-FIRST = [
-    "Amelia",
-    "Oliver",
-    "Isla",
-    "Noah",
-    "Ava",
-    "Leo",
-    "Freya",
-    "Arthur",
-    "Grace",
-    "Theo",
-    "Poppy",
-    "Harry",
-    "Ivy",
-    "Oscar",
-    "Rosie",
-    "Jack",
-    "Maya",
-    "Finn",
-    "Esme",
-    "Rohan",
-    "Priya",
-    "Kwame",
-    "Zofia",
-    "Mateo",
-    "Ana",
-    "Yusuf",
-]
-LAST = [
-    "Hughes",
-    "Patel",
-    "Okafor",
-    "Reid",
-    "Bennett",
-    "Kowalski",
-    "Evans",
-    "Clarke",
-    "Shah",
-    "Morgan",
-    "Fraser",
-    "Nowak",
-    "Ahmed",
-    "Price",
-    "Walsh",
-    "Lloyd",
-    "Turner",
-    "Campbell",
-    "Silva",
-    "Moreau",
-    "Byrne",
-    "Khan",
-]
+FIRST = [*FIRST_NAMES, "Ana", "Yusuf"]
+LAST = [*LAST_NAMES, "Byrne", "Khan"]
 WORDS = [
     "back pain",
     "sports injuries",
