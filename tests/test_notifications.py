@@ -367,6 +367,22 @@ def test_cancel_can_pick_kinds():
     assert OutboundEmail.objects.filter(status=Status.PENDING).count() == 1
 
 
+def test_cancel_can_keep_some_rows():
+    old = enqueue_message(dedup_key="booking:42:reminder:old", kind="booking.reminder")
+    new = enqueue_message(dedup_key="booking:42:reminder:new", kind="booking.reminder")
+
+    cancelled = outbox.cancel(
+        related_key="booking:42",
+        kinds=["booking.reminder"],
+        keep=["booking:42:reminder:new"],
+    )
+
+    assert cancelled == 1
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, new.status) == (Status.CANCELLED, Status.PENDING)
+
+
 def test_cancel_leaves_sent_and_in_flight_rows_as_they_are():
     sent = OutboundEmailFactory(
         related_key="booking:42", status=Status.SENT, sent_at=timezone.now()
