@@ -136,9 +136,17 @@ def render(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
     return text_body, html_template.render(context)
 
 
-def cancel(*, related_key: str, kinds: Iterable[str] | None = None) -> int:
+def cancel(
+    *,
+    related_key: str,
+    kinds: Iterable[str] | None = None,
+    keep: Iterable[str] = (),
+) -> int:
     """Cancel the rows of one object that are still pending (not being sent, not
     sent), e.g. the reminders of a booking that was cancelled or moved.
+
+    `keep` lists dedup keys to leave alone: when replacing an object's reminders,
+    enqueue the new ones and cancel the rest, and a repeated call keeps them.
 
     Call it in the same transaction as the change. Returns how many were cancelled.
     A row a worker has already claimed (`sending`) goes out regardless.
@@ -148,6 +156,8 @@ def cancel(*, related_key: str, kinds: Iterable[str] | None = None) -> int:
     rows = OutboundEmail.objects.filter(related_key=related_key, status=Status.PENDING)
     if kinds is not None:
         rows = rows.filter(kind__in=list(kinds))
+    if keep := list(keep):
+        rows = rows.exclude(dedup_key__in=keep)
     return rows.update(status=Status.CANCELLED)
 
 

@@ -1,4 +1,5 @@
 import os
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,17 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def kicks():
+    """The outbox's after-commit kicks, recorded instead of published: a worker of
+    another checkout sharing the local Redis must never take a test's email. Tests
+    that want a real worker point `kicks.side_effect` at their own queue."""
+    from notifications.tasks import deliver_email
+
+    with mock.patch.object(deliver_email, "apply_async") as apply_async:
+        yield apply_async
 
 
 @pytest.fixture(scope="session")

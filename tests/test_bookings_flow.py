@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.forms import format_start
 from bookings.models import Booking, HealthIntake
+from notifications.models import OutboundEmail
 from tests.bookings_helpers import book, bookable_service, future_day, london_at
 from tests.factories import BookingFactory, HealthIntakeFactory, UserFactory
 
@@ -142,6 +143,11 @@ def test_a_guest_books_and_gets_a_confirmation_with_a_calendar_file(client):
     )
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.client_email == "robin@example.com"
+    assert sorted(
+        OutboundEmail.objects.filter(
+            related_key=f"booking:{booking.pk}", kind="booking.confirmed"
+        ).values_list("to", flat=True)
+    ) == sorted(["robin@example.com", booking.practitioner.user.email])
 
     confirmation = client.get(response.url)
     html = confirmation.content.decode()
@@ -163,9 +169,13 @@ def test_a_contraindication_makes_a_request_for_review(client):
     booking = Booking.objects.get()
     assert booking.status == Booking.Status.PENDING
     assert "Request sent" in response.content.decode()
-    # Health answers never travel in a URL.
+    # Health answers never travel in a URL, nor in an email.
     for url, _ in response.redirect_chain:
         assert "pregnant" not in url and "trimester" not in url.lower()
+    requested = OutboundEmail.objects.filter(kind="booking.requested")
+    assert requested.count() == 2
+    for email in requested:
+        assert "trimester" not in (email.text_body + email.html_body).lower()
 
 
 def test_a_signed_in_client_is_prefilled_and_linked(client):
@@ -366,6 +376,9 @@ def test_a_guest_cancels_through_the_manage_link(client):
     assert "Your appointment is cancelled." in messages_of(response)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+    cancelled = OutboundEmail.objects.get(kind="booking.cancelled")
+    assert cancelled.to == service.practitioner.user.email
+    assert "Away" in cancelled.text_body
 
 
 def test_after_the_cut_off_the_page_says_to_contact_the_practitioner(client):
@@ -410,6 +423,7 @@ def test_a_client_moves_their_appointment(client):
     assert "Your appointment has moved." in messages_of(response)
     booking.refresh_from_db()
     assert booking.starts_at == london_at(day, 14)
+    assert OutboundEmail.objects.filter(kind="booking.rescheduled").count() == 2
 
 
 def test_a_crafted_reschedule_changes_nothing(client):

@@ -1,18 +1,10 @@
 """The outbox under real concurrency: threads on separate connections, and a real
 Celery worker process delivering from the test database."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from pathlib import Path
-from unittest import mock
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
@@ -21,17 +13,10 @@ from config.celery import app
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
+from tests.celery_support import mail_worker, wait_for
 from tests.factories import OutboundEmailFactory
 
-ROOT = Path(settings.BASE_DIR)
 Status = OutboundEmail.Status
-
-
-@pytest.fixture(autouse=True)
-def kicks():
-    # Committed enqueues would publish to the shared broker; record them instead.
-    with mock.patch.object(deliver_email, "apply_async") as apply_async:
-        yield apply_async
 
 
 @pytest.fixture
@@ -140,73 +125,10 @@ def test_concurrent_enqueues_with_one_dedup_key_write_one_row_and_never_raise():
 # A real worker process
 
 
-def this_test_database_url() -> str:
-    """The URL of the database this test runs on (pytest-django's test_ copy)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(transactional_db, tmp_path):
-    """A Celery worker process on a queue of its own, reading the test database and
-    writing each email as a file in a temporary directory."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    mail_dir = tmp_path / "mail"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    } | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": this_test_database_url(),
-        # No idle connection left behind to stop pytest dropping the database.
-        "DATABASE_CONN_MAX_AGE": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield queue, mail_dir, tmp_path / "worker.log"
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
-
-
-def wait_for(condition, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    return None
+    with mail_worker(tmp_path) as running:
+        yield running.queue, running.mail_dir, running.log
 
 
 def test_a_worker_process_delivers_the_kicked_email_to_a_file(worker, kicks):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,16 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_hours(name: str, default: str = "") -> list[int]:
+    """A comma list of positive whole hours, largest first, each once."""
+    items = env_list(name, default)
+    if not all(item.isdigit() and int(item) > 0 for item in items):
+        raise ImproperlyConfigured(
+            f"{name} takes positive whole hours separated by commas, e.g. 48,24,2."
+        )
+    return sorted({int(item) for item in items}, reverse=True)
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-local-development-key-change-me")
@@ -283,6 +294,11 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(
     env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
 )
+
+# Bookings: the reminder emails of a confirmed appointment, in hours before its start
+# (comma list, e.g. "48,24,2"; empty: no reminders). "24" means 24 hours of real
+# time, whatever the clocks do in between (README: "Reminders and clock changes").
+BOOKING_REMINDER_OFFSETS_HOURS = env_hours("BOOKING_REMINDER_OFFSETS_HOURS", "24")
 
 # Courses: how long an unpaid reservation and a waiting-list offer hold a place,
 # when the "course starts soon" reminder goes, and how students pay the deposit
