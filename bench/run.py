@@ -151,7 +151,7 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 def wrk(paths: list[str], seconds: int, connections: int = 8) -> dict:
     command = [
         "wrk",
-        "-t2",
+        f"-t{min(2, connections)}",  # wrk refuses more threads than connections
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
