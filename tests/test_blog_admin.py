@@ -59,6 +59,19 @@ def test_an_editor_cannot_open_the_practitioner_or_user_admin(client):
     assert "Practitioners" not in index
 
 
+def test_an_editor_cannot_open_the_bookings_courses_or_outbox_admin(client):
+    client.force_login(EditorFactory())
+    for name in [
+        "admin:bookings_booking_changelist",
+        "admin:bookings_service_changelist",
+        "admin:courses_enrolment_changelist",
+        "admin:notifications_outboundemail_changelist",
+    ]:
+        assert client.get(reverse(name)).status_code == 403, name
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Bookings" not in index and "Enrolments" not in index
+
+
 def test_an_editor_writes_a_draft_and_previews_it(client):
     editor = EditorFactory()
     deep = TechniqueFactory(slug="deep-tissue")
