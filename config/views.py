@@ -3,8 +3,14 @@ import logging
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -26,6 +32,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         {"sitemap_url": sitemap_url},
         content_type="text/plain; charset=utf-8",
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers and crawlers ask for /favicon.ico whatever the page's <link> says.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def _database_answers() -> bool:

@@ -52,6 +52,14 @@ def test_the_home_page_explains_the_site(client):
     assert 'href="/accounts/login/"' in html
 
 
+def test_the_favicon_is_served_by_the_site(client):
+    html = client.get(reverse("home")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
+
+
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
 def test_public_pages_render(client, name):
     assert client.get(reverse(name)).status_code == 200
