@@ -39,7 +39,7 @@ format: deps
 	$(VENV)/bin/ruff check --fix .
 
 check: deps
-	@eval "$$($(PY) scripts/services.py)" && $(PY) manage.py makemigrations --check --dry-run
+	@service_env=$$($(PY) scripts/services.py) && eval "$$service_env" && $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -2,7 +2,9 @@
 # `make bench`: benchmarks on a database of their own (BENCH_DATABASE_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(.venv/bin/python scripts/services.py)"
+# A separate assignment: `eval "$(...)"` would hide the script's failure.
+service_env=$(.venv/bin/python scripts/services.py)
+eval "$service_env"
 export DJANGO_SETTINGS_MODULE=config.settings.bench
 export BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/practitioners_bench}
 DATABASE_URL=$BENCH_DATABASE_URL .venv/bin/python scripts/services.py >/dev/null

@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-eval "$($PY scripts/services.py)"
+# A separate assignment: `eval "$(...)"` would hide the script's failure.
+service_env=$($PY scripts/services.py)
+eval "$service_env"
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}

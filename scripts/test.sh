@@ -2,7 +2,9 @@
 # The whole test suite, browser tests included, on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(.venv/bin/python scripts/services.py)"
+# A separate assignment: `eval "$(...)"` would hide the script's failure.
+service_env=$(.venv/bin/python scripts/services.py)
+eval "$service_env"
 export DJANGO_SETTINGS_MODULE=config.settings.test
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "Browser tests need Debian's Chromium: apt-get install -y chromium" >&2
