@@ -163,7 +163,10 @@ def test_a_reused_verification_link_changes_nothing(client, mailoutbox):
     html = response.content.decode()
     assert "expired or is invalid" in html or "has already been confirmed" in html, html
     client.post(link)
+    address.refresh_from_db()
+    assert address.verified and address.primary
     assert EmailAddress.objects.filter(email="new.client@example.com").count() == 1
+    assert "_auth_user_id" not in client.session, "a confirmation link never logs in"
 
 
 def request_reset(client, email):
@@ -197,7 +200,7 @@ def test_a_reused_reset_link_is_refused(client, mailoutbox):
     client.post(form_url, new)
     client.logout()
     response = client.get(link, follow=True)
-    assert "Bad Token" in response.content.decode()
+    assert "This reset link no longer works" in response.content.decode()
     again = {
         "password1": "yet-another-passphrase",
         "password2": "yet-another-passphrase",
@@ -216,7 +219,7 @@ def test_an_expired_reset_link_is_refused(client, mailoutbox, monkeypatch, setti
     later = datetime.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
     monkeypatch.setattr(PasswordResetTokenGenerator, "_now", lambda self: later)
     response = client.get(link, follow=True)
-    assert "Bad Token" in response.content.decode()
+    assert "This reset link no longer works" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)
 
@@ -224,6 +227,24 @@ def test_an_expired_reset_link_is_refused(client, mailoutbox, monkeypatch, setti
 def test_password_reset_for_an_unknown_address_sends_no_reset_link(client, mailoutbox):
     request_reset(client, "nobody@example.com")
     assert all("/accounts/password/reset/key/" not in m.body for m in mailoutbox)
+
+
+def test_the_reset_form_does_not_tell_who_has_an_account(client, mailoutbox):
+    UserFactory(email="forgetful@example.com")
+    known = client.post(
+        reverse("account_reset_password"), {"email": "forgetful@example.com"}
+    )
+    unknown = client.post(
+        reverse("account_reset_password"), {"email": "nobody@example.com"}
+    )
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in mailoutbox] == [
+        ["forgetful@example.com"],
+        ["nobody@example.com"],
+    ]
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+    assert "/accounts/password/reset/key/" not in mailoutbox[1].body
 
 
 def test_changing_the_password_needs_the_current_one(client):

@@ -1,0 +1,19 @@
+"""allauth forms the site adjusts. Kept apart from users/forms.py, which allauth
+imports while its own forms module is still loading."""
+
+from allauth.account.forms import ResetPasswordForm
+from django import forms
+
+
+class QuietResetPasswordForm(ResetPasswordForm):
+    """Answers an unknown address exactly as a known one, so the reset form cannot
+    be used to learn who has an account. allauth then emails the address to say no
+    account uses it; sign-up still says plainly when an address is taken."""
+
+    def clean_email(self) -> str:
+        try:
+            return super().clean_email()
+        except forms.ValidationError:
+            if getattr(self, "users", None):
+                raise
+            return self.cleaned_data["email"]
