@@ -1,5 +1,5 @@
 # Front-end packages (Bootstrap, htmx) come from npm at build time.
-FROM node:20-slim AS assets
+FROM node:22-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -11,12 +11,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 app
 COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir .
 COPY --from=assets /app/node_modules ./node_modules
 COPY . .
 # collectstatic needs settings to import; this key exists only during the build.
 RUN DJANGO_SECRET_KEY=build-only-key-build-only-key-build-only-key-build-only \
     DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+# Uploads go to a volume mounted here; a new volume takes this folder's owner.
+RUN mkdir -p /app/media && chown app:app /app/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,6 +1,6 @@
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from users.models import User
 
@@ -27,3 +27,10 @@ def test_seed_demo_twice_changes_nothing():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
+
+
+def test_seed_demo_refuses_where_demo_data_is_off(settings):
+    settings.ALLOW_DEMO_DATA = False
+    with pytest.raises(CommandError, match="published passwords"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

@@ -45,6 +45,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# `seed_demo` creates accounts with published passwords; production turns it off.
+ALLOW_DEMO_DATA = env_bool("DJANGO_ALLOW_DEMO_DATA", True)
 SITE_NAME = env("SITE_NAME", "Holistic Touch School & Practitioner Network")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 CONTACT_EMAIL = env("CONTACT_EMAIL", "hello@holistictouch.example")
@@ -161,7 +163,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up says plainly that an address is taken (people expect it); the password
+# reset form answers every address alike (users.allauth_forms).
 ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_FORMS = {"reset_password": "users.allauth_forms.QuietResetPasswordForm"}
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
@@ -203,6 +208,9 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded photos and images are served by Django itself when DEBUG is on or this is
+# set (docker-compose sets it). A busy public site serves /media/ from its proxy.
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 
 # Email: SMTP settings from the environment; local.py prints to the console.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

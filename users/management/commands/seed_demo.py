@@ -1,7 +1,8 @@
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each app that has demo content provides `<app>/demo.py` with `seed(stdout)`.
@@ -16,6 +17,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if not settings.ALLOW_DEMO_DATA:
+            raise CommandError(
+                "The demo data has accounts with published passwords (a superuser "
+                "among them), so it is off in production settings. Set "
+                "DJANGO_ALLOW_DEMO_DATA=1 to load it on a site nobody else can reach."
+            )
         for label in DEMO_APPS:
             if not apps.is_installed(label):
                 continue
