@@ -13,17 +13,17 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
     return render(
@@ -34,7 +34,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers and crawlers ask for /favicon.ico whatever the page's <link> says.
     return HttpResponsePermanentRedirect(static("favicon.svg"))
@@ -62,7 +62,7 @@ def _redis_answers() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_answers(), "redis": _redis_answers()}
     failing = [name for name, ok in checks.items() if not ok]
