@@ -15,7 +15,13 @@ from django.utils import timezone
 from PIL import Image
 
 from blog import services, tasks, youtube
-from blog.models import Disclaimer, Post, validate_images_are_local
+from blog.models import (
+    Disclaimer,
+    Post,
+    Tag,
+    validate_images_are_local,
+    validate_no_control_characters,
+)
 from tests.factories import (
     DisclaimerFactory,
     PostFactory,
@@ -349,6 +355,34 @@ def test_images_from_other_hosts_are_refused_when_editing():
     validate_images_are_local("![ok](/media/blog/a.png)")
     with pytest.raises(ValidationError, match="Images must be on this site"):
         validate_images_are_local("![no](https://example.com/a.png)")
+
+
+# --- text that feeds can carry ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Back\x0bpain", "Tension\x07", "\x1fNeck", "a\x0cb"])
+def test_control_characters_are_refused(text):
+    with pytest.raises(ValidationError, match="invisible control character"):
+        validate_no_control_characters(text)
+
+
+def test_tabs_newlines_and_ordinary_characters_are_accepted():
+    validate_no_control_characters("Line one\r\nline\ttwo – café ✓ “quoted”")
+
+
+@pytest.mark.parametrize("field", ["title", "summary", "seo_title", "meta_description"])
+def test_a_post_refuses_control_characters_in_the_text_feeds_and_search_show(field):
+    post = PostFactory.build(**{field: "Back\x0bpain"})
+    with pytest.raises(ValidationError) as error:
+        post.full_clean(exclude=["author", "slug"])
+    assert set(error.value.message_dict) == {field}
+    assert "U+000B" in error.value.message_dict[field][0]
+
+
+def test_a_tag_name_refuses_control_characters():
+    with pytest.raises(ValidationError) as error:
+        Tag(name="Back\x0bpain", slug="back-pain").full_clean()
+    assert set(error.value.message_dict) == {"name"}
 
 
 # --- YouTube -----------------------------------------------------------------------
