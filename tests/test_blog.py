@@ -147,6 +147,16 @@ def test_a_scheduled_post_appears_after_its_time_once_the_job_runs(client):
     assert post.title in client.get(reverse("blog:list")).content.decode()
 
 
+def test_the_job_marks_a_post_modified_when_it_goes_live():
+    post = PostFactory(status=Post.Status.SCHEDULED, publish_at=past(minutes=1))
+    # Written days ago, scheduled for now.
+    Post.objects.filter(pk=post.pk).update(updated_at=past(days=4))
+    services.publish_due_posts()
+    post.refresh_from_db()
+    assert post.updated_at >= post.publish_at
+    assert timezone.now() - post.updated_at < timedelta(minutes=1)
+
+
 def test_the_job_leaves_future_posts_and_drafts_alone():
     later = PostFactory(status=Post.Status.SCHEDULED, publish_at=future(hours=1))
     draft = PostFactory(status=Post.Status.DRAFT, publish_at=None)
