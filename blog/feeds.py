@@ -58,7 +58,7 @@ class LatestPostsFeed(Feed):
         return item.publish_at
 
     def item_updateddate(self, item: Post):
-        return item.updated_at
+        return item.modified_at
 
     def item_author_name(self, item: Post) -> str:
         return xml_text(item.author.get_full_name())

@@ -237,6 +237,17 @@ class Post(models.Model):
         )
 
     @property
+    def modified_at(self) -> datetime:
+        """When the public version last changed: never before it was published.
+
+        A post saved as published with a later time, or scheduled days ahead,
+        was last edited before it went live.
+        """
+        if self.publish_at is None:
+            return self.updated_at
+        return max(self.updated_at, self.publish_at)
+
+    @property
     def reading_minutes(self) -> int:
         return max(1, math.ceil(len(self.body.split()) / WORDS_PER_MINUTE))
 

@@ -1,7 +1,7 @@
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -203,6 +203,39 @@ def test_an_article_carries_blogposting_json_ld_with_a_nonce(client):
     assert data["url"] == f"http://testserver{post.get_absolute_url()}"
     assert data["about"] == [{"@type": "Thing", "name": "Deep tissue"}]
     assert data["datePublished"].startswith(str(timezone.localdate(post.publish_at)))
+
+
+def test_nothing_says_a_post_changed_before_it_was_published(client):
+    # Saved as published days before its publish time (or published by the job
+    # before the job moved updated_at): the last change is the publishing.
+    post = PostFactory(publish_at=timezone.now() - timedelta(minutes=5))
+    Post.objects.filter(pk=post.pk).update(
+        updated_at=post.publish_at - timedelta(days=3)
+    )
+    published = post.publish_at
+
+    html = client.get(post.get_absolute_url()).content.decode()
+    modified = re.search(r'"article:modified_time" content="([^"]+)"', html).group(1)
+    assert datetime.fromisoformat(modified) >= published
+    data = json.loads(
+        re.search(
+            r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert datetime.fromisoformat(data["dateModified"]) >= published
+
+    feed = ET.fromstring(client.get(reverse("blog:feed-atom")).content)
+    entry = feed.find(f"{ATOM}entry")
+    assert datetime.fromisoformat(entry.findtext(f"{ATOM}updated")) >= published
+    assert datetime.fromisoformat(feed.findtext(f"{ATOM}updated")) >= published
+
+    sitemap = ET.fromstring(client.get(reverse("sitemap")).content)
+    lastmod = next(
+        url.findtext(f"{SITEMAP}lastmod")
+        for url in sitemap.iter(f"{SITEMAP}url")
+        if url.findtext(f"{SITEMAP}loc").endswith(post.get_absolute_url())
+    )
+    assert date.fromisoformat(lastmod) >= timezone.localdate(published)
 
 
 def test_list_pages_have_canonical_urls(client):
