@@ -116,19 +116,45 @@ def test_the_sitemap_covers_posts_profiles_and_pages_with_absolute_urls(client, 
     assert not {"/blog/draft/", "/blog/future/"} & paths
 
 
-def test_the_sitemap_gathers_every_apps_sections():
-    from config import sitemaps
+def test_the_sitemap_lists_every_apps_public_pages_and_nothing_hidden(client):
+    from tests.factories import CourseDateFactory
 
-    assert sitemaps.SITEMAP_APPS == ["directory", "courses", "blog"]
-    assert {
-        "pages",
-        "practitioners",
-        "directory",
-        "blog",
-        "posts",
-        "courses",
-        "course-dates",
-    } <= set(sitemaps.SITEMAPS)
+    live = [PostFactory(slug="back-pain"), PostFactory(slug="types-of-massage")]
+    PostFactory(slug="a-draft", status=Post.Status.DRAFT, publish_at=None)
+    PostFactory(
+        slug="scheduled",
+        status=Post.Status.SCHEDULED,
+        publish_at=timezone.now() + timedelta(days=2),
+    )
+    PostFactory(slug="early", publish_at=timezone.now() + timedelta(hours=1))
+    approved = PractitionerFactory(slug="ada-hughes")
+    PractitionerFactory(slug="applied", status=Practitioner.Status.APPLIED)
+    PractitionerFactory(slug="suspended", status=Practitioner.Status.SUSPENDED)
+    PractitionerFactory(
+        slug="uninsured",
+        insurance_expires_on=timezone.localdate() - timedelta(days=1),
+    )
+    course_date = CourseDateFactory()
+
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    paths = {urlsplit(loc.text).path for loc in root.iter(f"{SITEMAP}loc")}
+    expected = {
+        "/",  # site pages
+        "/about/",
+        "/practitioners/",  # directory
+        approved.get_absolute_url(),
+        "/courses/",  # courses
+        course_date.course.get_absolute_url(),
+        course_date.get_absolute_url(),
+        "/blog/",  # blog
+        *(post.get_absolute_url() for post in live),
+    }
+    assert expected <= paths, expected - paths
+    for hidden in ["a-draft", "scheduled", "early", "applied", "suspended",
+                   "uninsured"]:  # fmt: skip
+        assert not any(hidden in path for path in paths), hidden
 
 
 def test_the_sitemap_lists_published_courses_and_their_dates_only(client):
