@@ -16,6 +16,21 @@ from . import youtube
 
 WORDS_PER_MINUTE = 200
 IMG_SRC = re.compile(r'<img[^>]*\ssrc="([^"]*)"')
+# The C0 control characters XML 1.0 forbids (all but tab, line feed and carriage
+# return): one in a title makes the feeds fail. Word leaves \x0b for Shift+Enter.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def validate_no_control_characters(text: str) -> None:
+    found = CONTROL_CHARACTERS.search(text)
+    if found:
+        raise ValidationError(
+            "This text contains an invisible control character (U+%(code)04X), "
+            "usually left by text pasted from a word processor. Delete the text "
+            "around it and type it again, or paste it as plain text.",
+            code="control_character",
+            params={"code": ord(found.group())},
+        )
 
 
 def validate_images_are_local(text: str) -> None:
@@ -39,7 +54,9 @@ def validate_youtube_url(url: str) -> None:
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(
+        max_length=60, unique=True, validators=[validate_no_control_characters]
+    )
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -101,7 +118,9 @@ class Post(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(
+        max_length=200, validators=[validate_no_control_characters]
+    )
     slug = models.SlugField(max_length=200, unique=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,7 +129,9 @@ class Post(models.Model):
         limit_choices_to={"is_staff": True},
     )
     summary = models.CharField(
-        max_length=300, help_text="One or two sentences for lists and feeds."
+        max_length=300,
+        help_text="One or two sentences for lists and feeds.",
+        validators=[validate_no_control_characters],
     )
     body = models.TextField(
         help_text="Markdown. Use ## and ### for headings (the title is the page "
@@ -147,11 +168,13 @@ class Post(models.Model):
         max_length=70,
         blank=True,
         help_text="Optional title for search engines; the title is used if empty.",
+        validators=[validate_no_control_characters],
     )
     meta_description = models.CharField(
         max_length=160,
         blank=True,
         help_text="Optional text for search results; the summary is used if empty.",
+        validators=[validate_no_control_characters],
     )
     disclaimer = models.ForeignKey(
         Disclaimer,
@@ -212,6 +235,17 @@ class Post(models.Model):
             and self.publish_at is not None
             and self.publish_at <= timezone.now()
         )
+
+    @property
+    def modified_at(self) -> datetime:
+        """When the public version last changed: never before it was published.
+
+        A post saved as published with a later time, or scheduled days ahead,
+        was last edited before it went live.
+        """
+        if self.publish_at is None:
+            return self.updated_at
+        return max(self.updated_at, self.publish_at)
 
     @property
     def reading_minutes(self) -> int:

@@ -4,6 +4,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from .models import Post
@@ -26,11 +27,11 @@ def publish_due_posts(*, now: datetime | None = None) -> int:
     """Publish every scheduled post whose time has come; returns how many.
 
     One conditional UPDATE: running it twice, or in two workers at once,
-    publishes each post once.
+    publishes each post once. Going live is a change: `updated_at` moves too.
     """
     published = Post.objects.filter(
         status=Post.Status.SCHEDULED, publish_at__lte=now or timezone.now()
-    ).update(status=Post.Status.PUBLISHED)
+    ).update(status=Post.Status.PUBLISHED, updated_at=Now())
     if published:
         logger.info("Published %d scheduled post(s)", published)
     return published

@@ -19,10 +19,12 @@ class PostSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self) -> QuerySet[Post]:
-        return Post.objects.live().only("slug", "updated_at").order_by("pk")
+        return (
+            Post.objects.live().only("slug", "publish_at", "updated_at").order_by("pk")
+        )
 
     def lastmod(self, item: Post):
-        return item.updated_at
+        return item.modified_at
 
 
 # The sections config/sitemaps.py gathers into /sitemap.xml.

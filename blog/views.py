@@ -183,7 +183,7 @@ def _json_ld(post: Post, url: str, image_url: str) -> SafeString:
     }
     if post.publish_at:
         data["datePublished"] = post.publish_at.isoformat()
-    data["dateModified"] = post.updated_at.isoformat()
+    data["dateModified"] = post.modified_at.isoformat()
     if image_url:
         data["image"] = image_url
     text = json.dumps(data, ensure_ascii=False)

@@ -15,7 +15,13 @@ from django.utils import timezone
 from PIL import Image
 
 from blog import services, tasks, youtube
-from blog.models import Disclaimer, Post, validate_images_are_local
+from blog.models import (
+    Disclaimer,
+    Post,
+    Tag,
+    validate_images_are_local,
+    validate_no_control_characters,
+)
 from tests.factories import (
     DisclaimerFactory,
     PostFactory,
@@ -139,6 +145,16 @@ def test_a_scheduled_post_appears_after_its_time_once_the_job_runs(client):
     assert post.status == Post.Status.PUBLISHED
     assert client.get(post.get_absolute_url()).status_code == 200
     assert post.title in client.get(reverse("blog:list")).content.decode()
+
+
+def test_the_job_marks_a_post_modified_when_it_goes_live():
+    post = PostFactory(status=Post.Status.SCHEDULED, publish_at=past(minutes=1))
+    # Written days ago, scheduled for now.
+    Post.objects.filter(pk=post.pk).update(updated_at=past(days=4))
+    services.publish_due_posts()
+    post.refresh_from_db()
+    assert post.updated_at >= post.publish_at
+    assert timezone.now() - post.updated_at < timedelta(minutes=1)
 
 
 def test_the_job_leaves_future_posts_and_drafts_alone():
@@ -349,6 +365,34 @@ def test_images_from_other_hosts_are_refused_when_editing():
     validate_images_are_local("![ok](/media/blog/a.png)")
     with pytest.raises(ValidationError, match="Images must be on this site"):
         validate_images_are_local("![no](https://example.com/a.png)")
+
+
+# --- text that feeds can carry ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Back\x0bpain", "Tension\x07", "\x1fNeck", "a\x0cb"])
+def test_control_characters_are_refused(text):
+    with pytest.raises(ValidationError, match="invisible control character"):
+        validate_no_control_characters(text)
+
+
+def test_tabs_newlines_and_ordinary_characters_are_accepted():
+    validate_no_control_characters("Line one\r\nline\ttwo – café ✓ “quoted”")
+
+
+@pytest.mark.parametrize("field", ["title", "summary", "seo_title", "meta_description"])
+def test_a_post_refuses_control_characters_in_the_text_feeds_and_search_show(field):
+    post = PostFactory.build(**{field: "Back\x0bpain"})
+    with pytest.raises(ValidationError) as error:
+        post.full_clean(exclude=["author", "slug"])
+    assert set(error.value.message_dict) == {field}
+    assert "U+000B" in error.value.message_dict[field][0]
+
+
+def test_a_tag_name_refuses_control_characters():
+    with pytest.raises(ValidationError) as error:
+        Tag(name="Back\x0bpain", slug="back-pain").full_clean()
+    assert set(error.value.message_dict) == {"name"}
 
 
 # --- YouTube -----------------------------------------------------------------------

@@ -110,6 +110,22 @@ def test_the_admin_refuses_a_video_that_is_not_on_youtube(client):
     assert not Post.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["title", "summary", "seo_title", "meta_description"])
+def test_the_admin_refuses_text_pasted_with_control_characters(client, field):
+    editor = EditorFactory()
+    client.force_login(editor)
+    # Word puts a vertical tab where a line was broken with Shift+Enter.
+    response = client.post(
+        reverse("admin:blog_post_add"),
+        post_form(author=editor.pk, **{field: "Hot stones\x0bin winter"}),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This text contains an invisible control character (U+000B)" in html
+    assert "pasted from a word processor" in html
+    assert not Post.objects.exists()
+
+
 def test_scheduling_needs_a_time_and_publishing_without_one_means_now(client):
     editor = EditorFactory()
     client.force_login(editor)
