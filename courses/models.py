@@ -38,8 +38,13 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def visible_to(self, user) -> "CourseQuerySet":
-        """Staff also see drafts, to check them before publishing."""
-        if user.is_authenticated and user.is_staff:
+        """Staff who may see courses in the admin also see drafts, to check them
+        before publishing; other staff (blog editors) see what the public sees."""
+        may_see_drafts = user.is_staff and (
+            user.has_perm("courses.view_course")
+            or user.has_perm("courses.change_course")
+        )
+        if may_see_drafts:
             return self.all()
         return self.published()
 
