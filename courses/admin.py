@@ -325,13 +325,16 @@ class EnrolmentAdmin(admin.ModelAdmin):
         obj.save(update_fields=["staff_notes", "updated_at"])
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(
+        found, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
+        # "ENR-00042" or "42". isdigit() alone also accepts "²", which int() refuses.
         reference = search_term.strip().upper().removeprefix("ENR-")
-        if reference.isdigit():
-            queryset |= self.model.objects.filter(pk=int(reference))
-        return queryset, may_have_duplicates
+        if reference.isascii() and reference.isdigit():
+            # `queryset` is what the sidebar filters left: a reference must not
+            # bring back a row they removed.
+            found |= queryset.filter(pk=int(reference))
+        return found, may_have_duplicates
 
     @admin.action(description="Record the deposit and confirm")
     def record_deposits(self, request, queryset):

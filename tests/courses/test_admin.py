@@ -72,6 +72,35 @@ def test_enrolments_can_be_searched_by_reference(staff_client):
     assert other.full_name not in html
 
 
+def test_searching_by_reference_keeps_the_sidebar_filters(staff_client):
+    reserved = EnrolmentFactory(full_name="Rosa Reserved")
+    EnrolmentFactory(
+        full_name="Cara Confirmed",
+        course_date=reserved.course_date,
+        status=Enrolment.Status.CONFIRMED,
+    )
+    url = reverse("admin:courses_enrolment_changelist")
+
+    html = staff_client.get(
+        url, {"status__exact": "confirmed", "q": reserved.reference}
+    ).content.decode()
+
+    assert "Rosa Reserved" not in html
+    assert "0 enrolments" in html
+
+
+@pytest.mark.parametrize("term", ["²", "ENR-²", "ENR-٣", "9" * 40, "ENR-"])
+def test_searching_for_an_odd_reference_finds_nothing_instead_of_failing(
+    staff_client, term
+):
+    EnrolmentFactory(full_name="Rosa Student")
+    response = staff_client.get(
+        reverse("admin:courses_enrolment_changelist"), {"q": term}
+    )
+    assert response.status_code == 200
+    assert "Rosa Student" not in response.content.decode()
+
+
 def test_recording_deposits_asks_for_a_reference_then_confirms(staff_client):
     enrolment = EnrolmentFactory()
     page = action(staff_client, "enrolment", "record_deposits", [enrolment])
