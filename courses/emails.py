@@ -7,11 +7,10 @@ Questionnaire answers never appear in an email.
 """
 
 from django.conf import settings
-from django.utils import timezone
 
 from notifications import outbox
 
-from .models import Enrolment, WaitingListEntry, format_money
+from .models import Enrolment, WaitingListEntry, format_deadline, format_money
 
 
 def _url(path: str) -> str:
@@ -19,7 +18,7 @@ def _url(path: str) -> str:
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%-d %B %Y at %H:%M (UK time)")
+    return f"{format_deadline(value)} (UK time)"
 
 
 def _course_facts(enrolment: Enrolment) -> str:

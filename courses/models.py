@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,6 +22,16 @@ def format_date_range(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
+
+
+def format_deadline(value: datetime) -> str:
+    """'14:30 on Friday 13 March 2026' in the site's zone. Midnight reads as 'the end
+    of Friday 13 March 2026': '00:00 on Saturday' is easily taken for a day later."""
+    local = timezone.localtime(value)
+    if local.time() == time.min:
+        day = local.date() - timedelta(days=1)
+        return f"the end of {day:%A} {day.day} {day:%B %Y}"
+    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
 
 
 def format_money(amount: Decimal | None) -> str:
@@ -251,6 +261,14 @@ class CourseDate(models.Model):
             self.venue_postcode
         )
 
+    @property
+    def starts_at(self) -> datetime:
+        """The first moment of the first day in the site's zone. Reservations and
+        waiting-list offers are never held past it."""
+        return datetime.combine(
+            self.starts_on, time.min, tzinfo=timezone.get_default_timezone()
+        )
+
     def has_started(self, today: date | None = None) -> bool:
         return self.starts_on <= (today or timezone.localdate())
 
@@ -397,14 +415,11 @@ class Enrolment(models.Model):
     @property
     def deposit_instructions(self) -> str:
         """How to pay the deposit: shown after enrolling and sent by email."""
-        deadline = (
-            timezone.localtime(self.reserved_until) if self.reserved_until else None
-        )
         values = {
             "deposit": format_money(self.deposit),
             "reference": self.reference,
-            "deadline": f"{deadline:%H:%M on %A} {deadline.day} {deadline:%B %Y}"
-            if deadline
+            "deadline": format_deadline(self.reserved_until)
+            if self.reserved_until
             else "",
             "phone": settings.CONTACT_PHONE,
             "email": settings.CONTACT_EMAIL,

@@ -18,7 +18,7 @@ from directory.services import grant_verified_technique
 from users.models import User
 
 from . import emails
-from .models import CourseDate, Enrolment, WaitingListEntry
+from .models import CourseDate, Enrolment, WaitingListEntry, format_deadline
 
 
 class EnrolmentError(Exception):
@@ -29,9 +29,10 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _moment(value: datetime) -> str:
-    local = timezone.localtime(value)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+def _hold_until(course_date: CourseDate, *, now: datetime, hours: int) -> datetime:
+    """A reservation or an offer holds a place for `hours`, but never past the start
+    of the course: nobody can take a place after that, so nothing is left to hold."""
+    return min(now + timedelta(hours=hours), course_date.starts_at)
 
 
 def _lock_date(course_date: CourseDate) -> CourseDate:
@@ -92,7 +93,8 @@ def enrolment_problem(
                 return None
             return (
                 f"The place we offered you was held until "
-                f"{_moment(offer.offer_expires_at)} and has gone to the next person."
+                f"{format_deadline(offer.offer_expires_at)} and has gone to the next "
+                "person."
             )
     if course_date.enrolment_deadline < today:
         return (
@@ -113,7 +115,8 @@ def enrolment_problem(
         if lapsed is not None:
             return (
                 f"The place we offered you was held until "
-                f"{_moment(lapsed.offer_expires_at)} and has gone to the next person. "
+                f"{format_deadline(lapsed.offer_expires_at)} and has gone to the next "
+                "person. "
                 "The date is full: you can join the waiting list again."
             )
         return (
@@ -207,7 +210,9 @@ def enrol_student(
         access_needs=access_needs.strip(),
         price=locked.price,
         deposit=locked.deposit,
-        reserved_until=now + timedelta(hours=settings.COURSES_RESERVATION_HOURS),
+        reserved_until=_hold_until(
+            locked, now=now, hours=settings.COURSES_RESERVATION_HOURS
+        ),
     )
     emails.enrolment_received(enrolment)
     return enrolment
@@ -397,7 +402,9 @@ def _offer_to_next_in_line(
         return None
     entry.status = WaitingListEntry.Status.OFFERED
     entry.offered_at = now
-    entry.offer_expires_at = now + timedelta(hours=settings.COURSES_OFFER_HOURS)
+    entry.offer_expires_at = _hold_until(
+        course_date, now=now, hours=settings.COURSES_OFFER_HOURS
+    )
     entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
     emails.waiting_list_offer(entry)
     return entry

@@ -1,6 +1,6 @@
 """Courses emails go through the outbox, once each, without questionnaire answers."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,7 +9,13 @@ from courses import services
 from notifications import outbox
 from notifications.models import OutboundEmail
 from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import CourseDateFactory, StaffFactory, UserFactory
+from tests.factories import (
+    CourseDateFactory,
+    EnrolmentFactory,
+    StaffFactory,
+    UserFactory,
+    london,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +89,24 @@ def test_a_waiting_list_offer_and_its_expiry_are_emailed():
         OutboundEmail.objects.filter(kind="course.waiting-list-offer-expired").count()
         == 1
     )
+
+
+def test_a_late_offer_email_says_it_is_held_until_the_day_before_the_start():
+    course_date = CourseDateFactory(
+        places=1, starts_on=date(2030, 4, 1), enrolment_deadline=date(2030, 4, 1)
+    )
+    enrolment = EnrolmentFactory(course_date=course_date)
+    services.join_waiting_list(
+        course_date=course_date,
+        student=UserFactory(),
+        now=london(2030, 3, 29, 10, 0),
+    )
+    services.cancel_enrolment(
+        enrolment=enrolment, by=enrolment.student, now=london(2030, 3, 30, 12, 0)
+    )
+    offer = OutboundEmail.objects.get(kind="course.waiting-list-offer")
+    assert (
+        "holding it for you until the end of Sunday 31 March 2030 (UK time)"
+        in offer.text_body
+    )
+    assert "00:00" not in offer.text_body
