@@ -200,6 +200,17 @@ class CourseDateAdmin(admin.ModelAdmin):
                     f"{len(offered)} place(s) offered to the waiting list.",
                     messages.INFO,
                 )
+        if "status" in form.changed_data and obj.status == CourseDate.Status.CLOSED:
+            open_offers = obj.waiting_list.filter(
+                status=WaitingListEntry.Status.OFFERED
+            ).count()
+            if open_offers:
+                self.message_user(
+                    request,
+                    f"{open_offers} waiting-list offer(s) made before closing stay "
+                    "open until they expire; no new offers are made.",
+                    messages.INFO,
+                )
 
     @admin.action(description="Download the class list (CSV)")
     def download_class_list(self, request, queryset) -> HttpResponse:

@@ -63,8 +63,9 @@ def enrolment_problem(
     """Why `student` cannot enrol on `course_date` now, or None when they can.
 
     Pages call it to decide what to show; `enrol_student` calls it again under the
-    lock. A student holding an open waiting-list offer may enrol on a full date and
-    after the deadline (until the start): the place is held for them.
+    lock. A student holding an open waiting-list offer may enrol on a full date,
+    after the deadline and after staff closed enrolment (until the offer expires or
+    the course starts): the place was promised to them and is held for them.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -74,8 +75,6 @@ def enrolment_problem(
         return "This course date has been cancelled."
     if course_date.has_started(today):
         return "This course date has already started, so it is too late to enrol."
-    if course_date.status == CourseDate.Status.CLOSED:
-        return "Enrolment for this course date is closed."
     if student is not None and student.is_authenticated:
         if (
             Enrolment.objects.holding_place()
@@ -96,6 +95,8 @@ def enrolment_problem(
                 f"{format_deadline(offer.offer_expires_at)} and has gone to the next "
                 "person."
             )
+    if course_date.status == CourseDate.Status.CLOSED:
+        return "Enrolment for this course date is closed."
     if course_date.enrolment_deadline < today:
         return (
             f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."

@@ -232,6 +232,22 @@ def test_adding_places_in_the_admin_offers_them_to_the_waiting_list(staff_client
     assert course_date.places_taken == 2
 
 
+def test_closing_a_date_in_the_admin_keeps_open_offers_and_says_so(staff_client):
+    course_date = CourseDateFactory(places=1)
+    offer = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED
+    )
+    response = change(staff_client, course_date, status=CourseDate.Status.CLOSED)
+    assert "1 waiting-list offer(s) made before closing stay open" in (
+        response.content.decode()
+    )
+    offer.refresh_from_db()
+    assert offer.status == WaitingListEntry.Status.OFFERED
+    course_date.refresh_from_db()
+    assert course_date.status == CourseDate.Status.CLOSED
+    assert course_date.places_taken == 1
+
+
 def test_saving_a_date_never_overwrites_places_taken(staff_client):
     course_date = CourseDateFactory(places=5)
     stale = CourseDate.objects.get(pk=course_date.pk)

@@ -442,6 +442,44 @@ def test_an_offer_can_be_taken_after_the_enrolment_deadline():
     assert enrol(course_date, offer.student).status == Enrolment.Status.RESERVED
 
 
+def test_an_offer_made_before_staff_closed_the_date_is_honoured(sent):
+    course_date = CourseDateFactory(places=1)
+    offer = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED, position=1
+    )
+    WaitingListEntryFactory(course_date=course_date, position=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+    course_date.refresh_from_db()
+
+    with pytest.raises(EnrolmentError, match="closed"):
+        enrol(course_date)
+    enrolment = enrol(course_date, offer.student)
+
+    offer.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.RESERVED
+    assert offer.status == WaitingListEntry.Status.ENROLLED
+    assert places_taken(course_date) == 1 == holders(course_date)
+
+
+def test_an_offer_lapsing_on_a_closed_date_is_not_passed_on(sent):
+    course_date = CourseDateFactory(places=1)
+    lapsed = WaitingListEntryFactory(
+        course_date=course_date,
+        status=WaitingListEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() - timedelta(minutes=1),
+        position=1,
+    )
+    following = WaitingListEntryFactory(course_date=course_date, position=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+
+    assert services.expire_waiting_list_offers() == 1
+
+    following.refresh_from_db()
+    assert following.status == WaitingListEntry.Status.WAITING
+    assert places_taken(course_date) == 0 == holders(course_date)
+    assert sent == [("waiting_list_offer_expired", lapsed.pk)]
+
+
 def test_an_offer_expires_and_moves_on_to_the_next_in_line(sent):
     course_date = CourseDateFactory(places=1)
     lapsed = WaitingListEntryFactory(

@@ -702,6 +702,24 @@ def test_the_account_menu_links_to_my_courses(client):
     assert f'href="{LIST}"' in html
 
 
+def test_a_student_takes_an_offered_place_after_staff_closed_the_date(client):
+    course_date = CourseDateFactory(places=1)
+    entry = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED
+    )
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+    client.force_login(entry.student)
+
+    html = client.get(course_date.get_absolute_url()).content.decode()
+    assert "Take the place" in html
+    assert "Enrolment for this course date is closed" not in html
+    response = client.post(enrol_url(course_date), ENROLMENT_DETAILS)
+
+    enrolment = Enrolment.objects.get(student=entry.student)
+    assert response.status_code == 302
+    assert response.url == enrolment.get_absolute_url()
+
+
 def test_a_lapsed_offer_not_yet_expired_by_the_job_says_so_on_the_date_page(client):
     course_date = CourseDateFactory(places=1)
     entry = WaitingListEntryFactory(
