@@ -92,8 +92,7 @@ def enrolment_problem(
                 return None
             return (
                 f"The place we offered you was held until "
-                f"{format_deadline(offer.offer_expires_at)} and has gone to the next "
-                "person."
+                f"{format_deadline(offer.offer_expires_at)}, and that time has passed."
             )
     if course_date.status == CourseDate.Status.CLOSED:
         return "Enrolment for this course date is closed."
@@ -116,9 +115,8 @@ def enrolment_problem(
         if lapsed is not None:
             return (
                 f"The place we offered you was held until "
-                f"{format_deadline(lapsed.offer_expires_at)} and has gone to the next "
-                "person. "
-                "The date is full: you can join the waiting list again."
+                f"{format_deadline(lapsed.offer_expires_at)} and was not taken in "
+                "time. The date is full: you can join the waiting list again."
             )
         return (
             "This course date is full. Join the waiting list and we will email you "
@@ -411,11 +409,13 @@ def _offer_to_next_in_line(
     return entry
 
 
-def _release_place(course_date: CourseDate, *, now: datetime) -> None:
+def _release_place(course_date: CourseDate, *, now: datetime) -> bool:
     """Under the date lock: a held place was given up. The first in line is offered
-    it; with nobody waiting it goes back to the pool."""
+    it; with nobody waiting it goes back to the pool. True when it was offered on."""
     if _offer_to_next_in_line(course_date, now=now) is None:
         _adjust_places(course_date, -1)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -506,8 +506,15 @@ def _expire_offer(pk: int, course_date_id: int, *, now: datetime) -> bool:
     entry.status = WaitingListEntry.Status.EXPIRED
     entry.closed_at = now
     entry.save(update_fields=["status", "closed_at"])
-    emails.waiting_list_offer_expired(entry)
-    _release_place(course_date, now=now)
+    # Release first, so the email can say where the place went.
+    if _release_place(course_date, now=now):
+        outcome = emails.OfferOutcome.PASSED_ON
+    elif course_date.is_open_for_enrolment(timezone.localdate(now)):
+        outcome = emails.OfferOutcome.OPEN_AGAIN
+    else:
+        outcome = emails.OfferOutcome.RELEASED
+    entry.course_date = course_date
+    emails.waiting_list_offer_expired(entry, outcome=outcome)
     return True
 
 
