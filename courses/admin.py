@@ -200,6 +200,17 @@ class CourseDateAdmin(admin.ModelAdmin):
                     f"{len(offered)} place(s) offered to the waiting list.",
                     messages.INFO,
                 )
+        if "status" in form.changed_data and obj.status == CourseDate.Status.CLOSED:
+            open_offers = obj.waiting_list.filter(
+                status=WaitingListEntry.Status.OFFERED
+            ).count()
+            if open_offers:
+                self.message_user(
+                    request,
+                    f"{open_offers} waiting-list offer(s) made before closing stay "
+                    "open until they expire; no new offers are made.",
+                    messages.INFO,
+                )
 
     @admin.action(description="Download the class list (CSV)")
     def download_class_list(self, request, queryset) -> HttpResponse:
@@ -325,13 +336,16 @@ class EnrolmentAdmin(admin.ModelAdmin):
         obj.save(update_fields=["staff_notes", "updated_at"])
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(
+        found, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
+        # "ENR-00042" or "42". isdigit() alone also accepts "²", which int() refuses.
         reference = search_term.strip().upper().removeprefix("ENR-")
-        if reference.isdigit():
-            queryset |= self.model.objects.filter(pk=int(reference))
-        return queryset, may_have_duplicates
+        if reference.isascii() and reference.isdigit():
+            # `queryset` is what the sidebar filters left: a reference must not
+            # bring back a row they removed.
+            found |= queryset.filter(pk=int(reference))
+        return found, may_have_duplicates
 
     @admin.action(description="Record the deposit and confirm")
     def record_deposits(self, request, queryset):

@@ -6,12 +6,13 @@ deduplication key, so a service or job that runs twice never queues a second cop
 Questionnaire answers never appear in an email.
 """
 
+from enum import StrEnum
+
 from django.conf import settings
-from django.utils import timezone
 
 from notifications import outbox
 
-from .models import Enrolment, WaitingListEntry, format_money
+from .models import Enrolment, WaitingListEntry, format_deadline, format_money
 
 
 def _url(path: str) -> str:
@@ -19,7 +20,7 @@ def _url(path: str) -> str:
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%-d %B %Y at %H:%M (UK time)")
+    return f"{format_deadline(value)} (UK time)"
 
 
 def _course_facts(enrolment: Enrolment) -> str:
@@ -181,23 +182,49 @@ def waiting_list_offer(entry: WaitingListEntry) -> None:
             f"{course_date.course.title}, {course_date.dates_display}, "
             f"{course_date.venue_display}",
             f"We are holding it for you until {_when(entry.offer_expires_at)}. "
-            "After that it goes to the next person in line.",
+            "If you have not enrolled by then, the offer lapses and we release "
+            "the place.",
         ],
         occasion=entry.offered_at.isoformat() if entry.offered_at else "",
     )
 
 
-def waiting_list_offer_expired(entry: WaitingListEntry) -> None:
-    """The offer lapsed and the place went to the next in line."""
+class OfferOutcome(StrEnum):
+    """Where the place went when an offer lapsed."""
+
+    PASSED_ON = "passed-on"  # offered to the next person in line
+    OPEN_AGAIN = "open-again"  # nobody waiting: anyone may enrol on it
+    RELEASED = "released"  # enrolment is over (closed, deadline, started)
+
+
+def waiting_list_offer_expired(
+    entry: WaitingListEntry, *, outcome: OfferOutcome
+) -> None:
+    """The offer lapsed; say what became of the place."""
     course_date = entry.course_date
+    held = (
+        f"The place we held for you until {_when(entry.offer_expires_at)} was not "
+        "taken in time"
+    )
+    paragraphs = {
+        OfferOutcome.PASSED_ON: [
+            f"{held}, so we have offered it to the next person on the waiting list.",
+            "You can join the waiting list again, or choose another date.",
+        ],
+        OfferOutcome.OPEN_AGAIN: [
+            f"{held}. Nobody else is waiting for it, so it is open for enrolment "
+            "again: if you still want it, enrol soon, before someone else does.",
+        ],
+        OfferOutcome.RELEASED: [
+            f"{held}, and enrolment for this date has closed, so the place has been "
+            "released.",
+            "You are welcome to choose another date for this course.",
+        ],
+    }[outcome]
     _entry_email(
         entry,
         "offer-expired",
         f"Your offer has expired: {course_date.course.title}",
-        [
-            "The place we held for you was not taken in time, so it has been "
-            "offered to the next person on the waiting list.",
-            "You can join the waiting list again, or choose another date.",
-        ],
+        paragraphs,
         occasion=entry.offered_at.isoformat() if entry.offered_at else "",
     )

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +24,16 @@ def format_date_range(start: date, end: date) -> str:
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
 
 
+def format_deadline(value: datetime) -> str:
+    """'14:30 on Friday 13 March 2026' in the site's zone. Midnight reads as 'the end
+    of Friday 13 March 2026': '00:00 on Saturday' is easily taken for a day later."""
+    local = timezone.localtime(value)
+    if local.time() == time.min:
+        day = local.date() - timedelta(days=1)
+        return f"the end of {day:%A} {day.day} {day:%B %Y}"
+    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
+
+
 def format_money(amount: Decimal | None) -> str:
     """'£1,650' for whole pounds, '£49.50' otherwise."""
     if amount is None:
@@ -38,8 +48,13 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def visible_to(self, user) -> "CourseQuerySet":
-        """Staff also see drafts, to check them before publishing."""
-        if user.is_authenticated and user.is_staff:
+        """Staff who may see courses in the admin also see drafts, to check them
+        before publishing; other staff (blog editors) see what the public sees."""
+        may_see_drafts = user.is_staff and (
+            user.has_perm("courses.view_course")
+            or user.has_perm("courses.change_course")
+        )
+        if may_see_drafts:
             return self.all()
         return self.published()
 
@@ -246,6 +261,14 @@ class CourseDate(models.Model):
             self.venue_postcode
         )
 
+    @property
+    def starts_at(self) -> datetime:
+        """The first moment of the first day in the site's zone. Reservations and
+        waiting-list offers are never held past it."""
+        return datetime.combine(
+            self.starts_on, time.min, tzinfo=timezone.get_default_timezone()
+        )
+
     def has_started(self, today: date | None = None) -> bool:
         return self.starts_on <= (today or timezone.localdate())
 
@@ -392,14 +415,11 @@ class Enrolment(models.Model):
     @property
     def deposit_instructions(self) -> str:
         """How to pay the deposit: shown after enrolling and sent by email."""
-        deadline = (
-            timezone.localtime(self.reserved_until) if self.reserved_until else None
-        )
         values = {
             "deposit": format_money(self.deposit),
             "reference": self.reference,
-            "deadline": f"{deadline:%H:%M on %A} {deadline.day} {deadline:%B %Y}"
-            if deadline
+            "deadline": format_deadline(self.reserved_until)
+            if self.reserved_until
             else "",
             "phone": settings.CONTACT_PHONE,
             "email": settings.CONTACT_EMAIL,

@@ -18,7 +18,7 @@ from directory.services import grant_verified_technique
 from users.models import User
 
 from . import emails
-from .models import CourseDate, Enrolment, WaitingListEntry
+from .models import CourseDate, Enrolment, WaitingListEntry, format_deadline
 
 
 class EnrolmentError(Exception):
@@ -29,9 +29,10 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _moment(value: datetime) -> str:
-    local = timezone.localtime(value)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+def _hold_until(course_date: CourseDate, *, now: datetime, hours: int) -> datetime:
+    """A reservation or an offer holds a place for `hours`, but never past the start
+    of the course: nobody can take a place after that, so nothing is left to hold."""
+    return min(now + timedelta(hours=hours), course_date.starts_at)
 
 
 def _lock_date(course_date: CourseDate) -> CourseDate:
@@ -62,8 +63,9 @@ def enrolment_problem(
     """Why `student` cannot enrol on `course_date` now, or None when they can.
 
     Pages call it to decide what to show; `enrol_student` calls it again under the
-    lock. A student holding an open waiting-list offer may enrol on a full date and
-    after the deadline (until the start): the place is held for them.
+    lock. A student holding an open waiting-list offer may enrol on a full date,
+    after the deadline and after staff closed enrolment (until the offer expires or
+    the course starts): the place was promised to them and is held for them.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -73,8 +75,6 @@ def enrolment_problem(
         return "This course date has been cancelled."
     if course_date.has_started(today):
         return "This course date has already started, so it is too late to enrol."
-    if course_date.status == CourseDate.Status.CLOSED:
-        return "Enrolment for this course date is closed."
     if student is not None and student.is_authenticated:
         if (
             Enrolment.objects.holding_place()
@@ -92,8 +92,10 @@ def enrolment_problem(
                 return None
             return (
                 f"The place we offered you was held until "
-                f"{_moment(offer.offer_expires_at)} and has gone to the next person."
+                f"{format_deadline(offer.offer_expires_at)}, and that time has passed."
             )
+    if course_date.status == CourseDate.Status.CLOSED:
+        return "Enrolment for this course date is closed."
     if course_date.enrolment_deadline < today:
         return (
             f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
@@ -113,8 +115,8 @@ def enrolment_problem(
         if lapsed is not None:
             return (
                 f"The place we offered you was held until "
-                f"{_moment(lapsed.offer_expires_at)} and has gone to the next person. "
-                "The date is full: you can join the waiting list again."
+                f"{format_deadline(lapsed.offer_expires_at)} and was not taken in "
+                "time. The date is full: you can join the waiting list again."
             )
         return (
             "This course date is full. Join the waiting list and we will email you "
@@ -207,7 +209,9 @@ def enrol_student(
         access_needs=access_needs.strip(),
         price=locked.price,
         deposit=locked.deposit,
-        reserved_until=now + timedelta(hours=settings.COURSES_RESERVATION_HOURS),
+        reserved_until=_hold_until(
+            locked, now=now, hours=settings.COURSES_RESERVATION_HOURS
+        ),
     )
     emails.enrolment_received(enrolment)
     return enrolment
@@ -397,17 +401,21 @@ def _offer_to_next_in_line(
         return None
     entry.status = WaitingListEntry.Status.OFFERED
     entry.offered_at = now
-    entry.offer_expires_at = now + timedelta(hours=settings.COURSES_OFFER_HOURS)
+    entry.offer_expires_at = _hold_until(
+        course_date, now=now, hours=settings.COURSES_OFFER_HOURS
+    )
     entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
     emails.waiting_list_offer(entry)
     return entry
 
 
-def _release_place(course_date: CourseDate, *, now: datetime) -> None:
+def _release_place(course_date: CourseDate, *, now: datetime) -> bool:
     """Under the date lock: a held place was given up. The first in line is offered
-    it; with nobody waiting it goes back to the pool."""
+    it; with nobody waiting it goes back to the pool. True when it was offered on."""
     if _offer_to_next_in_line(course_date, now=now) is None:
         _adjust_places(course_date, -1)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -498,8 +506,15 @@ def _expire_offer(pk: int, course_date_id: int, *, now: datetime) -> bool:
     entry.status = WaitingListEntry.Status.EXPIRED
     entry.closed_at = now
     entry.save(update_fields=["status", "closed_at"])
-    emails.waiting_list_offer_expired(entry)
-    _release_place(course_date, now=now)
+    # Release first, so the email can say where the place went.
+    if _release_place(course_date, now=now):
+        outcome = emails.OfferOutcome.PASSED_ON
+    elif course_date.is_open_for_enrolment(timezone.localdate(now)):
+        outcome = emails.OfferOutcome.OPEN_AGAIN
+    else:
+        outcome = emails.OfferOutcome.RELEASED
+    entry.course_date = course_date
+    emails.waiting_list_offer_expired(entry, outcome=outcome)
     return True
 
 

@@ -100,3 +100,39 @@ def test_the_course_pages_fit_a_phone(live_server, browser):
         assert width <= 390, f"{url} scrolls sideways ({width}px)"
         assert_accessible(page)
     context.close()
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["x"] >= outer["x"]
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_full_badge_stays_inside_the_your_place_card(live_server, browser, width):
+    course_date = full_course_date(places=1, venue_town="Bath")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + course_date.get_absolute_url())
+
+    card = page.get_by_role("complementary", name="Your place")
+    badge = card.get_by_text("Full – join the waiting list")
+    expect(badge).to_be_visible()
+    assert _inside(badge.bounding_box(), card.bounding_box())
+    context.close()
+
+
+def test_the_full_badge_stays_inside_its_column_on_the_course_page(
+    live_server, browser
+):
+    course_date = full_course_date(places=1, venue_town="Bath")
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + course_date.course.get_absolute_url())
+
+    badge = page.get_by_text("Full – join the waiting list")
+    expect(badge).to_be_visible()
+    column = badge.locator("xpath=..")
+    assert _inside(badge.bounding_box(), column.bounding_box())
+    context.close()

@@ -12,9 +12,9 @@ def sent(monkeypatch) -> list[tuple[str, int]]:
     for event in EMAIL_EVENTS:
         original = getattr(emails, event)
 
-        def record(obj, _event=event, _original=original):
+        def record(obj, *args, _event=event, _original=original, **kwargs):
             calls.append((_event, obj.pk))
-            return _original(obj)
+            return _original(obj, *args, **kwargs)
 
         monkeypatch.setattr(emails, event, record)
     return calls

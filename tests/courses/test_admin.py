@@ -72,6 +72,35 @@ def test_enrolments_can_be_searched_by_reference(staff_client):
     assert other.full_name not in html
 
 
+def test_searching_by_reference_keeps_the_sidebar_filters(staff_client):
+    reserved = EnrolmentFactory(full_name="Rosa Reserved")
+    EnrolmentFactory(
+        full_name="Cara Confirmed",
+        course_date=reserved.course_date,
+        status=Enrolment.Status.CONFIRMED,
+    )
+    url = reverse("admin:courses_enrolment_changelist")
+
+    html = staff_client.get(
+        url, {"status__exact": "confirmed", "q": reserved.reference}
+    ).content.decode()
+
+    assert "Rosa Reserved" not in html
+    assert "0 enrolments" in html
+
+
+@pytest.mark.parametrize("term", ["²", "ENR-²", "ENR-٣", "9" * 40, "ENR-"])
+def test_searching_for_an_odd_reference_finds_nothing_instead_of_failing(
+    staff_client, term
+):
+    EnrolmentFactory(full_name="Rosa Student")
+    response = staff_client.get(
+        reverse("admin:courses_enrolment_changelist"), {"q": term}
+    )
+    assert response.status_code == 200
+    assert "Rosa Student" not in response.content.decode()
+
+
 def test_recording_deposits_asks_for_a_reference_then_confirms(staff_client):
     enrolment = EnrolmentFactory()
     page = action(staff_client, "enrolment", "record_deposits", [enrolment])
@@ -201,6 +230,22 @@ def test_adding_places_in_the_admin_offers_them_to_the_waiting_list(staff_client
     assert entry.status == WaitingListEntry.Status.OFFERED
     assert course_date.places == 2
     assert course_date.places_taken == 2
+
+
+def test_closing_a_date_in_the_admin_keeps_open_offers_and_says_so(staff_client):
+    course_date = CourseDateFactory(places=1)
+    offer = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED
+    )
+    response = change(staff_client, course_date, status=CourseDate.Status.CLOSED)
+    assert "1 waiting-list offer(s) made before closing stay open" in (
+        response.content.decode()
+    )
+    offer.refresh_from_db()
+    assert offer.status == WaitingListEntry.Status.OFFERED
+    course_date.refresh_from_db()
+    assert course_date.status == CourseDate.Status.CLOSED
+    assert course_date.places_taken == 1
 
 
 def test_saving_a_date_never_overwrites_places_taken(staff_client):

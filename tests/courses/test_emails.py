@@ -1,15 +1,23 @@
 """Courses emails go through the outbox, once each, without questionnaire answers."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from courses import services
+from courses.models import CourseDate, WaitingListEntry
 from notifications import outbox
 from notifications.models import OutboundEmail
 from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import CourseDateFactory, StaffFactory, UserFactory
+from tests.factories import (
+    CourseDateFactory,
+    EnrolmentFactory,
+    StaffFactory,
+    UserFactory,
+    WaitingListEntryFactory,
+    london,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,4 +90,76 @@ def test_a_waiting_list_offer_and_its_expiry_are_emailed():
     assert (
         OutboundEmail.objects.filter(kind="course.waiting-list-offer-expired").count()
         == 1
+    )
+
+
+def test_a_late_offer_email_says_it_is_held_until_the_day_before_the_start():
+    course_date = CourseDateFactory(
+        places=1, starts_on=date(2030, 4, 1), enrolment_deadline=date(2030, 4, 1)
+    )
+    enrolment = EnrolmentFactory(course_date=course_date)
+    services.join_waiting_list(
+        course_date=course_date,
+        student=UserFactory(),
+        now=london(2030, 3, 29, 10, 0),
+    )
+    services.cancel_enrolment(
+        enrolment=enrolment, by=enrolment.student, now=london(2030, 3, 30, 12, 0)
+    )
+    offer = OutboundEmail.objects.get(kind="course.waiting-list-offer")
+    assert (
+        "holding it for you until the end of Sunday 31 March 2030 (UK time)"
+        in offer.text_body
+    )
+    assert "00:00" not in offer.text_body
+    # Nobody else is waiting, and the course starts then: no "next person".
+    assert "next person" not in offer.text_body
+
+
+def expired_offer_email(*, waiting_after: bool, **date_changes) -> str:
+    """Let an offer lapse; return the text of the email that says so."""
+    course_date = CourseDateFactory(places=1)
+    WaitingListEntryFactory(
+        course_date=course_date,
+        status=WaitingListEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() - timedelta(minutes=1),
+        position=1,
+    )
+    if waiting_after:
+        WaitingListEntryFactory(course_date=course_date, position=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(**date_changes)
+    services.expire_waiting_list_offers()
+    return OutboundEmail.objects.get(kind="course.waiting-list-offer-expired").text_body
+
+
+def test_an_expired_offer_passed_on_says_it_went_to_the_next_person():
+    text = expired_offer_email(waiting_after=True)
+    assert "offered it to the next person on the waiting list" in text
+
+
+def test_an_expired_offer_with_nobody_waiting_says_the_place_is_open_again():
+    text = expired_offer_email(waiting_after=False)
+    assert "next person" not in text
+    assert "Nobody else is waiting for it, so it is open for enrolment again" in text
+
+
+@pytest.mark.parametrize(
+    ("date_changes", "waiting_after"),
+    [
+        ({"status": CourseDate.Status.CLOSED}, False),
+        # Staff closed the date: the people still waiting are not offered it.
+        ({"status": CourseDate.Status.CLOSED}, True),
+        # After the deadline nobody new may enrol (the waiting list still may).
+        ({"enrolment_deadline": timezone.localdate() - timedelta(days=1)}, False),
+    ],
+    ids=["closed", "closed-others-waiting", "deadline"],
+)
+def test_an_expired_offer_after_enrolment_closed_says_the_place_was_released(
+    date_changes, waiting_after
+):
+    text = expired_offer_email(waiting_after=waiting_after, **date_changes)
+    assert "next person" not in text
+    assert "open for enrolment again" not in text
+    assert "enrolment for this date has closed, so the place has been released" in (
+        text
     )

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from tests.factories import (
     UserFactory,
     WaitingListEntryFactory,
     full_course_date,
+    london,
 )
 
 pytestmark = pytest.mark.django_db
@@ -441,6 +442,44 @@ def test_an_offer_can_be_taken_after_the_enrolment_deadline():
     assert enrol(course_date, offer.student).status == Enrolment.Status.RESERVED
 
 
+def test_an_offer_made_before_staff_closed_the_date_is_honoured(sent):
+    course_date = CourseDateFactory(places=1)
+    offer = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED, position=1
+    )
+    WaitingListEntryFactory(course_date=course_date, position=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+    course_date.refresh_from_db()
+
+    with pytest.raises(EnrolmentError, match="closed"):
+        enrol(course_date)
+    enrolment = enrol(course_date, offer.student)
+
+    offer.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.RESERVED
+    assert offer.status == WaitingListEntry.Status.ENROLLED
+    assert places_taken(course_date) == 1 == holders(course_date)
+
+
+def test_an_offer_lapsing_on_a_closed_date_is_not_passed_on(sent):
+    course_date = CourseDateFactory(places=1)
+    lapsed = WaitingListEntryFactory(
+        course_date=course_date,
+        status=WaitingListEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() - timedelta(minutes=1),
+        position=1,
+    )
+    following = WaitingListEntryFactory(course_date=course_date, position=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+
+    assert services.expire_waiting_list_offers() == 1
+
+    following.refresh_from_db()
+    assert following.status == WaitingListEntry.Status.WAITING
+    assert places_taken(course_date) == 0 == holders(course_date)
+    assert sent == [("waiting_list_offer_expired", lapsed.pk)]
+
+
 def test_an_offer_expires_and_moves_on_to_the_next_in_line(sent):
     course_date = CourseDateFactory(places=1)
     lapsed = WaitingListEntryFactory(
@@ -459,11 +498,11 @@ def test_an_offer_expires_and_moves_on_to_the_next_in_line(sent):
     assert following.status == WaitingListEntry.Status.OFFERED
     assert places_taken(course_date) == 1 == holders(course_date)
     assert sent == [
-        ("waiting_list_offer_expired", lapsed.pk),
         ("waiting_list_offer", following.pk),
+        ("waiting_list_offer_expired", lapsed.pk),
     ]
     # The skipped student cannot take the place any more.
-    with pytest.raises(EnrolmentError, match="has gone to the next person"):
+    with pytest.raises(EnrolmentError, match="was not taken in time. The date is full"):
         enrol(course_date, lapsed.student)
 
 
@@ -494,7 +533,7 @@ def test_an_offer_past_its_time_but_not_yet_expired_by_the_job_cannot_be_taken()
         status=WaitingListEntry.Status.OFFERED,
         offer_expires_at=timezone.now() - timedelta(seconds=1),
     )
-    with pytest.raises(EnrolmentError, match="has gone to the next person"):
+    with pytest.raises(EnrolmentError, match="that time has passed"):
         enrol(entry.course_date, entry.student)
     assert not Enrolment.objects.exists()
 
@@ -560,6 +599,91 @@ def test_the_offers_job_also_fills_free_places_with_people_waiting():
     entry.refresh_from_db()
     assert entry.status == WaitingListEntry.Status.OFFERED
     assert places_taken(course_date) == 2
+
+
+# --- nothing is held past the start of the course ------------------------------------
+
+# Clocks go forward in the early hours of Sunday 31 March 2030; the course starts the
+# next day, so its first moment is 23:00 UTC, not midnight UTC.
+MONDAY_START = date(2030, 4, 1)
+FIRST_MOMENT = datetime(2030, 3, 31, 23, 0, tzinfo=UTC)
+SATURDAY_NOON = london(2030, 3, 30, 12, 0)
+
+
+def starting_on_monday(**kwargs) -> CourseDate:
+    return CourseDateFactory(
+        starts_on=MONDAY_START, enrolment_deadline=MONDAY_START, **kwargs
+    )
+
+
+def test_a_late_reservation_is_held_until_the_course_starts_not_beyond(settings):
+    settings.COURSES_RESERVATION_HOURS = 72
+    course_date = starting_on_monday()
+
+    enrolment = enrol(course_date, now=SATURDAY_NOON)
+
+    assert course_date.starts_at == FIRST_MOMENT
+    assert enrolment.reserved_until == FIRST_MOMENT
+    assert "by the end of Sunday 31 March 2030" in enrolment.deposit_instructions
+
+
+def test_an_early_reservation_keeps_its_full_time(settings):
+    settings.COURSES_RESERVATION_HOURS = 72
+    course_date = starting_on_monday()
+    early = london(2030, 3, 1, 9, 30)
+    enrolment = enrol(course_date, now=early)
+    assert enrolment.reserved_until == early + timedelta(hours=72)
+
+
+def test_a_late_offer_is_held_until_the_course_starts_not_beyond(settings, sent):
+    settings.COURSES_OFFER_HOURS = 48
+    course_date = starting_on_monday(places=1)
+    enrolment = EnrolmentFactory(course_date=course_date)
+    waiting = WaitingListEntryFactory(course_date=course_date)
+
+    services.cancel_enrolment(
+        enrolment=enrolment, by=enrolment.student, now=SATURDAY_NOON
+    )
+
+    waiting.refresh_from_db()
+    assert waiting.status == WaitingListEntry.Status.OFFERED
+    assert waiting.offer_expires_at == FIRST_MOMENT
+
+
+def test_a_late_offer_lapses_when_the_course_starts_and_is_not_passed_on(sent):
+    course_date = starting_on_monday(places=1)
+    enrolment = EnrolmentFactory(course_date=course_date)
+    offered = WaitingListEntryFactory(course_date=course_date, position=1)
+    still_waiting = WaitingListEntryFactory(course_date=course_date, position=2)
+    services.cancel_enrolment(
+        enrolment=enrolment, by=enrolment.student, now=SATURDAY_NOON
+    )
+    sent.clear()
+
+    assert services.expire_waiting_list_offers(now=FIRST_MOMENT) == 1
+
+    offered.refresh_from_db()
+    still_waiting.refresh_from_db()
+    assert offered.status == WaitingListEntry.Status.EXPIRED
+    # The course has started: nobody is offered a place that cannot be taken.
+    assert still_waiting.status == WaitingListEntry.Status.WAITING
+    assert places_taken(course_date) == 0 == holders(course_date)
+    assert sent == [("waiting_list_offer_expired", offered.pk)]
+
+
+def test_a_late_reservation_left_unpaid_is_released_when_the_course_starts(sent):
+    course_date = starting_on_monday()
+    enrolment = enrol(course_date, now=SATURDAY_NOON)
+
+    assert (
+        services.expire_unpaid_reservations(now=FIRST_MOMENT - timedelta(seconds=1))
+        == 0
+    )
+    assert services.expire_unpaid_reservations(now=FIRST_MOMENT) == 1
+
+    enrolment.refresh_from_db()
+    assert enrolment.cancel_reason == Enrolment.CancelReason.EXPIRED
+    assert places_taken(course_date) == 0
 
 
 # --- graduates -----------------------------------------------------------------------

@@ -42,8 +42,8 @@ def test_expire_waiting_list_offers_task_run_twice(sent):
     following.refresh_from_db()
     assert following.status == WaitingListEntry.Status.OFFERED
     assert sent == [
-        ("waiting_list_offer_expired", lapsed.pk),
         ("waiting_list_offer", following.pk),
+        ("waiting_list_offer_expired", lapsed.pk),
     ]
 
 

@@ -11,6 +11,7 @@ from tests.factories import (
     CourseFactory,
     TechniqueFactory,
     full_course_date,
+    london,
 )
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,17 @@ def test_a_bad_limit_falls_back_to_three(deep):
     for _ in range(5):
         CourseDateFactory(course=course)
     assert render([deep], "limit='lots'").count("<li") == 3
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (london(2030, 3, 29, 14, 30), "14:30 on Friday 29 March 2030"),
+        # Midnight on the first day of a course is the end of the day before.
+        (london(2030, 4, 1, 0, 0), "the end of Sunday 31 March 2030"),
+        (None, ""),
+    ],
+)
+def test_the_deadline_filter_reads_as_people_say_it(moment, expected):
+    template = Template("{% load courses %}{{ moment|deadline }}")
+    assert template.render(Context({"moment": moment})) == expected

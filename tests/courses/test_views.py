@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from tests.courses.support import ENROLMENT_DETAILS
 from tests.factories import (
     CourseDateFactory,
     CourseFactory,
+    EditorFactory,
     EnrolmentFactory,
     StaffFactory,
     TechniqueFactory,
@@ -24,6 +26,17 @@ from tests.test_site import loaded_urls
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("courses:list")
+
+
+def staff_with(*codenames: str):
+    """Staff (not a superuser) holding just these courses permissions."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="courses", codename__in=codenames
+        )
+    )
+    return user
 
 
 def enrol_url(course_date) -> str:
@@ -239,6 +252,21 @@ def test_a_draft_course_is_404_to_the_public_but_visible_to_staff(client):
     assert client.get(course_date.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.parametrize("make_user", [EditorFactory, lambda: staff_with()])
+def test_a_draft_course_is_404_to_staff_who_may_not_see_courses(client, make_user):
+    course_date = CourseDateFactory(course=CourseFactory(is_published=False))
+    client.force_login(make_user())
+    assert client.get(course_date.course.get_absolute_url()).status_code == 404
+    assert client.get(course_date.get_absolute_url()).status_code == 404
+
+
+def test_staff_who_may_view_courses_see_a_draft(client):
+    course_date = CourseDateFactory(course=CourseFactory(is_published=False))
+    client.force_login(staff_with("view_course"))
+    assert client.get(course_date.course.get_absolute_url()).status_code == 200
+    assert client.get(course_date.get_absolute_url()).status_code == 200
+
+
 def test_a_date_under_the_wrong_course_slug_is_404(client):
     course_date = CourseDateFactory()
     other = CourseFactory()
@@ -294,6 +322,48 @@ def test_staff_see_the_class_list_on_the_date_page(client):
     assert "Rosa Student" in html
     assert enrolment.student.email in html
     assert waiting.student.email in html
+
+
+def test_a_blog_editor_does_not_see_the_class_list_or_the_waiting_list(client):
+    enrolment = EnrolmentFactory(full_name="Rosa Student", phone="07700 900555")
+    waiting = WaitingListEntryFactory(course_date=enrolment.course_date)
+    client.force_login(EditorFactory())
+    response = client.get(enrolment.course_date.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Class list" not in html
+    assert "Staff only" not in html
+    assert "Rosa Student" not in html
+    assert enrolment.student.email not in html
+    assert "07700 900555" not in html
+    assert waiting.student.email not in html
+    assert (
+        reverse(
+            "courses:class-list-csv",
+            args=[enrolment.course_date.course.slug, enrolment.course_date_id],
+        )
+        not in html
+    )
+
+
+def test_staff_see_only_the_lists_their_permissions_allow(client):
+    enrolment = EnrolmentFactory(full_name="Rosa Student")
+    waiting = WaitingListEntryFactory(course_date=enrolment.course_date)
+    url = enrolment.course_date.get_absolute_url()
+
+    client.force_login(staff_with("view_enrolment"))
+    html = client.get(url).content.decode()
+    assert "Rosa Student" in html
+    assert waiting.student.email not in html
+    assert "Reorder the waiting list" not in html
+    assert "Edit in admin" not in html
+
+    client.force_login(staff_with("view_waitinglistentry"))
+    html = client.get(url).content.decode()
+    assert waiting.student.email in html
+    assert "Rosa Student" not in html
+    assert enrolment.student.email not in html
+    assert "Download CSV" not in html
 
 
 # --- enrolling -----------------------------------------------------------------------
@@ -587,15 +657,42 @@ def test_staff_download_a_class_list_csv(client):
     assert cancelled.reference not in text
 
 
-def test_the_class_list_is_for_staff_only(client):
+@pytest.mark.parametrize(
+    "make_user", [UserFactory, EditorFactory, lambda: staff_with("view_course")]
+)
+def test_the_class_list_csv_is_404_without_the_enrolment_permission(client, make_user):
+    enrolment = EnrolmentFactory()
+    course_date = enrolment.course_date
+    url = reverse(
+        "courses:class-list-csv", args=[course_date.course.slug, course_date.pk]
+    )
+    client.force_login(make_user())
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "text/csv" not in response.get("Content-Type", "")
+    assert enrolment.phone not in response.content.decode()
+
+
+def test_staff_with_the_enrolment_permission_download_the_class_list(client):
+    enrolment = EnrolmentFactory()
+    course_date = enrolment.course_date
+    url = reverse(
+        "courses:class-list-csv", args=[course_date.course.slug, course_date.pk]
+    )
+    client.force_login(staff_with("view_enrolment"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert enrolment.reference in response.content.decode()
+
+
+def test_the_class_list_csv_asks_a_visitor_to_log_in(client):
     course_date = CourseDateFactory()
     url = reverse(
         "courses:class-list-csv", args=[course_date.course.slug, course_date.pk]
     )
-    client.force_login(UserFactory())
     response = client.get(url)
     assert response.status_code == 302
-    assert "text/csv" not in response.get("Content-Type", "")
+    assert "/accounts/login/" in response.url
 
 
 def test_the_account_menu_links_to_my_courses(client):
@@ -603,6 +700,24 @@ def test_the_account_menu_links_to_my_courses(client):
     html = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("courses:mine")}"' in html
     assert f'href="{LIST}"' in html
+
+
+def test_a_student_takes_an_offered_place_after_staff_closed_the_date(client):
+    course_date = CourseDateFactory(places=1)
+    entry = WaitingListEntryFactory(
+        course_date=course_date, status=WaitingListEntry.Status.OFFERED
+    )
+    CourseDate.objects.filter(pk=course_date.pk).update(status=CourseDate.Status.CLOSED)
+    client.force_login(entry.student)
+
+    html = client.get(course_date.get_absolute_url()).content.decode()
+    assert "Take the place" in html
+    assert "Enrolment for this course date is closed" not in html
+    response = client.post(enrol_url(course_date), ENROLMENT_DETAILS)
+
+    enrolment = Enrolment.objects.get(student=entry.student)
+    assert response.status_code == 302
+    assert response.url == enrolment.get_absolute_url()
 
 
 def test_a_lapsed_offer_not_yet_expired_by_the_job_says_so_on_the_date_page(client):
@@ -614,7 +729,8 @@ def test_a_lapsed_offer_not_yet_expired_by_the_job_says_so_on_the_date_page(clie
     )
     client.force_login(entry.student)
     html = client.get(course_date.get_absolute_url()).content.decode()
-    assert "has gone to the next person" in html
+    assert "that time has passed" in html
+    assert "next person" not in html
     assert "Take the place" not in html
     assert "Offer expired" in client.get(reverse("courses:mine")).content.decode()
 
