@@ -75,8 +75,11 @@ def parse_date(value: str | None) -> date | None:
 
 class DetailsForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
+    # Django's form default (320) is longer than the column (254).
     email = forms.EmailField(
-        label="Email", help_text="We send your confirmation and a link to manage it."
+        label="Email",
+        max_length=254,
+        help_text="We send your confirmation and a link to manage it.",
     )
     phone = forms.CharField(
         label="Phone",

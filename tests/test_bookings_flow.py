@@ -296,6 +296,31 @@ def test_invalid_details_are_explained(client):
     assert "phone number we can call" in html
 
 
+def _address(last_label: int) -> str:
+    """A valid email address, 64 characters before the @ and four labels after."""
+    return "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * last_label + ".com"
+
+
+def test_an_email_longer_than_a_booking_stores_is_refused_at_the_details_step(
+    client,
+):
+    service = bookable_service()
+    starts_at = london_at(future_day(3), 10)
+    too_long = _address(63)
+    assert len(too_long) == 260
+    response = start_details(client, service, starts_at, email=too_long)
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    assert "bookings_draft" not in client.session
+
+    longest = _address(57)
+    assert len(longest) == 254
+    response = start_details(client, service, starts_at, email=longest)
+    assert response.status_code == 302
+    client.post(flow_urls(service)["health"], {**ALL_NO, "consent": "on"})
+    assert Booking.objects.get().client_email == longest
+
+
 # --- the client's appointments --------------------------------------------------------
 
 
