@@ -36,22 +36,47 @@ def test_slots_come_as_iso_times_with_offsets(client):
     assert "no-cache" in response.headers["Cache-Control"]
 
 
-def test_slots_across_the_spring_clock_change_keep_their_local_times(client):
-    service = bookable_service(slot_interval_minutes=60, max_advance_days=365)
-    change = date(2027, 3, 28)  # the next spring clock change in London
-    if change - future_day(0) > timedelta(days=360):
-        pytest.skip("the clock change is beyond the booking window today")
+def last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)  # March or October
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def next_clock_change(month: int) -> date:
+    """The next London clock change (March or October) whose eve is still ahead."""
+    today = future_day(0)
+    for year in (today.year, today.year + 1):
+        change = last_sunday(year, month)
+        if change - timedelta(days=1) > today:
+            return change
+    raise AssertionError("unreachable")
+
+
+def test_last_sunday_finds_the_london_clock_changes():
+    assert last_sunday(2026, 3) == date(2026, 3, 29)
+    assert last_sunday(2026, 10) == date(2026, 10, 25)
+    assert last_sunday(2027, 3) == date(2027, 3, 28)
+    assert last_sunday(2027, 10) == date(2027, 10, 31)  # the last day itself
+
+
+@pytest.mark.parametrize(
+    ("month", "offset_before", "offset_on"),
+    [(3, "+00:00", "+01:00"), (10, "+01:00", "+00:00")],
+    ids=["spring", "autumn"],
+)
+def test_slots_across_a_clock_change_keep_their_local_times(
+    client, month, offset_before, offset_on
+):
+    # A window longer than a year (more than the dashboard allows), so the next
+    # change is inside it whatever today is.
+    service = bookable_service(slot_interval_minutes=60, max_advance_days=380)
+    change = next_clock_change(month)
+    eve = change - timedelta(days=1)
     response = client.get(
-        url(
-            service,
-            service=service.pk,
-            **{"from": change - timedelta(days=1), "to": change},
-        )
+        url(service, service=service.pk, **{"from": eve, "to": change})
     )
     starts = [slot["start"] for slot in response.json()["slots"]]
-    assert starts[0] == "2027-03-27T09:00:00+00:00"
-    assert starts[8] == "2027-03-28T09:00:00+01:00"
-    assert len(starts) == 16
+    assert starts[:8] == [f"{eve}T{h:02d}:00:00{offset_before}" for h in range(9, 17)]
+    assert starts[8:] == [f"{change}T{h:02d}:00:00{offset_on}" for h in range(9, 17)]
 
 
 def test_a_taken_time_is_not_offered(client):
