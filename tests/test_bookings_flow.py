@@ -12,7 +12,12 @@ from bookings.forms import format_start
 from bookings.models import Booking, HealthIntake
 from notifications.models import OutboundEmail
 from tests.bookings_helpers import book, bookable_service, future_day, london_at
-from tests.factories import BookingFactory, HealthIntakeFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    HealthIntakeFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +254,49 @@ def test_a_crafted_start_time_is_refused_with_a_message(client, start, message):
     assert response.status_code == 200
     assert message in messages_of(response).lower()
     assert "bookings_draft" not in client.session
+    assert Booking.objects.count() == 0
+
+
+def test_a_service_under_another_practitioners_address_is_a_404(client):
+    service = bookable_service()
+    other = bookable_service()
+    starts_at = london_at(future_day(3), 10)
+    crafted = {"slug": service.practitioner.slug, "service_id": other.pk}
+    details_url = reverse("bookings:details", kwargs=crafted)
+    response = client.post(
+        details_url,
+        {
+            "start": format_start(starts_at),
+            "name": "Crafty",
+            "email": "c@example.com",
+            "phone": "07700 900123",
+        },
+    )
+    assert response.status_code == 404
+    assert "bookings_draft" not in client.session
+
+    # Even with a draft for that very service, its health step needs its own address.
+    start_details(client, other, starts_at)
+    health_url = reverse("bookings:health", kwargs=crafted)
+    response = client.post(health_url, {**ALL_NO, "consent": "on"})
+    assert response.status_code == 404
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("same_practitioner", [True, False])
+def test_the_health_step_of_another_service_books_nothing(client, same_practitioner):
+    service = bookable_service()
+    if same_practitioner:
+        other = ServiceFactory(practitioner=service.practitioner, name="Hot stones")
+    else:
+        other = bookable_service()
+    assert (
+        start_details(client, service, london_at(future_day(3), 10)).status_code == 302
+    )
+    response = client.post(
+        flow_urls(other)["health"], {**ALL_NO, "consent": "on"}, follow=True
+    )
+    assert "choose a time first" in messages_of(response)
     assert Booking.objects.count() == 0
 
 
