@@ -128,6 +128,29 @@ def test_the_practitioner_reads_the_health_answers_of_their_booking(
     assert "Twenty weeks" in html and "may be a contraindication" in html
 
 
+def test_pages_with_health_answers_are_never_cached(client, practitioner):
+    booking = book(
+        practitioner.services.get(),
+        london_at(future_day(2), 10),
+        intake={"pregnant": True, "details": "Twenty weeks"},
+    )
+    pages = [client.get(reverse("bookings:agenda-booking", args=[booking.pk]))]
+    # A refused form shows the booking again, answers included.
+    for action, data in [
+        ("decline", {"reason": "x" * 1001}),
+        ("cancel", {"reason": ""}),
+        ("note", {"note": "x" * 4001}),
+    ]:
+        pages.append(
+            client.post(reverse(f"bookings:agenda-{action}", args=[booking.pk]), data)
+        )
+    for response in pages:
+        assert response.status_code == 200
+        assert "Twenty weeks" in response.content.decode()
+        assert "no-store" in response.headers.get("Cache-Control", "")
+        assert "private" in response.headers.get("Cache-Control", "")
+
+
 def test_another_practitioners_booking_and_answers_are_a_404(client, practitioner):
     intake = HealthIntakeFactory(details="Private")
     booking = intake.booking

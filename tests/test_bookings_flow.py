@@ -435,6 +435,16 @@ def test_the_client_sees_their_answers_on_their_appointment(client):
     assert "Your health answers" in html and "Beta blockers" in html
 
 
+def test_the_clients_pages_with_health_answers_are_never_cached(client):
+    intake = HealthIntakeFactory(details="Beta blockers")
+    client.force_login(intake.booking.client)
+    for url in [intake.booking.get_absolute_url(), intake.booking.get_manage_url()]:
+        response = client.get(url)
+        assert "Beta blockers" in response.content.decode()
+        assert "no-store" in response.headers.get("Cache-Control", "")
+        assert "private" in response.headers.get("Cache-Control", "")
+
+
 def test_a_guest_cancels_through_the_manage_link(client):
     service = bookable_service()
     booking = book(service, london_at(future_day(5), 10))
