@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Location, Practitioner
@@ -61,16 +60,16 @@ def client_can_change(booking: Booking, *, now: datetime | None = None) -> bool:
     )
 
 
-def is_new_client(
-    *, practitioner: Practitioner, email: str, user: User | None = None
-) -> bool:
-    """True unless they already had a confirmed or completed appointment here."""
-    same_person = Q(client_email__iexact=email)
-    if user is not None:
-        same_person |= Q(client=user)
-    return (
-        not Booking.objects.filter(practitioner=practitioner)
-        .filter(same_person)
+def is_new_client(*, practitioner: Practitioner, user: User | None = None) -> bool:
+    """True unless a signed-in client had a confirmed or completed appointment here.
+
+    A guest is always new: anyone can type a regular's email address, only the
+    account shows who is booking.
+    """
+    if user is None or not user.is_authenticated:
+        return True
+    return not (
+        Booking.objects.filter(practitioner=practitioner, client=user)
         .filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED])
         .exists()
     )
@@ -188,7 +187,7 @@ def book_appointment(
     policy = policy_for(service.practitioner)
     needs_review = flagged or (
         policy.new_clients_need_approval
-        and is_new_client(practitioner=practitioner, email=email, user=user)
+        and is_new_client(practitioner=practitioner, user=user)
     )
     booking = Booking(
         practitioner=practitioner,
