@@ -228,7 +228,7 @@ def reschedule_booking(
         .get(pk=booking.pk)
     )
     if not client_can_change(locked, now=now):
-        raise BookingError(too_late_message(locked))
+        raise BookingError(too_late_message(locked, now=now))
     if starts_at == locked.starts_at:
         raise BookingError("That is already the time of your appointment.")
     slot = check_start_time(
@@ -249,11 +249,15 @@ def reschedule_booking(
     return locked
 
 
-def too_late_message(booking: Booking) -> str:
+def too_late_message(booking: Booking, *, now: datetime | None = None) -> str:
     if booking.status not in Booking.CHANGEABLE_STATUSES:
         return f"This appointment is {booking.get_status_display().lower()}."
+    if booking.starts_at <= (now or timezone.now()):
+        when = "The time of this appointment has passed, so it can no longer"
+    else:
+        when = "It is too close to the appointment, so it can no longer"
     return (
-        "It is too close to the appointment to change it online. Please contact "
+        f"{when} be changed online. Please contact "
         f"{booking.practitioner.display_name} directly."
     )
 
@@ -280,7 +284,7 @@ def cancel_booking(
     reason = reason.strip()
     if cancelled_by == Booking.CancelledBy.CLIENT:
         if not client_can_change(locked, now=now):
-            raise BookingError(too_late_message(locked))
+            raise BookingError(too_late_message(locked, now=now))
     elif not reason:
         raise BookingError("Please tell the client why you are cancelling.")
     _stamp_status(locked, Booking.Status.CANCELLED, now)

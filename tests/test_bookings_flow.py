@@ -490,6 +490,40 @@ def test_after_the_cut_off_the_page_says_to_contact_the_practitioner(client):
     assert booking.starts_at == original_start
 
 
+@pytest.mark.parametrize(
+    "status", [Booking.Status.CONFIRMED, Booking.Status.PENDING], ids=str
+)
+def test_an_appointment_that_has_passed_says_so_not_that_it_is_close(client, status):
+    service = bookable_service()
+    booking = BookingFactory(
+        service=service,
+        client=None,
+        starts_at=timezone.now() - timedelta(days=2),
+        status=status,
+    )
+    HealthIntakeFactory(booking=booking)
+    token = booking.manage_token
+    pages = [
+        client.get(booking.get_manage_url()),
+        client.get(reverse("bookings:manage-cancel", args=[token])),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert "The time of this appointment has passed" in html
+        assert "less than" not in html and "will review your booking" not in html
+        assert "Cancel appointment" not in html
+    response = client.post(reverse("bookings:manage-cancel", args=[token]))
+    assert "The time of this appointment has passed" in response.content.decode()
+    response = client.post(
+        reverse("bookings:manage-reschedule", args=[token]),
+        {"start": format_start(london_at(future_day(3), 10))},
+        follow=True,
+    )
+    assert "The time of this appointment has passed" in messages_of(response)
+    booking.refresh_from_db()
+    assert booking.status == status
+
+
 def test_a_client_moves_their_appointment(client):
     user = UserFactory()
     service = bookable_service(slot_interval_minutes=60)
