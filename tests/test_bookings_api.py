@@ -1,11 +1,19 @@
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.availability import compute_slots
-from tests.bookings_helpers import book, bookable_service, future_day, london_at
-from tests.factories import BookingFactory
+from tests.bookings_helpers import (
+    LONDON,
+    book,
+    bookable_service,
+    future_day,
+    london_at,
+)
+from tests.factories import BookingFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +102,45 @@ def test_from_and_to_default_to_the_next_two_weeks(client):
     body = client.get(url(service, service=service.pk)).json()
     days = (date.fromisoformat(body["to"]) - date.fromisoformat(body["from"])).days
     assert days == 13
+
+
+def test_from_defaults_to_today_in_the_practitioners_zone(client):
+    # 25 hours apart, so at any moment at least one of them is not on London's date.
+    for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"]:
+        practitioner = PractitionerFactory(time_zone=zone)
+        service = bookable_service(practitioner=practitioner)
+        body = client.get(url(service, service=service.pk)).json()
+        today = timezone.now().astimezone(ZoneInfo(zone)).date()
+        assert body["from"] == today.isoformat(), zone
+        assert body["to"] == (today + timedelta(days=13)).isoformat(), zone
+
+
+def test_the_answer_gives_the_days_actually_searched(client):
+    service = bookable_service(slot_interval_minutes=60, max_advance_days=5)
+    today = future_day(0)
+    body = client.get(
+        url(
+            service,
+            service=service.pk,
+            **{"from": today - timedelta(days=3), "to": today + timedelta(days=20)},
+        )
+    ).json()
+    horizon = (timezone.now() + timedelta(days=5)).astimezone(LONDON).date()
+    assert (body["from"], body["to"]) == (today.isoformat(), horizon.isoformat())
+    days = {slot["start"][:10] for slot in body["slots"]}
+    assert max(days) <= body["to"]
+
+    past = {"from": today - timedelta(days=9), "to": today - timedelta(days=3)}
+    body = client.get(url(service, service=service.pk, **past)).json()
+    assert (body["from"], body["to"], body["slots"]) == (None, None, [])
+
+
+def test_to_before_today_in_the_practitioners_zone_is_a_400(client):
+    service = bookable_service()
+    yesterday = future_day(-1)
+    response = client.get(url(service, service=service.pk, to=yesterday))
+    assert response.status_code == 400
+    assert "before" in response.json()["error"]
 
 
 @pytest.mark.parametrize(
