@@ -401,6 +401,24 @@ def test_my_appointments_lists_upcoming_and_past_in_fixed_queries(
     assert "Upcoming" in html and "Past" in html
 
 
+def test_my_appointments_give_times_in_the_practitioners_zone_and_name_it(client):
+    user = UserFactory()
+    day = future_day(3)
+    upcoming = london_at(day, 23, 30)  # 00:30 the next day in Paris
+    for starts_at in (upcoming, upcoming - timedelta(days=30)):
+        BookingFactory(
+            client=user,
+            service__practitioner__time_zone="Europe/Paris",
+            starts_at=starts_at,
+        )
+    client.force_login(user)
+    html = client.get(reverse("bookings:mine")).content.decode()
+    assert html.count(", 00:30</span>") == 2
+    assert html.count("(Europe/Paris time)") == 2
+    paris_day = day + timedelta(days=1)
+    assert f" on {paris_day.day} {paris_day:%b}</span>" in html
+
+
 def test_someone_elses_booking_is_a_404_everywhere(client):
     booking = HealthIntakeFactory().booking
     client.force_login(UserFactory())
