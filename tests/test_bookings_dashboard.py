@@ -1,6 +1,6 @@
 """The practitioner's agenda, services, availability and calendar feed."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -413,13 +413,14 @@ def test_htmx_gets_the_hours_section_back_with_errors(client, practitioner):
 
 def test_removing_hours_updates_online_booking(client):
     practitioner = PractitionerFactory()
-    service = bookable_service(practitioner=practitioner, hours=())
+    bookable_service(practitioner=practitioner, hours=())
     hours = WeeklyHoursFactory(practitioner=practitioner)
+    assert practitioner.offers_online_booking
     client.force_login(practitioner.user)
     client.post(reverse("bookings:hours-delete", args=[hours.pk]))
+    assert not WeeklyHours.objects.filter(pk=hours.pk).exists()
     practitioner.refresh_from_db()
     assert not practitioner.offers_online_booking
-    assert service.practitioner_id == practitioner.pk
 
 
 def test_someone_elses_hours_cannot_be_removed(client, practitioner):
@@ -603,7 +604,10 @@ def test_a_guessed_feed_token_is_a_404(client):
     assert client.get(url).status_code == 404
 
 
-def test_the_weekday_hours_show_as_local_wall_clock_times(client, practitioner):
+def test_the_weekday_hours_show_as_local_wall_clock_times(client):
+    practitioner = PractitionerFactory(time_zone="America/New_York")
+    bookable_service(practitioner=practitioner)
+    client.force_login(practitioner.user)
     html = client.get(reverse("bookings:availability")).content.decode()
     assert "09:00–17:00" in html
-    assert time(9).strftime("%H:%M") in html
+    assert "your time zone, <strong>America/New_York</strong>" in html
