@@ -1,11 +1,12 @@
 """GET /api/practitioners/<slug>/slots/: bookable times of one service, as JSON."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
-from .availability import compute_slots
+from .availability import bookable_days, compute_slots, local_today
 from .forms import SlotsQueryForm
 from .views import bookable_services
 
@@ -16,7 +17,7 @@ def _error(message: str, status: int) -> JsonResponse:
 
 @require_GET
 def slots(request: HttpRequest, slug: str) -> JsonResponse:
-    form = SlotsQueryForm(request.GET, today=timezone.localdate())
+    form = SlotsQueryForm(request.GET)
     if not form.is_valid():
         return _error(form.error_message(), 400)
     query = form.cleaned_data
@@ -24,22 +25,31 @@ def slots(request: HttpRequest, slug: str) -> JsonResponse:
     service = service.first()
     if service is None:
         return _error("No such practitioner, or no such bookable service.", 404)
-    zone = service.practitioner.zone
-    found = compute_slots(
-        service=service, first_day=query["from_"], last_day=query["to"]
-    )
+    practitioner = service.practitioner
+    zone = practitioner.zone
+    now = timezone.now()
+    first, last = query["from_"], query["to"]
+    if first is None:
+        try:
+            first, last = form.day_range(local_today(practitioner, now))
+        except ValidationError as error:
+            return _error(" ".join(error.messages), 400)
+    # Report the days actually searched: none before today or past the window.
+    first, last = bookable_days(service, first, last, now)
+    searched = first <= last
+    found = compute_slots(service=service, first_day=first, last_day=last, now=now)
     response = JsonResponse(
         {
             "practitioner": slug,
-            "time_zone": service.practitioner.time_zone,
+            "time_zone": practitioner.time_zone,
             "service": {
                 "id": service.pk,
                 "name": service.name,
                 "duration_minutes": service.duration_minutes,
                 "price": str(service.price),
             },
-            "from": query["from_"].isoformat(),
-            "to": query["to"].isoformat(),
+            "from": first.isoformat() if searched else None,
+            "to": last.isoformat() if searched else None,
             "slots": [
                 {
                     "start": slot.starts_at.astimezone(zone).isoformat(),

@@ -147,6 +147,7 @@ def _booking_page(request, practitioner, booking, **forms) -> HttpResponse:
     return render(request, "bookings/agenda_booking.html", context)
 
 
+@never_cache
 @practitioner_required
 @require_GET
 def agenda_booking(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
@@ -166,6 +167,7 @@ def agenda_approve(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
     return _back(request, booking)
 
 
+@never_cache
 @practitioner_required
 @require_POST
 def agenda_decline(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
@@ -184,6 +186,7 @@ def agenda_decline(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
     return _booking_page(request, practitioner, booking, decline_form=form)
 
 
+@never_cache
 @practitioner_required
 @require_POST
 def agenda_cancel(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
@@ -223,6 +226,7 @@ def agenda_attendance(request: HttpRequest, practitioner, pk: int) -> HttpRespon
     return _back(request, booking)
 
 
+@never_cache
 @practitioner_required
 @require_POST
 def agenda_note(request: HttpRequest, practitioner, pk: int) -> HttpResponse:

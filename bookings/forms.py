@@ -75,8 +75,11 @@ def parse_date(value: str | None) -> date | None:
 
 class DetailsForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
+    # Django's form default (320) is longer than the column (254).
     email = forms.EmailField(
-        label="Email", help_text="We send your confirmation and a link to manage it."
+        label="Email",
+        max_length=254,
+        help_text="We send your confirmation and a link to manage it.",
     )
     phone = forms.CharField(
         label="Phone",
@@ -203,12 +206,14 @@ class StartForm(forms.Form):
 
 
 class SlotsQueryForm(forms.Form):
+    """The query of the slots API. Without "from", the view calls `day_range` with
+    today in the practitioner's zone, once it knows the practitioner."""
+
     service = forms.IntegerField(min_value=1, max_value=2**62)
     from_ = DayField(required=False, input_formats=["%Y-%m-%d"])
     to = DayField(required=False, input_formats=["%Y-%m-%d"])
 
-    def __init__(self, data, *args, today: date, **kwargs):
-        self.today = today
+    def __init__(self, data, *args, **kwargs):
         data = data.copy()
         if "from" in data:
             data["from_"] = data.pop("from")[-1]
@@ -216,18 +221,20 @@ class SlotsQueryForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        first = cleaned.get("from_") or self.today
-        last = cleaned.get("to") or first + timedelta(days=13)
+        if not self.errors and cleaned.get("from_"):
+            cleaned["from_"], cleaned["to"] = self.day_range(cleaned["from_"])
+        return cleaned
+
+    def day_range(self, first: date) -> tuple[date, date]:
+        """`first` to "to" (default two weeks on), or a ValidationError."""
+        last = self.cleaned_data.get("to") or first + timedelta(days=13)
         if last < first:
             raise forms.ValidationError('"to" must not be before "from".')
         if (last - first).days + 1 > MAX_API_DAYS:
             raise forms.ValidationError(
                 f"Ask for at most {MAX_API_DAYS} days at a time."
             )
-        cleaned["from_"], cleaned["to"] = first, last
-        return cleaned
+        return first, last
 
     def error_message(self) -> str:
         messages = []

@@ -109,7 +109,8 @@ class BookingPolicy(models.Model):
     new_clients_need_approval = models.BooleanField(
         "new clients need my approval",
         default=False,
-        help_text="A first booking from someone new waits for you to approve it.",
+        help_text="A booking from a guest, or from a signed-in client who has not "
+        "been to you before, waits for you to approve it.",
     )
 
     class Meta:

@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Location, Practitioner
@@ -61,16 +60,16 @@ def client_can_change(booking: Booking, *, now: datetime | None = None) -> bool:
     )
 
 
-def is_new_client(
-    *, practitioner: Practitioner, email: str, user: User | None = None
-) -> bool:
-    """True unless they already had a confirmed or completed appointment here."""
-    same_person = Q(client_email__iexact=email)
-    if user is not None:
-        same_person |= Q(client=user)
-    return (
-        not Booking.objects.filter(practitioner=practitioner)
-        .filter(same_person)
+def is_new_client(*, practitioner: Practitioner, user: User | None = None) -> bool:
+    """True unless a signed-in client had a confirmed or completed appointment here.
+
+    A guest is always new: anyone can type a regular's email address, only the
+    account shows who is booking.
+    """
+    if user is None or not user.is_authenticated:
+        return True
+    return not (
+        Booking.objects.filter(practitioner=practitioner, client=user)
         .filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED])
         .exists()
     )
@@ -188,7 +187,7 @@ def book_appointment(
     policy = policy_for(service.practitioner)
     needs_review = flagged or (
         policy.new_clients_need_approval
-        and is_new_client(practitioner=practitioner, email=email, user=user)
+        and is_new_client(practitioner=practitioner, user=user)
     )
     booking = Booking(
         practitioner=practitioner,
@@ -229,7 +228,7 @@ def reschedule_booking(
         .get(pk=booking.pk)
     )
     if not client_can_change(locked, now=now):
-        raise BookingError(too_late_message(locked))
+        raise BookingError(too_late_message(locked, now=now))
     if starts_at == locked.starts_at:
         raise BookingError("That is already the time of your appointment.")
     slot = check_start_time(
@@ -250,11 +249,15 @@ def reschedule_booking(
     return locked
 
 
-def too_late_message(booking: Booking) -> str:
+def too_late_message(booking: Booking, *, now: datetime | None = None) -> str:
     if booking.status not in Booking.CHANGEABLE_STATUSES:
         return f"This appointment is {booking.get_status_display().lower()}."
+    if booking.starts_at <= (now or timezone.now()):
+        when = "The time of this appointment has passed, so it can no longer"
+    else:
+        when = "It is too close to the appointment, so it can no longer"
     return (
-        "It is too close to the appointment to change it online. Please contact "
+        f"{when} be changed online. Please contact "
         f"{booking.practitioner.display_name} directly."
     )
 
@@ -281,7 +284,7 @@ def cancel_booking(
     reason = reason.strip()
     if cancelled_by == Booking.CancelledBy.CLIENT:
         if not client_can_change(locked, now=now):
-            raise BookingError(too_late_message(locked))
+            raise BookingError(too_late_message(locked, now=now))
     elif not reason:
         raise BookingError("Please tell the client why you are cancelling.")
     _stamp_status(locked, Booking.Status.CANCELLED, now)

@@ -380,6 +380,7 @@ def _ics_response(booking: Booking) -> HttpResponse:
     return response
 
 
+@never_cache
 @login_required
 @require_GET
 def appointment(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,11 +1,19 @@
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.availability import compute_slots
-from tests.bookings_helpers import book, bookable_service, future_day, london_at
-from tests.factories import BookingFactory
+from tests.bookings_helpers import (
+    LONDON,
+    book,
+    bookable_service,
+    future_day,
+    london_at,
+)
+from tests.factories import BookingFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,22 +44,47 @@ def test_slots_come_as_iso_times_with_offsets(client):
     assert "no-cache" in response.headers["Cache-Control"]
 
 
-def test_slots_across_the_spring_clock_change_keep_their_local_times(client):
-    service = bookable_service(slot_interval_minutes=60, max_advance_days=365)
-    change = date(2027, 3, 28)  # the next spring clock change in London
-    if change - future_day(0) > timedelta(days=360):
-        pytest.skip("the clock change is beyond the booking window today")
+def last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)  # March or October
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def next_clock_change(month: int) -> date:
+    """The next London clock change (March or October) whose eve is still ahead."""
+    today = future_day(0)
+    for year in (today.year, today.year + 1):
+        change = last_sunday(year, month)
+        if change - timedelta(days=1) > today:
+            return change
+    raise AssertionError("unreachable")
+
+
+def test_last_sunday_finds_the_london_clock_changes():
+    assert last_sunday(2026, 3) == date(2026, 3, 29)
+    assert last_sunday(2026, 10) == date(2026, 10, 25)
+    assert last_sunday(2027, 3) == date(2027, 3, 28)
+    assert last_sunday(2027, 10) == date(2027, 10, 31)  # the last day itself
+
+
+@pytest.mark.parametrize(
+    ("month", "offset_before", "offset_on"),
+    [(3, "+00:00", "+01:00"), (10, "+01:00", "+00:00")],
+    ids=["spring", "autumn"],
+)
+def test_slots_across_a_clock_change_keep_their_local_times(
+    client, month, offset_before, offset_on
+):
+    # A window longer than a year (more than the dashboard allows), so the next
+    # change is inside it whatever today is.
+    service = bookable_service(slot_interval_minutes=60, max_advance_days=380)
+    change = next_clock_change(month)
+    eve = change - timedelta(days=1)
     response = client.get(
-        url(
-            service,
-            service=service.pk,
-            **{"from": change - timedelta(days=1), "to": change},
-        )
+        url(service, service=service.pk, **{"from": eve, "to": change})
     )
     starts = [slot["start"] for slot in response.json()["slots"]]
-    assert starts[0] == "2027-03-27T09:00:00+00:00"
-    assert starts[8] == "2027-03-28T09:00:00+01:00"
-    assert len(starts) == 16
+    assert starts[:8] == [f"{eve}T{h:02d}:00:00{offset_before}" for h in range(9, 17)]
+    assert starts[8:] == [f"{change}T{h:02d}:00:00{offset_on}" for h in range(9, 17)]
 
 
 def test_a_taken_time_is_not_offered(client):
@@ -69,6 +102,45 @@ def test_from_and_to_default_to_the_next_two_weeks(client):
     body = client.get(url(service, service=service.pk)).json()
     days = (date.fromisoformat(body["to"]) - date.fromisoformat(body["from"])).days
     assert days == 13
+
+
+def test_from_defaults_to_today_in_the_practitioners_zone(client):
+    # 25 hours apart, so at any moment at least one of them is not on London's date.
+    for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"]:
+        practitioner = PractitionerFactory(time_zone=zone)
+        service = bookable_service(practitioner=practitioner)
+        body = client.get(url(service, service=service.pk)).json()
+        today = timezone.now().astimezone(ZoneInfo(zone)).date()
+        assert body["from"] == today.isoformat(), zone
+        assert body["to"] == (today + timedelta(days=13)).isoformat(), zone
+
+
+def test_the_answer_gives_the_days_actually_searched(client):
+    service = bookable_service(slot_interval_minutes=60, max_advance_days=5)
+    today = future_day(0)
+    body = client.get(
+        url(
+            service,
+            service=service.pk,
+            **{"from": today - timedelta(days=3), "to": today + timedelta(days=20)},
+        )
+    ).json()
+    horizon = (timezone.now() + timedelta(days=5)).astimezone(LONDON).date()
+    assert (body["from"], body["to"]) == (today.isoformat(), horizon.isoformat())
+    days = {slot["start"][:10] for slot in body["slots"]}
+    assert max(days) <= body["to"]
+
+    past = {"from": today - timedelta(days=9), "to": today - timedelta(days=3)}
+    body = client.get(url(service, service=service.pk, **past)).json()
+    assert (body["from"], body["to"], body["slots"]) == (None, None, [])
+
+
+def test_to_before_today_in_the_practitioners_zone_is_a_400(client):
+    service = bookable_service()
+    yesterday = future_day(-1)
+    response = client.get(url(service, service=service.pk, to=yesterday))
+    assert response.status_code == 400
+    assert "before" in response.json()["error"]
 
 
 @pytest.mark.parametrize(

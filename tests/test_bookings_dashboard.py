@@ -1,6 +1,6 @@
 """The practitioner's agenda, services, availability and calendar feed."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -126,6 +126,29 @@ def test_the_practitioner_reads_the_health_answers_of_their_booking(
         reverse("bookings:agenda-booking", args=[booking.pk])
     ).content.decode()
     assert "Twenty weeks" in html and "may be a contraindication" in html
+
+
+def test_pages_with_health_answers_are_never_cached(client, practitioner):
+    booking = book(
+        practitioner.services.get(),
+        london_at(future_day(2), 10),
+        intake={"pregnant": True, "details": "Twenty weeks"},
+    )
+    pages = [client.get(reverse("bookings:agenda-booking", args=[booking.pk]))]
+    # A refused form shows the booking again, answers included.
+    for action, data in [
+        ("decline", {"reason": "x" * 1001}),
+        ("cancel", {"reason": ""}),
+        ("note", {"note": "x" * 4001}),
+    ]:
+        pages.append(
+            client.post(reverse(f"bookings:agenda-{action}", args=[booking.pk]), data)
+        )
+    for response in pages:
+        assert response.status_code == 200
+        assert "Twenty weeks" in response.content.decode()
+        assert "no-store" in response.headers.get("Cache-Control", "")
+        assert "private" in response.headers.get("Cache-Control", "")
 
 
 def test_another_practitioners_booking_and_answers_are_a_404(client, practitioner):
@@ -390,13 +413,14 @@ def test_htmx_gets_the_hours_section_back_with_errors(client, practitioner):
 
 def test_removing_hours_updates_online_booking(client):
     practitioner = PractitionerFactory()
-    service = bookable_service(practitioner=practitioner, hours=())
+    bookable_service(practitioner=practitioner, hours=())
     hours = WeeklyHoursFactory(practitioner=practitioner)
+    assert practitioner.offers_online_booking
     client.force_login(practitioner.user)
     client.post(reverse("bookings:hours-delete", args=[hours.pk]))
+    assert not WeeklyHours.objects.filter(pk=hours.pk).exists()
     practitioner.refresh_from_db()
     assert not practitioner.offers_online_booking
-    assert service.practitioner_id == practitioner.pk
 
 
 def test_someone_elses_hours_cannot_be_removed(client, practitioner):
@@ -580,7 +604,10 @@ def test_a_guessed_feed_token_is_a_404(client):
     assert client.get(url).status_code == 404
 
 
-def test_the_weekday_hours_show_as_local_wall_clock_times(client, practitioner):
+def test_the_weekday_hours_show_as_local_wall_clock_times(client):
+    practitioner = PractitionerFactory(time_zone="America/New_York")
+    bookable_service(practitioner=practitioner)
+    client.force_login(practitioner.user)
     html = client.get(reverse("bookings:availability")).content.decode()
     assert "09:00–17:00" in html
-    assert time(9).strftime("%H:%M") in html
+    assert "your time zone, <strong>America/New_York</strong>" in html

@@ -12,7 +12,12 @@ from bookings.forms import format_start
 from bookings.models import Booking, HealthIntake
 from notifications.models import OutboundEmail
 from tests.bookings_helpers import book, bookable_service, future_day, london_at
-from tests.factories import BookingFactory, HealthIntakeFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    HealthIntakeFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +257,49 @@ def test_a_crafted_start_time_is_refused_with_a_message(client, start, message):
     assert Booking.objects.count() == 0
 
 
+def test_a_service_under_another_practitioners_address_is_a_404(client):
+    service = bookable_service()
+    other = bookable_service()
+    starts_at = london_at(future_day(3), 10)
+    crafted = {"slug": service.practitioner.slug, "service_id": other.pk}
+    details_url = reverse("bookings:details", kwargs=crafted)
+    response = client.post(
+        details_url,
+        {
+            "start": format_start(starts_at),
+            "name": "Crafty",
+            "email": "c@example.com",
+            "phone": "07700 900123",
+        },
+    )
+    assert response.status_code == 404
+    assert "bookings_draft" not in client.session
+
+    # Even with a draft for that very service, its health step needs its own address.
+    start_details(client, other, starts_at)
+    health_url = reverse("bookings:health", kwargs=crafted)
+    response = client.post(health_url, {**ALL_NO, "consent": "on"})
+    assert response.status_code == 404
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("same_practitioner", [True, False])
+def test_the_health_step_of_another_service_books_nothing(client, same_practitioner):
+    service = bookable_service()
+    if same_practitioner:
+        other = ServiceFactory(practitioner=service.practitioner, name="Hot stones")
+    else:
+        other = bookable_service()
+    assert (
+        start_details(client, service, london_at(future_day(3), 10)).status_code == 302
+    )
+    response = client.post(
+        flow_urls(other)["health"], {**ALL_NO, "consent": "on"}, follow=True
+    )
+    assert "choose a time first" in messages_of(response)
+    assert Booking.objects.count() == 0
+
+
 def test_minimum_notice_is_enforced_on_the_server(client):
     service = bookable_service(min_notice_hours=72)
     start_details(client, service, london_at(future_day(4), 10))
@@ -296,6 +344,31 @@ def test_invalid_details_are_explained(client):
     assert "phone number we can call" in html
 
 
+def _address(last_label: int) -> str:
+    """A valid email address, 64 characters before the @ and four labels after."""
+    return "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * last_label + ".com"
+
+
+def test_an_email_longer_than_a_booking_stores_is_refused_at_the_details_step(
+    client,
+):
+    service = bookable_service()
+    starts_at = london_at(future_day(3), 10)
+    too_long = _address(63)
+    assert len(too_long) == 260
+    response = start_details(client, service, starts_at, email=too_long)
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    assert "bookings_draft" not in client.session
+
+    longest = _address(57)
+    assert len(longest) == 254
+    response = start_details(client, service, starts_at, email=longest)
+    assert response.status_code == 302
+    client.post(flow_urls(service)["health"], {**ALL_NO, "consent": "on"})
+    assert Booking.objects.get().client_email == longest
+
+
 # --- the client's appointments --------------------------------------------------------
 
 
@@ -326,6 +399,24 @@ def test_my_appointments_lists_upcoming_and_past_in_fixed_queries(
     with django_assert_max_num_queries(5):
         html = client.get(reverse("bookings:mine")).content.decode()
     assert "Upcoming" in html and "Past" in html
+
+
+def test_my_appointments_give_times_in_the_practitioners_zone_and_name_it(client):
+    user = UserFactory()
+    day = future_day(3)
+    upcoming = london_at(day, 23, 30)  # 00:30 the next day in Paris
+    for starts_at in (upcoming, upcoming - timedelta(days=30)):
+        BookingFactory(
+            client=user,
+            service__practitioner__time_zone="Europe/Paris",
+            starts_at=starts_at,
+        )
+    client.force_login(user)
+    html = client.get(reverse("bookings:mine")).content.decode()
+    assert html.count(", 00:30</span>") == 2
+    assert html.count("(Europe/Paris time)") == 2
+    paris_day = day + timedelta(days=1)
+    assert f" on {paris_day.day} {paris_day:%b}</span>" in html
 
 
 def test_someone_elses_booking_is_a_404_everywhere(client):
@@ -360,6 +451,16 @@ def test_the_client_sees_their_answers_on_their_appointment(client):
     client.force_login(intake.booking.client)
     html = client.get(intake.booking.get_absolute_url()).content.decode()
     assert "Your health answers" in html and "Beta blockers" in html
+
+
+def test_the_clients_pages_with_health_answers_are_never_cached(client):
+    intake = HealthIntakeFactory(details="Beta blockers")
+    client.force_login(intake.booking.client)
+    for url in [intake.booking.get_absolute_url(), intake.booking.get_manage_url()]:
+        response = client.get(url)
+        assert "Beta blockers" in response.content.decode()
+        assert "no-store" in response.headers.get("Cache-Control", "")
+        assert "private" in response.headers.get("Cache-Control", "")
 
 
 def test_a_guest_cancels_through_the_manage_link(client):
@@ -405,6 +506,40 @@ def test_after_the_cut_off_the_page_says_to_contact_the_practitioner(client):
     assert "contact" in messages_of(response)
     booking.refresh_from_db()
     assert booking.starts_at == original_start
+
+
+@pytest.mark.parametrize(
+    "status", [Booking.Status.CONFIRMED, Booking.Status.PENDING], ids=str
+)
+def test_an_appointment_that_has_passed_says_so_not_that_it_is_close(client, status):
+    service = bookable_service()
+    booking = BookingFactory(
+        service=service,
+        client=None,
+        starts_at=timezone.now() - timedelta(days=2),
+        status=status,
+    )
+    HealthIntakeFactory(booking=booking)
+    token = booking.manage_token
+    pages = [
+        client.get(booking.get_manage_url()),
+        client.get(reverse("bookings:manage-cancel", args=[token])),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert "The time of this appointment has passed" in html
+        assert "less than" not in html and "will review your booking" not in html
+        assert "Cancel appointment" not in html
+    response = client.post(reverse("bookings:manage-cancel", args=[token]))
+    assert "The time of this appointment has passed" in response.content.decode()
+    response = client.post(
+        reverse("bookings:manage-reschedule", args=[token]),
+        {"start": format_start(london_at(future_day(3), 10))},
+        follow=True,
+    )
+    assert "The time of this appointment has passed" in messages_of(response)
+    booking.refresh_from_db()
+    assert booking.status == status
 
 
 def test_a_client_moves_their_appointment(client):

@@ -79,18 +79,53 @@ def test_a_flagged_health_answer_puts_the_booking_in_review(sent):
 
 def test_new_clients_wait_for_approval_when_the_policy_says_so():
     service = bookable_service(new_clients_need_approval=True)
-    day = future_day()
-    first = book(service, london_at(day, 10), email="new@example.com")
+    first = book(service, london_at(future_day(), 10), email="new@example.com")
     assert first.status == Booking.Status.PENDING
+
+
+def _a_regular(service, *, status=Booking.Status.COMPLETED):
+    """A signed-up client with a past appointment of `status` at this practitioner."""
+    regular = UserFactory(email="regular@example.com")
     BookingFactory(
         service=service,
-        client=None,
-        client_email="regular@example.com",
-        starts_at=london_at(day - timedelta(days=30), 10),
-        status=Booking.Status.COMPLETED,
+        client=regular,
+        starts_at=london_at(future_day() - timedelta(days=30), 10),
+        status=status,
     )
-    returning = book(service, london_at(day, 14), email="Regular@example.com")
-    assert returning.status == Booking.Status.CONFIRMED
+    return regular
+
+
+def test_a_signed_in_returning_client_needs_no_approval():
+    service = bookable_service(new_clients_need_approval=True)
+    regular = _a_regular(service)
+    day = future_day()
+    again = book(service, london_at(day, 10), email=regular.email, user=regular)
+    assert again.status == Booking.Status.CONFIRMED
+    # The address typed in the form does not matter, the account does.
+    other_address = book(
+        service, london_at(day, 14), email="work@example.com", user=regular
+    )
+    assert other_address.status == Booking.Status.CONFIRMED
+
+
+def test_a_guest_typing_a_returning_clients_email_still_needs_approval():
+    service = bookable_service(new_clients_need_approval=True)
+    regular = _a_regular(service)
+    guest = book(service, london_at(future_day(), 10), email="Regular@example.com")
+    assert guest.status == Booking.Status.PENDING
+    someone_else = book(
+        service, london_at(future_day(), 14), email=regular.email, user=UserFactory()
+    )
+    assert someone_else.status == Booking.Status.PENDING
+
+
+def test_only_a_confirmed_or_completed_appointment_makes_a_returning_client():
+    service = bookable_service(new_clients_need_approval=True)
+    regular = _a_regular(service, status=Booking.Status.DECLINED)
+    again = book(
+        service, london_at(future_day(), 10), email=regular.email, user=regular
+    )
+    assert again.status == Booking.Status.PENDING
 
 
 def test_a_taken_slot_cannot_be_booked_twice():

@@ -7,22 +7,40 @@ from playwright.sync_api import expect
 from bookings.models import Booking, HealthIntake
 from tests.bookings_helpers import book, bookable_service, future_day, london_at
 from tests.browser.axe import assert_accessible
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, LocationFactory, PlaceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_guest_books_from_the_profile_then_cancels_with_the_manage_link(
+def test_a_guest_books_from_search_to_confirmation_then_cancels_with_the_manage_link(
     live_server, page
 ):
-    service = bookable_service(slot_interval_minutes=60)
-    practitioner = service.practitioner
+    PlaceFactory(name="Brighton")  # the gazetteer town the search resolves
+    practitioner = LocationFactory(practitioner__display_name="Ada Hughes").practitioner
+    service = bookable_service(practitioner=practitioner, slot_interval_minutes=60)
+    LocationFactory(practitioner__display_name="Ben Okafor")  # takes no online bookings
     day = future_day(2)
 
-    page.goto(live_server.url + practitioner.get_absolute_url())
+    page.goto(f"{live_server.url}/practitioners/")
+    search = page.get_by_role("search", name="Search practitioners")
+    search.get_by_label("Town or postcode").fill("Brighton")
+    search.get_by_role("button", name="Search").click()
+    results = page.locator("#results")
+    expect(results.get_by_role("heading", level=2)).to_contain_text(
+        "2 practitioners within 10 miles of Brighton"
+    )
+    search.get_by_label("Takes bookings online").check()
+    cards = results.get_by_role("article")
+    expect(cards).to_have_count(1)
+    expect(cards.nth(0)).to_contain_text("books online")
+    expect(page).to_have_url(re.compile(r"where=Brighton.*online=on"))
+    assert_accessible(page)
+    cards.nth(0).get_by_role("link", name="Ada Hughes").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Hughes")
     expect(page.get_by_role("heading", name="Book online")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile(r"^Book Deep tissue massage")).click()
+    page.get_by_role("link", name=re.compile(f"^Book {service.name}")).click()
 
     expect(page.get_by_role("heading", name="Choose a day and time")).to_be_visible()
     assert_accessible(page)
