@@ -690,3 +690,33 @@ def test_a_user_who_is_not_staff_cannot_open_the_outbox(client):
     )
     email.refresh_from_db()
     assert email.status == Status.PENDING
+
+
+# directory emails
+
+
+def test_approval_says_listed_only_when_the_profile_is_listed(mailoutbox):
+    from directory import services as directory_services
+    from tests.factories import PractitionerFactory
+
+    insured = PractitionerFactory(status="applied")
+    uninsured = PractitionerFactory(
+        status="applied",
+        insurance_expires_on=timezone.localdate() - timedelta(days=1),
+    )
+    for practitioner in (insured, uninsured):
+        directory_services.set_status(practitioner=practitioner, status="approved")
+    outbox.deliver_due()
+
+    by_recipient = {message.to[0]: message for message in mailoutbox}
+    listed = by_recipient[insured.user.email]
+    assert listed.subject == "Your profile is now listed on Holistic Touch"
+    assert "is now listed in the Holistic Touch directory" in listed.body
+
+    unlisted = by_recipient[uninsured.user.email]
+    assert unlisted.subject == (
+        "Your application is approved: update your insurance to be listed"
+    )
+    assert "now listed" not in unlisted.body
+    assert "not listed in the directory yet" in unlisted.body
+    assert "/practitioner/profile/" in unlisted.body
