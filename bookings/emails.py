@@ -337,46 +337,67 @@ def booking_declined(booking: Booking, *, reason: str = "") -> None:
 
 
 def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") -> None:
-    """To the other party: the appointment is cancelled, by whom and why. Its
-    pending reminders are cancelled."""
+    """To the other party, or to both when our staff cancelled: the appointment
+    is cancelled, by whom and why. Its pending reminders are cancelled."""
+    if cancelled_by != Booking.CancelledBy.CLIENT:
+        _cancelled_to_client(booking, cancelled_by=cancelled_by, reason=reason)
+    if cancelled_by != Booking.CancelledBy.PRACTITIONER:
+        _cancelled_to_practitioner(booking, cancelled_by=cancelled_by, reason=reason)
+    _cancel_reminders(booking)
+    logger.info("booking %s: cancelled by %s, email queued", booking.pk, cancelled_by)
+
+
+def _cancelled_to_client(booking: Booking, *, cancelled_by: str, reason: str) -> None:
     practitioner = booking.practitioner
-    if cancelled_by == Booking.CancelledBy.PRACTITIONER:
-        recipient = CLIENT
-        subject = (
-            f"Cancelled: {booking.service.name} with {practitioner.display_name}, "
-            f"{_short_when(booking)}"
-        )
+    if cancelled_by == Booking.CancelledBy.STAFF:
+        paragraphs = [
+            f"We are sorry: we have had to cancel your appointment with "
+            f"{practitioner.display_name}."
+        ]
+    else:
         paragraphs = [
             f"We are sorry: {practitioner.display_name} has cancelled your appointment."
         ]
-        if reason:
-            paragraphs.append(f"The reason they gave: {reason}")
-        after = []
-        book_again = reverse("bookings:choose-service", args=[practitioner.slug])
-        action = (_url(book_again), "Book another time")
-    else:
-        recipient = PRACTITIONER
-        subject = (
-            f"Cancelled by the client: {booking.client_name}, {_short_when(booking)}"
-        )
-        paragraphs = [f"{booking.client_name} has cancelled this appointment."]
-        if reason:
-            paragraphs.append(f"The reason they gave: {reason}")
-        after = ["The time is free again for other clients."]
-        action = None
+    if reason:
+        paragraphs.append(f"The reason given: {reason}")
+    book_again = reverse("bookings:choose-service", args=[practitioner.slug])
     _send(
         booking,
-        recipient=recipient,
+        recipient=CLIENT,
         event="cancelled",
-        key=f"cancelled:{recipient}",
-        subject=subject,
+        key=f"cancelled:{CLIENT}",
+        subject=f"Cancelled: {booking.service.name} with {practitioner.display_name}, "
+        f"{_short_when(booking)}",
         paragraphs=paragraphs,
-        details=_details(booking, recipient=recipient),
-        after=after,
-        action=action,
+        details=_details(booking, recipient=CLIENT),
+        action=(_url(book_again), "Book another time"),
     )
-    _cancel_reminders(booking)
-    logger.info("booking %s: cancelled by %s, email queued", booking.pk, cancelled_by)
+
+
+def _cancelled_to_practitioner(
+    booking: Booking, *, cancelled_by: str, reason: str
+) -> None:
+    if cancelled_by == Booking.CancelledBy.STAFF:
+        subject = f"Cancelled by Holistic Touch: {booking.client_name}, "
+        paragraphs = [
+            f"Our staff have cancelled this appointment with {booking.client_name}, "
+            "and have told them."
+        ]
+    else:
+        subject = f"Cancelled by the client: {booking.client_name}, "
+        paragraphs = [f"{booking.client_name} has cancelled this appointment."]
+    if reason:
+        paragraphs.append(f"The reason given: {reason}")
+    _send(
+        booking,
+        recipient=PRACTITIONER,
+        event="cancelled",
+        key=f"cancelled:{PRACTITIONER}",
+        subject=subject + _short_when(booking),
+        paragraphs=paragraphs,
+        details=_details(booking, recipient=PRACTITIONER),
+        after=["The time is free again for other clients."],
+    )
 
 
 def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:

@@ -286,6 +286,7 @@ class Booking(models.Model):
     class CancelledBy(models.TextChoices):
         CLIENT = "client", "Client"
         PRACTITIONER = "practitioner", "Practitioner"
+        STAFF = "staff", "Holistic Touch staff"
 
     ACTIVE_STATUSES = ACTIVE_STATUSES
     # The client can still cancel or move these (inside the policy).
