@@ -3,12 +3,14 @@ confirmed booking and cancelled or replaced with it, never a health answer."""
 
 import email
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from email.policy import default
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
@@ -303,6 +305,89 @@ def test_rescheduling_emails_both_the_old_and_new_time_and_replaces_the_reminder
     assert outbox.deliver_due() == 1
     [reminder] = mailoutbox
     assert when(new) in reminder.body and when(old) not in reminder.body
+
+
+def parse_ics(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(calendar properties, event properties) of a one-event .ics file, each
+    name mapped to 'PARAMS:VALUE' without the name ('ORGANIZER' -> 'CN=..:mailto:..')
+    or to the plain value when there are no parameters."""
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    lines = text.replace("\r\n ", "").split("\r\n")[:-1]
+    assert (lines[0], lines[-1]) == ("BEGIN:VCALENDAR", "END:VCALENDAR")
+    calendar: dict[str, str] = {}
+    event: dict[str, str] = {}
+    target = calendar
+    for line in lines[1:-1]:
+        if line == "BEGIN:VEVENT":
+            assert not event, "one event only"
+            target = event
+            continue
+        if line == "END:VEVENT":
+            target = calendar
+            continue
+        name = re.match(r"[A-Z-]+", line).group()
+        assert line[len(name)] in ";:" and name not in target, line
+        target[name] = line[len(name) + 1 :]
+    return calendar, event
+
+
+def client_ics(row: OutboundEmail) -> tuple[dict[str, str], dict[str, str]]:
+    assert row.attachment_filename.endswith(".ics")
+    assert row.attachment_content_type == "text/calendar"
+    return parse_ics(row.attachment_content)
+
+
+def test_each_move_sends_an_ics_that_updates_the_same_calendar_entry(service):
+    booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    first = london_at(future_day(6), 14)
+    second = london_at(future_day(7), 9)
+
+    services.reschedule_booking(booking=booking, starts_at=first)
+    services.reschedule_booking(booking=booking, starts_at=second)
+
+    files = [
+        client_ics(row)
+        for row in rows(
+            to=CLIENT_EMAIL, kind__in=["booking.confirmed", "booking.rescheduled"]
+        )
+    ]
+    assert len(files) == 3
+    assert {calendar["METHOD"] for calendar, _ in files} == {"PUBLISH"}
+    events = [event for _, event in files]
+    assert len({event["UID"] for event in events}) == 1
+    assert [int(event["SEQUENCE"]) for event in events] == [0, 1, 2]
+    assert [event["DTSTART"] for event in events][1:] == [
+        f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}" for moment in (first, second)
+    ]
+    assert {event["STATUS"] for event in events} == {"CONFIRMED"}
+
+
+def test_a_cancellation_email_carries_an_ics_that_cancels_the_calendar_entry(
+    service, mailoutbox
+):
+    booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    services.reschedule_booking(booking=booking, starts_at=london_at(future_day(6), 9))
+    _, moved = client_ics(rows(kind="booking.rescheduled", to=CLIENT_EMAIL)[0])
+
+    services.cancel_booking(
+        booking=booking, cancelled_by="practitioner", reason="I am unwell, sorry."
+    )
+
+    [row] = rows(kind="booking.cancelled", to=CLIENT_EMAIL)
+    calendar, event = client_ics(row)
+    assert calendar["METHOD"] == "CANCEL"
+    assert event["STATUS"] == "CANCELLED"
+    assert event["UID"] == moved["UID"]
+    assert int(event["SEQUENCE"]) > int(moved["SEQUENCE"])
+    assert event["DTSTART"] == moved["DTSTART"]
+    assert event["ORGANIZER"].endswith(f":mailto:{settings.CONTACT_EMAIL}")
+    assert event["ATTENDEE"] == f'CN="Alex Client":mailto:{CLIENT_EMAIL}'
+    assert "removes the appointment from your calendar" in row.text_body
+    outbox.deliver_due()
+    [message] = [m for m in mailoutbox if m.subject.startswith("Cancelled: ")]
+    [(filename, content, mimetype)] = attachments(message)
+    assert (filename, mimetype) == (f"appointment-{booking.pk}.ics", "text/calendar")
+    assert "METHOD:CANCEL" in content
 
 
 def test_moving_away_and_back_again_is_emailed_and_reminded_each_time(service):
