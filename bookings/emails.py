@@ -360,6 +360,44 @@ def booking_declined(booking: Booking, *, reason: str = "") -> None:
     logger.info("booking %s: declined, email queued", booking.pk)
 
 
+def booking_request_lapsed(booking: Booking) -> None:
+    """To the client and the practitioner: nobody reviewed the request before its
+    minimum notice began, so it is declined and the time is free again."""
+    practitioner = booking.practitioner
+    book_again = reverse("bookings:choose-service", args=[practitioner.slug])
+    _send(
+        booking,
+        recipient=CLIENT,
+        event="lapsed",
+        key="lapsed:client",
+        subject=f"Booking request not confirmed: {booking.service.name}, "
+        f"{_short_when(booking)}",
+        paragraphs=[
+            f"We are sorry: {practitioner.display_name} has not been able to review "
+            "your booking request in time, so this time is not booked.",
+            "You are welcome to choose another time, or another practitioner.",
+        ],
+        details=_details(booking, recipient=CLIENT),
+        action=(_url(book_again), "Book another time"),
+    )
+    _send(
+        booking,
+        recipient=PRACTITIONER,
+        event="lapsed",
+        key="lapsed:practitioner",
+        subject=f"Booking request lapsed: {booking.client_name}, "
+        f"{_short_when(booking)}",
+        paragraphs=[
+            "This booking request was not reviewed before your minimum notice for "
+            "it began, so it has lapsed and we have told the client."
+        ],
+        details=_details(booking, recipient=PRACTITIONER),
+        after=["The time is free again for other clients."],
+    )
+    _cancel_reminders(booking)
+    logger.info("booking %s: request lapsed, emails queued", booking.pk)
+
+
 def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") -> None:
     """To the other party, or to both when our staff cancelled: the appointment
     is cancelled, by whom and why. Its pending reminders are cancelled; the

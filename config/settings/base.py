@@ -265,6 +265,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
+    # Bookings: requests nobody reviewed lapse once their minimum notice begins.
+    "bookings-lapse-unreviewed-requests": {
+        "task": "bookings.tasks.lapse_unreviewed_requests",
+        "schedule": 300.0,
+        "options": {"expire_seconds": 240},
+    },
     # Courses: each job is idempotent, so a late or repeated run is harmless.
     "courses-expire-unpaid-reservations": {
         "task": "courses.tasks.expire_unpaid_reservations",
