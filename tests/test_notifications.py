@@ -1,7 +1,7 @@
 """The email outbox: enqueue, deliver, retry, cancel, recover, and the admin."""
 
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -578,6 +578,25 @@ def test_beat_sweeps_the_outbox_every_minute():
     assert entry["schedule"] == 60
     assert deliver_due_emails.name in app.tasks
     assert deliver_email.name in app.tasks
+
+
+def schedule_period(schedule) -> timedelta:
+    """Time between two runs of a CELERY_BEAT_SCHEDULE entry."""
+    if isinstance(schedule, int | float):
+        return timedelta(seconds=schedule)
+    last_run = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    _, step, _ = schedule.remaining_delta(last_run)  # a crontab
+    return (last_run + step) - last_run
+
+
+@pytest.mark.parametrize("name", list(settings.CELERY_BEAT_SCHEDULE))
+def test_every_periodic_job_is_a_known_task_that_expires_before_its_next_run(name):
+    entry = settings.CELERY_BEAT_SCHEDULE[name]
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+
+    assert entry["task"] in app.tasks
+    expires = timedelta(seconds=entry["options"]["expire_seconds"])
+    assert timedelta(0) < expires < schedule_period(entry["schedule"])
 
 
 def test_the_delivery_tasks_ack_late_and_have_time_limits():
