@@ -169,6 +169,7 @@ def _send(
     after: Sequence[str] = (),
     attachment: outbox.Attachment | None = None,
     send_after: datetime | None = None,
+    send_before: datetime | None = None,
     action: tuple[str, str] | None = None,
 ) -> None:
     if recipient == PRACTITIONER:
@@ -196,6 +197,7 @@ def _send(
         kind=f"booking.{event}",
         related_key=f"booking:{booking.pk}",
         send_after=send_after,
+        send_before=send_before,
         attachment=attachment,
     )
 
@@ -253,6 +255,8 @@ def _write_reminders(booking: Booking) -> None:
                 f"{booking.practitioner.display_name} know as soon as you can."
             ],
             send_after=send_after,
+            # Delayed past the start (workers down), a reminder is pointless.
+            send_before=booking.starts_at,
         )
     # A repeated call finds its rows already there and keeps them.
     outbox.cancel(related_key=f"booking:{booking.pk}", kinds=[REMINDER], keep=keys)

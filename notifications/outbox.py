@@ -4,7 +4,8 @@ A domain service calls `enqueue()` inside its own transaction, so an email exist
 exactly when the change it reports was committed. After the commit a Celery task is
 kicked to deliver it at once; a beat job runs `deliver_due()` every minute and sends
 whatever is due and was missed (broker down, worker killed, reminders whose
-`send_after` has come).
+`send_after` has come). A row with a `send_before` time that passes before it could
+go (a reminder delayed past its appointment) is never sent: it becomes `expired`.
 
 Delivery claims one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED` in a
 short transaction and marks it `sending` before talking to the mail server, so two
@@ -58,13 +59,15 @@ def enqueue(
     context: Mapping[str, Any],
     dedup_key: str,
     send_after: datetime | None = None,
+    send_before: datetime | None = None,
     kind: str = "",
     related_key: str = "",
     attachment: Attachment | None = None,
 ) -> OutboundEmail | None:
     """Queue one email, rendered now from `notifications/email/<template>.txt`
     (required) and `.html` (optional), to be sent at or after `send_after`
-    (default: now).
+    (default: now) and, if `send_before` is given, only before that time (after
+    it the row expires unsent: give reminders their event's start).
 
     Call it inside the transaction that makes the change, so the email is written
     only if the change commits (called outside one, it commits on its own).
@@ -93,6 +96,7 @@ def enqueue(
         text_body=text_body,
         html_body=html_body,
         send_after=send_after or timezone.now(),
+        send_before=send_before,
         dedup_key=dedup_key,
         kind=kind,
         related_key=related_key,
@@ -189,6 +193,7 @@ def deliver_due(*, limit: int = 100) -> int:
     server is never talked to while a row lock is held.
     """
     requeue_stale()
+    expire_overdue()
     sent = 0
     with _Mailer() as mailer:
         for _ in range(limit):
@@ -203,7 +208,8 @@ def deliver_one(*, pk: int) -> bool:
     """Send one row if it is pending and due (the after-commit kick).
 
     Returns False when another worker has it, it was already sent or cancelled,
-    or it is not due yet. Safe to run any number of times.
+    it is not due yet, or its `send_before` has passed (the sweep expires it).
+    Safe to run any number of times.
     """
     email = _claim(OutboundEmail.objects.filter(pk=pk))
     if email is None:
@@ -244,12 +250,25 @@ def requeue_stale() -> int:
     return count
 
 
+def expire_overdue() -> int:
+    """Mark pending rows whose `send_before` has passed expired: too late to send."""
+    count = OutboundEmail.objects.filter(
+        status=Status.PENDING, send_before__lte=timezone.now()
+    ).update(status=Status.EXPIRED)
+    if count:
+        logger.info(
+            "%d outbound emails expired unsent (past their send_before).", count
+        )
+    return count
+
+
 def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
     now = timezone.now()
     with transaction.atomic():
         email = (
             rows.select_for_update(skip_locked=True)
             .filter(status=Status.PENDING, send_after__lte=now)
+            .exclude(send_before__lte=now)
             .order_by("send_after", "pk")
             .first()
         )

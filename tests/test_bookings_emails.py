@@ -470,6 +470,27 @@ def test_a_reminder_whose_time_has_passed_at_booking_is_not_written(settings):
     ]
 
 
+def test_a_reminder_delayed_past_the_start_expires_instead_of_going_out(
+    service, mailoutbox
+):
+    starts_at = london_at(future_day(5), 10)
+    booking = book(service, starts_at)
+    [reminder] = reminders(booking)
+    assert reminder.send_before == starts_at
+    outbox.deliver_due()  # the confirmations
+    mailoutbox.clear()
+
+    # The workers were down until after the appointment began.
+    with mock.patch(
+        "django.utils.timezone.now", return_value=starts_at + timedelta(minutes=5)
+    ):
+        assert outbox.deliver_due() == 0
+
+    reminder.refresh_from_db()
+    assert reminder.status == Status.EXPIRED
+    assert mailoutbox == []
+
+
 def test_no_reminders_when_the_setting_is_empty(service, settings):
     settings.BOOKING_REMINDER_OFFSETS_HOURS = []
 

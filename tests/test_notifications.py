@@ -337,6 +337,58 @@ def test_both_tasks_can_run_twice():
     assert len(mail.outbox) == 2
 
 
+# send_before: too late to send
+
+
+def test_enqueue_keeps_the_send_before_time():
+    starts = timezone.now() + timedelta(days=2)
+
+    email = enqueue_message(send_after=starts - timedelta(days=1), send_before=starts)
+
+    email.refresh_from_db()
+    assert email.send_before == starts
+
+
+def test_a_row_past_its_send_before_expires_instead_of_being_sent(caplog):
+    now = timezone.now()
+    late = OutboundEmailFactory(
+        send_after=now - timedelta(hours=3), send_before=now - timedelta(minutes=1)
+    )
+    in_time = OutboundEmailFactory(
+        send_after=now - timedelta(hours=3), send_before=now + timedelta(hours=1)
+    )
+    unlimited = OutboundEmailFactory(send_after=now - timedelta(hours=3))
+
+    assert outbox.deliver_one(pk=late.pk) is False
+    assert outbox.deliver_due() == 2
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [in_time.to, unlimited.to]
+    )
+    late.refresh_from_db()
+    assert late.status == Status.EXPIRED
+    assert late.sent_at is None
+    assert "1 outbound emails expired unsent" in caplog.text
+    assert outbox.deliver_due() == 0
+
+
+def test_a_retry_that_would_come_after_send_before_expires(monkeypatch):
+    make_recipient_fail(monkeypatch, "bounce@example.com")
+    email = OutboundEmailFactory(
+        to="bounce@example.com", send_before=timezone.now() + timedelta(seconds=30)
+    )
+
+    assert outbox.deliver_due() == 0
+    email.refresh_from_db()
+    assert email.send_after > email.send_before  # the backoff outlasts it
+    with mock.patch("django.utils.timezone.now", return_value=email.send_after):
+        assert outbox.deliver_due() == 0
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Status.EXPIRED, 1)
+    assert mail.outbox == []
+
+
 # cancel
 
 
