@@ -9,10 +9,13 @@ go (a reminder delayed past its appointment) is never sent: it becomes `expired`
 
 Delivery claims one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED` in a
 short transaction and marks it `sending` before talking to the mail server, so two
-workers never send the same row. A worker that dies while a row is `sending` leaves
+workers never send the same row. When no connection to the mail server can be
+opened at all, the row goes back untried and the run stops: an outage is nobody's
+row's fault, so it costs no attempts. A worker that dies while a row is `sending` leaves
 it there; `deliver_due()` puts it back after NOTIFICATIONS_STALE_SENDING_SECONDS.
 """
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -39,6 +42,10 @@ logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 DEDUP_CONSTRAINT = "outbound_email_unique_dedup_key"
 KICK_RETRY_POLICY = {"max_retries": 0}
+
+
+class MailServerUnavailable(Exception):
+    """No connection to the mail server could be opened; nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,10 @@ def deliver_due(*, limit: int = 100) -> int:
             email = _claim(OutboundEmail.objects.all())
             if email is None:
                 break
-            sent += _deliver(email, mailer)
+            try:
+                sent += _deliver(email, mailer)
+            except MailServerUnavailable:
+                break  # every other row would fail the same way; the next run tries
     return sent
 
 
@@ -215,7 +225,10 @@ def deliver_one(*, pk: int) -> bool:
     if email is None:
         return False
     with _Mailer() as mailer:
-        return bool(_deliver(email, mailer))
+        try:
+            return bool(_deliver(email, mailer))
+        except MailServerUnavailable:
+            return False  # put back: the beat sweep tries again
 
 
 def requeue_stale() -> int:
@@ -283,6 +296,9 @@ def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
 def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
     try:
         mailer.send(_message(email))
+    except MailServerUnavailable as error:
+        _release(email, error)
+        raise
     except SoftTimeLimitExceeded as error:
         # The task ran out of time mid-send: record it and let the task end.
         _record_failure(email, error)
@@ -300,6 +316,23 @@ def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
         status=Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return 1
+
+
+def _release(email: OutboundEmail, error: MailServerUnavailable) -> None:
+    """Put a claimed row back as it was: due now, no attempt counted."""
+    logger.warning(
+        "Mail server unavailable (%s): outbound email %s put back untried; "
+        "delivery stops until the next run.",
+        error,
+        email.pk,
+    )
+    OutboundEmail.objects.filter(
+        pk=email.pk, status=Status.SENDING, claimed_at=email.claimed_at
+    ).update(
+        status=Status.PENDING,
+        claimed_at=None,
+        last_error=f"Not sent yet: mail server unavailable ({error})"[:2000],
+    )
 
 
 def _record_failure(email: OutboundEmail, error: BaseException) -> None:
@@ -368,9 +401,23 @@ class _Mailer:
 
     def send(self, message: EmailMultiAlternatives) -> None:
         if self.connection is None:
-            self.connection = get_connection()
-            self.connection.open()
+            self.connection = self._open()
         self.connection.send_messages([message])
+
+    @staticmethod
+    def _open() -> BaseEmailBackend:
+        connection = None
+        try:
+            connection = get_connection()
+            connection.open()
+        except Exception as error:
+            # Refused, timed out, unknown host, TLS or login refused: it is the
+            # server (or our settings), not the message.
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+            raise MailServerUnavailable(f"{type(error).__name__}: {error}") from error
+        return connection
 
     def reset(self) -> None:
         if self.connection is None:

@@ -1,6 +1,7 @@
 """The email outbox: enqueue, deliver, retry, cancel, recover, and the admin."""
 
 import smtplib
+import socket
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -519,18 +520,82 @@ def test_after_max_attempts_the_email_is_failed_with_the_last_error(monkeypatch)
     assert mail.outbox == []
 
 
-def test_a_failure_to_reach_the_mail_server_fails_the_row_not_the_sweep(monkeypatch):
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPConnectError(421, b"Too busy, try later"),
+    ],
+)
+def test_with_the_mail_server_unreachable_the_sweep_stops_and_charges_nothing(
+    monkeypatch, error, caplog
+):
+    tries = []
+
     def unreachable(self):
-        raise ConnectionRefusedError(111, "Connection refused")
+        tries.append(error)
+        raise error
 
     monkeypatch.setattr(locmem.EmailBackend, "open", unreachable)
+    emails = OutboundEmailFactory.create_batch(3)
+
+    assert outbox.deliver_due() == 0
+    assert outbox.deliver_one(pk=emails[0].pk) is False
+
+    assert len(tries) == 2  # once per run, not once per row
+    rows = OutboundEmail.objects.all()
+    assert {(row.status, row.attempts) for row in rows} == {(Status.PENDING, 0)}
+    assert "mail server unavailable" in rows.get(pk=emails[0].pk).last_error
+    assert "delivery stops until the next run" in caplog.text
+    # The server is back: the next sweep sends each of them once.
+    monkeypatch.undo()
+    assert outbox.deliver_due() == 3
+    assert outbox.deliver_due() == 0
+    assert len(mail.outbox) == 3
+
+
+def test_a_real_smtp_connection_refused_charges_no_attempt(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = closed_port()
+    settings.EMAIL_TIMEOUT = 2
     OutboundEmailFactory.create_batch(2)
 
     assert outbox.deliver_due() == 0
 
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {
-        (Status.PENDING, 1)
+        (Status.PENDING, 0)
     }
+
+
+def test_a_failure_after_connecting_is_the_rows_and_the_others_still_go(
+    monkeypatch,
+):
+    send_messages = locmem.EmailBackend.send_messages
+    calls = []
+
+    def drop_the_first(self, messages):
+        calls.append(messages)
+        if len(calls) == 1:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", drop_the_first)
+    first = OutboundEmailFactory()
+    OutboundEmailFactory(send_after=first.send_after + timedelta(seconds=1))
+
+    assert outbox.deliver_due() == 1
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.PENDING, 1)
 
 
 def test_retry_puts_a_failed_email_back_with_a_fresh_count(
