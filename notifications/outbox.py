@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -193,17 +194,27 @@ def retry(*, pk: int) -> bool:
     return bool(updated)
 
 
-def deliver_due(*, limit: int = 100) -> int:
+def deliver_due(*, limit: int = 100, budget_seconds: float | None = None) -> int:
     """Send up to `limit` due rows, oldest first; returns how many were sent.
+
+    Claims no new row once `budget_seconds` (default
+    NOTIFICATIONS_SWEEP_BUDGET_SECONDS) have passed, so the row in hand can still
+    finish well inside the task's soft time limit; the rest wait for the next run.
 
     Call it outside any transaction: each claim commits on its own, and the mail
     server is never talked to while a row lock is held.
     """
+    if budget_seconds is None:
+        budget_seconds = settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS
+    stop_at = monotonic() + budget_seconds
     requeue_stale()
     expire_overdue()
     sent = 0
     with _Mailer() as mailer:
         for _ in range(limit):
+            if monotonic() >= stop_at:
+                logger.info("Outbox sweep out of time after %d emails.", sent)
+                break
             email = _claim(OutboundEmail.objects.all())
             if email is None:
                 break

@@ -299,6 +299,30 @@ def test_deliver_due_stops_at_the_limit_oldest_first():
     assert outbox.deliver_due(limit=2) == 1
 
 
+def test_the_sweep_claims_no_new_email_once_its_time_budget_is_spent(
+    monkeypatch, settings
+):
+    settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS = 45
+    clock = [1000.0]
+    monkeypatch.setattr(outbox, "monotonic", lambda: clock[0])
+    send_messages = locmem.EmailBackend.send_messages
+
+    def slow(self, messages):
+        clock[0] += 20  # each send takes 20 s
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
+    OutboundEmailFactory.create_batch(5)
+
+    # Claims at 0, 20 and 40 s into the run; at 60 s the budget is spent.
+    assert outbox.deliver_due() == 3
+
+    statuses = list(OutboundEmail.objects.values_list("status", "attempts"))
+    assert sorted(statuses) == [(Status.PENDING, 0)] * 2 + [(Status.SENT, 0)] * 3
+    assert outbox.deliver_due() == 2  # the next run takes the rest
+    assert len(mail.outbox) == 5
+
+
 def test_a_reminder_goes_out_once_its_time_has_come():
     reminder = OutboundEmailFactory(send_after=timezone.now() + timedelta(hours=24))
     assert outbox.deliver_due() == 0
@@ -722,6 +746,9 @@ def test_the_delivery_tasks_ack_late_and_have_time_limits():
         assert task.ignore_result
         assert 0 < task.soft_time_limit < task.time_limit
         assert task.time_limit < settings.NOTIFICATIONS_STALE_SENDING_SECONDS
+    # The sweep stops claiming with time left for a slow connect and a slow send.
+    budget = settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS + 2 * settings.EMAIL_TIMEOUT
+    assert budget <= deliver_due_emails.soft_time_limit
 
 
 def test_seed_demo_queues_one_example_email():

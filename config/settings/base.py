@@ -305,6 +305,12 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(
     env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
 )
+# The beat sweep claims no new email after this many seconds; the one in hand still
+# has time to finish. Keep it below the sweep's soft time limit (90 s) minus two
+# EMAIL_TIMEOUTs (a slow connect plus a slow send).
+NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
+    env("NOTIFICATIONS_SWEEP_BUDGET_SECONDS", "45")
+)
 
 # Bookings: the reminder emails of a confirmed appointment, in hours before its start
 # (comma list, e.g. "48,24,2"; empty: no reminders). "24" means 24 hours of real
