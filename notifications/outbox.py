@@ -317,7 +317,9 @@ def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
     except Exception as error:
         # Any failure of one row (SMTP refusal, a bad address, a broken template
         # value) is that row's problem: record it, go on with the next one.
-        logger.warning("Outbound email %s failed: %s", email.pk, error)
+        logger.warning(
+            "Outbound email %s failed: %s", email.pk, _for_log(error, email.to)
+        )
         _record_failure(email, error)
         mailer.reset()
         return 0
@@ -344,6 +346,13 @@ def _release(email: OutboundEmail, error: MailServerUnavailable) -> None:
         claimed_at=None,
         last_error=f"Not sent yet: mail server unavailable ({error})"[:2000],
     )
+
+
+def _for_log(error: BaseException, address: str) -> str:
+    """The error for a log line, without the recipient's address: SMTP errors
+    quote it, and logs name emails by row id only (the admin shows the rest)."""
+    text = f"{type(error).__name__}: {error}"
+    return re.sub(re.escape(address), "<recipient>", text, flags=re.IGNORECASE)
 
 
 def _record_failure(email: OutboundEmail, error: BaseException) -> None:

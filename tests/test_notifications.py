@@ -1,5 +1,6 @@
 """The email outbox: enqueue, deliver, retry, cancel, recover, and the admin."""
 
+import logging
 import smtplib
 import socket
 from datetime import UTC, datetime, timedelta
@@ -509,6 +510,25 @@ def test_an_smtp_failure_is_retried_with_backoff_and_the_other_email_still_goes(
     assert before + backoff <= failing.send_after <= after + backoff
     # Not due again until the backoff has passed.
     assert outbox.deliver_due() == 0
+
+
+def test_log_lines_name_the_row_never_the_recipient(monkeypatch, caplog):
+    make_recipient_fail(monkeypatch, "Bounce@Example.com")
+    failing = OutboundEmailFactory(to="Bounce@Example.com")
+    fine = OutboundEmailFactory(to="chris@example.com")
+
+    with caplog.at_level(logging.DEBUG, logger="notifications"):
+        for _ in range(settings.NOTIFICATIONS_MAX_ATTEMPTS):
+            make_due(failing)
+            outbox.deliver_due()
+
+    assert f"Outbound email {failing.pk} failed: SMTPRecipientsRefused" in caplog.text
+    attempts = settings.NOTIFICATIONS_MAX_ATTEMPTS
+    assert f"Outbound email {failing.pk} failed {attempts} times" in caplog.text
+    for address in (failing.to, fine.to):
+        assert address.lower() not in caplog.text.lower()
+    failing.refresh_from_db()
+    assert failing.to in failing.last_error  # staff still see it in the admin
 
 
 def test_backoff_doubles_with_each_attempt(monkeypatch, settings):
