@@ -4,6 +4,7 @@ confirmed booking and cancelled or replaced with it, never a health answer."""
 import email
 import logging
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.policy import default
 from unittest import mock
@@ -24,7 +25,7 @@ from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
 from tests.bookings_helpers import LONDON, book, bookable_service, future_day, london_at
-from tests.celery_support import mail_worker, wait_for
+from tests.celery_support import closed_port, mail_worker, wait_for
 from tests.factories import (
     BookingFactory,
     LocationFactory,
@@ -636,6 +637,48 @@ def test_with_the_broker_down_the_booking_succeeds_and_the_sweep_confirms_once(
     confirmations = [m for m in mailoutbox if m.to == [CLIENT_EMAIL]]
     assert len(confirmations) == 1
     assert confirmations[0].subject.startswith("Confirmed: ")
+
+
+@pytest.fixture
+def broker_on_a_closed_port(kicks, monkeypatch):
+    """Celery's broker is a port nothing listens on, and conftest's `kicks` mock is
+    off: the outbox's kick goes through Celery and kombu to a refused connection.
+    (Depending on `kicks` puts the mock back before conftest removes it.)"""
+    del deliver_email.apply_async  # the mock: the task's own method shows again
+    assert not isinstance(deliver_email.apply_async, mock.Mock)
+    monkeypatch.setenv(
+        "CELERY_BROKER_WRITE_URL", f"redis://127.0.0.1:{closed_port()}/0"
+    )
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)  # connect anew, to that
+    yield
+    deliver_email.apply_async = kicks
+
+
+def test_with_the_broker_on_a_closed_port_booking_is_quick_and_the_sweep_delivers(
+    service,
+    broker_on_a_closed_port,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+    caplog,
+):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    elapsed = time.monotonic() - started
+
+    assert Booking.objects.get() == booking
+    assert len(callbacks) == 2  # one kick per email, both refused
+    assert elapsed < 3, f"booking took {elapsed:.1f} s with the broker down"
+    assert caplog.text.count("Connection refused") == 2
+    assert "the beat sweep will send it" in caplog.text
+    confirmations = OutboundEmail.objects.filter(kind="booking.confirmed")
+    assert set(confirmations.values_list("status", flat=True)) == {Status.PENDING}
+    # The next beat sweep delivers them, once.
+    assert outbox.deliver_due() == 2
+    assert outbox.deliver_due() == 0
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [CLIENT_EMAIL, practitioner_email(booking)]
+    )
 
 
 @pytest.fixture

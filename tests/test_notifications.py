@@ -2,7 +2,6 @@
 
 import logging
 import smtplib
-import socket
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -21,6 +20,7 @@ from config.celery import app
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_due_emails, deliver_email
+from tests.celery_support import closed_port
 from tests.factories import OutboundEmailFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -562,13 +562,6 @@ def test_after_max_attempts_the_email_is_failed_with_the_last_error(monkeypatch)
     make_due(email)
     assert outbox.deliver_due() == 0
     assert mail.outbox == []
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize(
