@@ -3,6 +3,7 @@
 import logging
 import smtplib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -751,6 +752,21 @@ def test_every_periodic_job_is_a_known_task_that_expires_before_its_next_run(nam
     assert entry["task"] in app.tasks
     expires = timedelta(seconds=entry["options"]["expire_seconds"])
     assert timedelta(0) < expires < schedule_period(entry["schedule"])
+
+
+def test_the_readme_lists_every_periodic_job_and_when_it_expires():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    celery = readme.split("\n## Celery\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in celery.splitlines()
+        if line.startswith("| `")
+    }
+
+    assert set(rows) == set(settings.CELERY_BEAT_SCHEDULE)
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert f"`{entry['task']}`" in rows[name]
+        assert f"| {entry['options']['expire_seconds']} s |" in rows[name]
 
 
 def test_the_delivery_tasks_ack_late_and_have_time_limits():
