@@ -9,10 +9,10 @@ go (a reminder delayed past its appointment) is never sent: it becomes `expired`
 
 Delivery claims one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED` in a
 short transaction and marks it `sending` before talking to the mail server, so two
-workers never send the same row. When no connection to the mail server can be
-opened at all, the row goes back untried and the run stops: an outage is nobody's
-row's fault, so it costs no attempts. A worker that dies while a row is `sending` leaves
+workers never send the same row. A worker that dies while a row is `sending` leaves
 it there; `deliver_due()` puts it back after NOTIFICATIONS_STALE_SENDING_SECONDS.
+When no connection to the mail server can be opened at all, the row goes back
+untried and the run stops: an outage is no row's fault, so it costs no attempts.
 """
 
 import contextlib
