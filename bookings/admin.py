@@ -1,5 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
+from . import services
 from .models import (
     Booking,
     BookingPolicy,
@@ -23,19 +29,88 @@ class ServiceAdmin(admin.ModelAdmin):
     raw_id_fields = ["practitioner"]
 
 
+class StaffCancelForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Sent to the client and the practitioner.",
+    )
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["starts_at", "practitioner", "service", "client_name", "status"]
     list_filter = ["status"]
     search_fields = ["client_name", "client_email", "practitioner__display_name"]
     list_select_related = ["practitioner", "service"]
-    raw_id_fields = ["practitioner", "service", "client", "location"]
+    raw_id_fields = ["client"]
     date_hierarchy = "starts_at"
     exclude = ["manage_token", "practitioner_note"]
+    # Time, place and status change only through the services, which check the
+    # rules, email both sides and cancel or replace the reminders. Staff cancel
+    # with the action below; only the client's contact details are edited here.
+    readonly_fields = [
+        "practitioner",
+        "service",
+        "location",
+        "starts_at",
+        "ends_at",
+        "blocked_starts_at",
+        "blocked_ends_at",
+        "status",
+        "status_reason",
+        "cancelled_by",
+        "status_changed_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["cancel_selected"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Bookings are made through the site, which checks the rules.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Bookings are history: cancel them instead. Erasing a client's data goes
+        # through users.privacy, which anonymises their bookings.
+        return False
+
+    @admin.action(description="Cancel selected bookings", permissions=["change"])
+    def cancel_selected(
+        self, request: HttpRequest, queryset: QuerySet[Booking]
+    ) -> TemplateResponse | None:
+        form = StaffCancelForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/bookings/booking/cancel_selected.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Cancel bookings",
+                    "opts": self.model._meta,
+                    "bookings": queryset.select_related("practitioner", "service"),
+                    "form": form,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        reason = form.cleaned_data["reason"]
+        cancelled = 0
+        for booking in queryset:
+            try:
+                services.cancel_booking(
+                    booking=booking,
+                    cancelled_by=Booking.CancelledBy.STAFF,
+                    reason=reason,
+                )
+            except services.BookingError as error:
+                self.message_user(request, f"{booking}: {error}", messages.WARNING)
+            else:
+                cancelled += 1
+                self.log_change(request, booking, f"Cancelled by staff: {reason}")
+        self.message_user(
+            request, f"{cancelled} booking(s) cancelled.", messages.SUCCESS
+        )
+        return None
 
 
 @admin.register(BookingPolicy)

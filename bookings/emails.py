@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,6 +119,29 @@ def _ics(booking: Booking) -> outbox.Attachment:
     )
 
 
+def _calendar_note(attachment: outbox.Attachment | None, booking: Booking) -> str:
+    if attachment is None:
+        return ""
+    if not booking.is_active:
+        return "The attached .ics file removes the appointment from your calendar."
+    return (
+        "The attached .ics file puts the appointment in your calendar "
+        "(or updates it there)."
+    )
+
+
+def _revise_calendar_entry(booking: Booking) -> None:
+    """The appointment moved or was cancelled: raise its calendar SEQUENCE, so the
+    .ics sent now replaces the one the client imported before (see bookings.ics).
+
+    In the transaction of the change, on the row the service has locked.
+    """
+    Booking.objects.filter(pk=booking.pk).update(
+        calendar_sequence=F("calendar_sequence") + 1
+    )
+    booking.refresh_from_db(fields=["calendar_sequence"])
+
+
 def _occasion(booking: Booking) -> str:
     """Tells apart two versions of one booking: its start and when it was saved.
 
@@ -145,6 +169,7 @@ def _send(
     after: Sequence[str] = (),
     attachment: outbox.Attachment | None = None,
     send_after: datetime | None = None,
+    send_before: datetime | None = None,
     action: tuple[str, str] | None = None,
 ) -> None:
     if recipient == PRACTITIONER:
@@ -166,12 +191,13 @@ def _send(
             "after": list(after),
             "action_url": action_url,
             "action_label": action_label,
-            "has_calendar_file": attachment is not None,
+            "calendar_note": _calendar_note(attachment, booking),
         },
         dedup_key=_dedup_key(booking, key),
         kind=f"booking.{event}",
         related_key=f"booking:{booking.pk}",
         send_after=send_after,
+        send_before=send_before,
         attachment=attachment,
     )
 
@@ -229,6 +255,8 @@ def _write_reminders(booking: Booking) -> None:
                 f"{booking.practitioner.display_name} know as soon as you can."
             ],
             send_after=send_after,
+            # Delayed past the start (workers down), a reminder is pointless.
+            send_before=booking.starts_at,
         )
     # A repeated call finds its rows already there and keeps them.
     outbox.cancel(related_key=f"booking:{booking.pk}", kinds=[REMINDER], keep=keys)
@@ -336,53 +364,116 @@ def booking_declined(booking: Booking, *, reason: str = "") -> None:
     logger.info("booking %s: declined, email queued", booking.pk)
 
 
-def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") -> None:
-    """To the other party: the appointment is cancelled, by whom and why. Its
-    pending reminders are cancelled."""
+def booking_request_lapsed(booking: Booking) -> None:
+    """To the client and the practitioner: nobody reviewed the request before its
+    minimum notice began, so it is declined and the time is free again."""
     practitioner = booking.practitioner
-    if cancelled_by == Booking.CancelledBy.PRACTITIONER:
-        recipient = CLIENT
-        subject = (
-            f"Cancelled: {booking.service.name} with {practitioner.display_name}, "
-            f"{_short_when(booking)}"
-        )
+    book_again = reverse("bookings:choose-service", args=[practitioner.slug])
+    _send(
+        booking,
+        recipient=CLIENT,
+        event="lapsed",
+        key="lapsed:client",
+        subject=f"Booking request not confirmed: {booking.service.name}, "
+        f"{_short_when(booking)}",
+        paragraphs=[
+            f"We are sorry: {practitioner.display_name} has not been able to review "
+            "your booking request in time, so this time is not booked.",
+            "You are welcome to choose another time, or another practitioner.",
+        ],
+        details=_details(booking, recipient=CLIENT),
+        action=(_url(book_again), "Book another time"),
+    )
+    _send(
+        booking,
+        recipient=PRACTITIONER,
+        event="lapsed",
+        key="lapsed:practitioner",
+        subject=f"Booking request lapsed: {booking.client_name}, "
+        f"{_short_when(booking)}",
+        paragraphs=[
+            "This booking request was not reviewed before your minimum notice for "
+            "it began, so it has lapsed and we have told the client."
+        ],
+        details=_details(booking, recipient=PRACTITIONER),
+        after=["The time is free again for other clients."],
+    )
+    _cancel_reminders(booking)
+    logger.info("booking %s: request lapsed, emails queued", booking.pk)
+
+
+def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") -> None:
+    """To the other party, or to both when our staff cancelled: the appointment
+    is cancelled, by whom and why. Its pending reminders are cancelled; the
+    client's email carries an .ics that removes the calendar entry."""
+    _revise_calendar_entry(booking)
+    if cancelled_by != Booking.CancelledBy.CLIENT:
+        _cancelled_to_client(booking, cancelled_by=cancelled_by, reason=reason)
+    if cancelled_by != Booking.CancelledBy.PRACTITIONER:
+        _cancelled_to_practitioner(booking, cancelled_by=cancelled_by, reason=reason)
+    _cancel_reminders(booking)
+    logger.info("booking %s: cancelled by %s, email queued", booking.pk, cancelled_by)
+
+
+def _cancelled_to_client(booking: Booking, *, cancelled_by: str, reason: str) -> None:
+    practitioner = booking.practitioner
+    if cancelled_by == Booking.CancelledBy.STAFF:
+        paragraphs = [
+            f"We are sorry: we have had to cancel your appointment with "
+            f"{practitioner.display_name}."
+        ]
+    else:
         paragraphs = [
             f"We are sorry: {practitioner.display_name} has cancelled your appointment."
         ]
-        if reason:
-            paragraphs.append(f"The reason they gave: {reason}")
-        after = []
-        book_again = reverse("bookings:choose-service", args=[practitioner.slug])
-        action = (_url(book_again), "Book another time")
-    else:
-        recipient = PRACTITIONER
-        subject = (
-            f"Cancelled by the client: {booking.client_name}, {_short_when(booking)}"
-        )
-        paragraphs = [f"{booking.client_name} has cancelled this appointment."]
-        if reason:
-            paragraphs.append(f"The reason they gave: {reason}")
-        after = ["The time is free again for other clients."]
-        action = None
+    if reason:
+        paragraphs.append(f"The reason given: {reason}")
+    book_again = reverse("bookings:choose-service", args=[practitioner.slug])
     _send(
         booking,
-        recipient=recipient,
+        recipient=CLIENT,
         event="cancelled",
-        key=f"cancelled:{recipient}",
-        subject=subject,
+        key=f"cancelled:{CLIENT}",
+        subject=f"Cancelled: {booking.service.name} with {practitioner.display_name}, "
+        f"{_short_when(booking)}",
         paragraphs=paragraphs,
-        details=_details(booking, recipient=recipient),
-        after=after,
-        action=action,
+        details=_details(booking, recipient=CLIENT),
+        action=(_url(book_again), "Book another time"),
+        attachment=_ics(booking),
     )
-    _cancel_reminders(booking)
-    logger.info("booking %s: cancelled by %s, email queued", booking.pk, cancelled_by)
+
+
+def _cancelled_to_practitioner(
+    booking: Booking, *, cancelled_by: str, reason: str
+) -> None:
+    if cancelled_by == Booking.CancelledBy.STAFF:
+        subject = f"Cancelled by Holistic Touch: {booking.client_name}, "
+        paragraphs = [
+            f"Our staff have cancelled this appointment with {booking.client_name}, "
+            "and have told them."
+        ]
+    else:
+        subject = f"Cancelled by the client: {booking.client_name}, "
+        paragraphs = [f"{booking.client_name} has cancelled this appointment."]
+    if reason:
+        paragraphs.append(f"The reason given: {reason}")
+    _send(
+        booking,
+        recipient=PRACTITIONER,
+        event="cancelled",
+        key=f"cancelled:{PRACTITIONER}",
+        subject=subject + _short_when(booking),
+        paragraphs=paragraphs,
+        details=_details(booking, recipient=PRACTITIONER),
+        after=["The time is free again for other clients."],
+    )
 
 
 def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:
     """To the client (with a new .ics) and the practitioner: the appointment moved.
     The old time's reminders are cancelled and the new time's queued."""
     practitioner = booking.practitioner
+    _revise_calendar_entry(booking)
     occasion = _occasion(booking)
     confirmed = booking.status == Booking.Status.CONFIRMED
     paragraphs = ["Your appointment has moved to a new time:"]

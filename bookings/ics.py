@@ -1,4 +1,10 @@
-"""iCalendar (RFC 5545) text for one booking and for a practitioner's feed."""
+"""iCalendar (RFC 5545) text for one booking and for a practitioner's feed.
+
+Every version of one booking's entry has the same UID (booking-<pk>@host) and a
+SEQUENCE that rises each time it is moved or cancelled (Booking.calendar_sequence),
+so a calendar app that imports the file from a later email replaces the entry it
+has, and the cancellation's METHOD:CANCEL file removes it (RFC 5546).
+"""
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -49,6 +55,11 @@ def _host() -> str:
     return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
 
 
+def _param(text: str) -> str:
+    """A property parameter value (CN=...): quoted, since names hold commas."""
+    return '"' + text.replace('"', "'").replace("\r", " ").replace("\n", " ") + '"'
+
+
 def _location(booking: Booking) -> str:
     location = booking.location
     if location is None:
@@ -56,13 +67,17 @@ def _location(booking: Booking) -> str:
     return f"{location.name}, {location.address}, {location.town} {location.postcode}"
 
 
-def _event(booking: Booking, *, summary: str, description: str) -> list[str]:
+def _event(
+    booking: Booking, *, summary: str, description: str, people: Iterable[str] = ()
+) -> list[str]:
     status = "TENTATIVE" if booking.status == Booking.Status.PENDING else "CONFIRMED"
     if not booking.is_active:
         status = "CANCELLED"
     lines = [
         "BEGIN:VEVENT",
         f"UID:booking-{booking.pk}@{_host()}",
+        f"SEQUENCE:{booking.calendar_sequence}",
+        *people,
         f"DTSTAMP:{_stamp(booking.updated_at or timezone.now())}",
         f"DTSTART:{_stamp(booking.starts_at)}",
         f"DTEND:{_stamp(booking.ends_at)}",
@@ -76,13 +91,13 @@ def _event(booking: Booking, *, summary: str, description: str) -> list[str]:
     return lines
 
 
-def _calendar(events: list[str], *, name: str = "") -> str:
+def _calendar(events: list[str], *, name: str = "", method: str = "PUBLISH") -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
     ]
     if name:
         lines.append(f"X-WR-CALNAME:{_escape(name)}")
@@ -92,7 +107,8 @@ def _calendar(events: list[str], *, name: str = "") -> str:
 
 
 def booking_ics(booking: Booking) -> str:
-    """The client's calendar entry for one appointment."""
+    """The client's calendar entry for one appointment: PUBLISH while it stands,
+    CANCEL (which removes the entry) once it is cancelled or declined."""
     practitioner = booking.practitioner
     summary = f"{booking.service.name} with {practitioner.display_name}"
     description = (
@@ -100,7 +116,15 @@ def booking_ics(booking: Booking) -> str:
         f"{practitioner.display_name}. Manage or cancel: "
         f"{settings.SITE_URL}{booking.get_manage_url()}"
     )
-    return _calendar(_event(booking, summary=summary, description=description))
+    if booking.is_active:
+        return _calendar(_event(booking, summary=summary, description=description))
+    # A CANCEL names the organizer and the attendee it is for (RFC 5546 3.2.5).
+    people = [
+        f"ORGANIZER;CN={_param(settings.SITE_NAME)}:mailto:{settings.CONTACT_EMAIL}",
+        f"ATTENDEE;CN={_param(booking.client_name)}:mailto:{booking.client_email}",
+    ]
+    event = _event(booking, summary=summary, description=description, people=people)
+    return _calendar(event, method="CANCEL")
 
 
 def practitioner_feed_ics(

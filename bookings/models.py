@@ -287,6 +287,7 @@ class Booking(models.Model):
     class CancelledBy(models.TextChoices):
         CLIENT = "client", "Client"
         PRACTITIONER = "practitioner", "Practitioner"
+        STAFF = "staff", "Holistic Touch staff"
 
     ACTIVE_STATUSES = ACTIVE_STATUSES
     # The client can still cancel or move these (inside the policy).
@@ -326,6 +327,9 @@ class Booking(models.Model):
     status_reason = models.TextField(blank=True)
     cancelled_by = models.CharField(max_length=20, choices=CancelledBy, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # iCalendar SEQUENCE of the client's calendar entry (UID booking-<pk>): raised
+    # each time it is moved or cancelled, so calendar apps replace the old version.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     # Guests manage their booking through a link holding this secret.
     manage_token = models.CharField(max_length=64, unique=True, default=new_token)
     practitioner_note = models.TextField(

@@ -528,3 +528,53 @@ def reset_calendar_feed(*, practitioner: Practitioner) -> CalendarFeed:
 
 def revoke_calendar_feed(*, practitioner: Practitioner) -> None:
     CalendarFeed.objects.filter(practitioner=practitioner).delete()
+
+
+# --- requests nobody reviewed ----------------------------------------------------
+
+LAPSED_REASON = "The request was not reviewed in time."
+
+
+def lapse_unreviewed_requests(*, now: datetime | None = None) -> int:
+    """Decline the requests still waiting for review once their minimum notice has
+    begun (starts_at - the practitioner's min_notice_hours; with no notice, at the
+    start). The client hears while there is still time to book elsewhere, and the
+    time is free again. Returns how many lapsed.
+
+    The beat job runs it every few minutes. Each booking lapses in its own
+    transaction under its row lock and is re-checked there, so a second run, or a
+    practitioner approving at the same moment, changes each booking once.
+    """
+    now = now or timezone.now()
+    # Only requests waiting for review: a handful, so the notice is compared here.
+    waiting = Booking.objects.filter(status=Booking.Status.PENDING).select_related(
+        "practitioner__booking_policy"
+    )
+    due = [booking.pk for booking in waiting if request_lapses_at(booking) <= now]
+    return sum(_lapse_request(pk=pk, now=now) for pk in due)
+
+
+def request_lapses_at(booking: Booking) -> datetime:
+    """When a request still waiting for review lapses."""
+    notice = policy_for(booking.practitioner).min_notice_hours
+    return booking.starts_at - timedelta(hours=notice)
+
+
+@transaction.atomic
+def _lapse_request(*, pk: int, now: datetime) -> int:
+    locked = (
+        Booking.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("practitioner__booking_policy", "service")
+        .filter(pk=pk, status=Booking.Status.PENDING)
+        .first()
+    )
+    # Reviewed, cancelled or moved later meanwhile, or another run holds it.
+    if locked is None or request_lapses_at(locked) > now:
+        return 0
+    _stamp_status(locked, Booking.Status.DECLINED, now)
+    locked.status_reason = LAPSED_REASON
+    locked.save(
+        update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
+    )
+    emails.booking_request_lapsed(locked)
+    return 1

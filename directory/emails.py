@@ -13,21 +13,38 @@ def _url(path: str) -> str:
 
 
 def practitioner_approved(practitioner: Practitioner) -> None:
+    """The application is approved. Listing also needs current insurance
+    (Practitioner.is_listed), so without it the email asks for the new date
+    instead of promising a listing that is not there."""
+    if practitioner.is_listed:
+        subject = "Your profile is now listed on Holistic Touch"
+        paragraphs = [
+            "Good news: our staff have approved your application, and your "
+            "profile is now listed in the Holistic Touch directory.",
+            "Clients can find you by technique and by town or postcode. Keep "
+            "your profile, hours and insurance date up to date from your "
+            "practice page.",
+        ]
+        action = (_url(reverse("directory:dashboard")), "Go to your practice")
+    else:
+        subject = "Your application is approved: update your insurance to be listed"
+        paragraphs = [
+            "Good news: our staff have approved your application.",
+            "Your profile is not listed in the directory yet, because we have no "
+            "current insurance date for you. Please enter the date your "
+            "professional insurance runs until on your profile: you are listed "
+            "as soon as it shows a date that has not passed.",
+        ]
+        action = (_url(reverse("directory:edit-profile")), "Update your insurance date")
     outbox.enqueue(
         to=practitioner.user.email,
-        subject="Your profile is now listed on Holistic Touch",
+        subject=subject,
         template="message",
         context={
             "greeting": f"Dear {practitioner.display_name},",
-            "paragraphs": [
-                "Good news: our staff have approved your application, and your "
-                "profile is now listed in the Holistic Touch directory.",
-                "Clients can find you by technique and by town or postcode. Keep "
-                "your profile, hours and insurance date up to date from your "
-                "practice page.",
-            ],
-            "action_url": _url(reverse("directory:dashboard")),
-            "action_label": "Go to your practice",
+            "paragraphs": paragraphs,
+            "action_url": action[0],
+            "action_label": action[1],
         },
         dedup_key=f"practitioner:{practitioner.pk}:approved:"
         f"{practitioner.status_changed_at.isoformat()}",

@@ -22,6 +22,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
                 "fields": [
                     "status",
                     "send_after",
+                    "send_before",
                     "attempts",
                     "last_error",
                     "claimed_at",

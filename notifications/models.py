@@ -13,6 +13,8 @@ class OutboundEmail(models.Model):
         SENT = "sent"
         FAILED = "failed"
         CANCELLED = "cancelled"
+        # Its send_before passed before it could go (a reminder after the event).
+        EXPIRED = "expired"
 
     to = models.EmailField("recipient")
     subject = models.CharField(max_length=255)
@@ -23,6 +25,9 @@ class OutboundEmail(models.Model):
     attachment_content = models.TextField(blank=True)
 
     send_after = models.DateTimeField(default=timezone.now)
+    # Not sent at or after this time (a reminder once its appointment has begun):
+    # the row becomes expired instead. Empty: no limit.
+    send_before = models.DateTimeField(null=True, blank=True)
     dedup_key = models.CharField("deduplication key", max_length=200)
     kind = models.CharField(max_length=100, blank=True)
     related_key = models.CharField(max_length=100, blank=True)
@@ -51,7 +56,14 @@ class OutboundEmail(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    status__in=["pending", "sending", "sent", "failed", "cancelled"]
+                    status__in=[
+                        "pending",
+                        "sending",
+                        "sent",
+                        "failed",
+                        "cancelled",
+                        "expired",
+                    ]
                 ),
                 name="outbound_email_status",
             ),

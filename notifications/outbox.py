@@ -4,19 +4,24 @@ A domain service calls `enqueue()` inside its own transaction, so an email exist
 exactly when the change it reports was committed. After the commit a Celery task is
 kicked to deliver it at once; a beat job runs `deliver_due()` every minute and sends
 whatever is due and was missed (broker down, worker killed, reminders whose
-`send_after` has come).
+`send_after` has come). A row with a `send_before` time that passes before it could
+go (a reminder delayed past its appointment) is never sent: it becomes `expired`.
 
 Delivery claims one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED` in a
 short transaction and marks it `sending` before talking to the mail server, so two
 workers never send the same row. A worker that dies while a row is `sending` leaves
 it there; `deliver_due()` puts it back after NOTIFICATIONS_STALE_SENDING_SECONDS.
+When no connection to the mail server can be opened at all, the row goes back
+untried and the run stops: an outage is no row's fault, so it costs no attempts.
 """
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +45,10 @@ DEDUP_CONSTRAINT = "outbound_email_unique_dedup_key"
 KICK_RETRY_POLICY = {"max_retries": 0}
 
 
+class MailServerUnavailable(Exception):
+    """No connection to the mail server could be opened; nothing was sent."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A small text attachment stored with the row, e.g. an .ics calendar file."""
@@ -58,13 +67,15 @@ def enqueue(
     context: Mapping[str, Any],
     dedup_key: str,
     send_after: datetime | None = None,
+    send_before: datetime | None = None,
     kind: str = "",
     related_key: str = "",
     attachment: Attachment | None = None,
 ) -> OutboundEmail | None:
     """Queue one email, rendered now from `notifications/email/<template>.txt`
     (required) and `.html` (optional), to be sent at or after `send_after`
-    (default: now).
+    (default: now) and, if `send_before` is given, only before that time (after
+    it the row expires unsent: give reminders their event's start).
 
     Call it inside the transaction that makes the change, so the email is written
     only if the change commits (called outside one, it commits on its own).
@@ -93,6 +104,7 @@ def enqueue(
         text_body=text_body,
         html_body=html_body,
         send_after=send_after or timezone.now(),
+        send_before=send_before,
         dedup_key=dedup_key,
         kind=kind,
         related_key=related_key,
@@ -182,20 +194,34 @@ def retry(*, pk: int) -> bool:
     return bool(updated)
 
 
-def deliver_due(*, limit: int = 100) -> int:
+def deliver_due(*, limit: int = 100, budget_seconds: float | None = None) -> int:
     """Send up to `limit` due rows, oldest first; returns how many were sent.
+
+    Claims no new row once `budget_seconds` (default
+    NOTIFICATIONS_SWEEP_BUDGET_SECONDS) have passed, so the row in hand can still
+    finish well inside the task's soft time limit; the rest wait for the next run.
 
     Call it outside any transaction: each claim commits on its own, and the mail
     server is never talked to while a row lock is held.
     """
+    if budget_seconds is None:
+        budget_seconds = settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS
+    stop_at = monotonic() + budget_seconds
     requeue_stale()
+    expire_overdue()
     sent = 0
     with _Mailer() as mailer:
         for _ in range(limit):
+            if monotonic() >= stop_at:
+                logger.info("Outbox sweep out of time after %d emails.", sent)
+                break
             email = _claim(OutboundEmail.objects.all())
             if email is None:
                 break
-            sent += _deliver(email, mailer)
+            try:
+                sent += _deliver(email, mailer)
+            except MailServerUnavailable:
+                break  # every other row would fail the same way; the next run tries
     return sent
 
 
@@ -203,13 +229,17 @@ def deliver_one(*, pk: int) -> bool:
     """Send one row if it is pending and due (the after-commit kick).
 
     Returns False when another worker has it, it was already sent or cancelled,
-    or it is not due yet. Safe to run any number of times.
+    it is not due yet, or its `send_before` has passed (the sweep expires it).
+    Safe to run any number of times.
     """
     email = _claim(OutboundEmail.objects.filter(pk=pk))
     if email is None:
         return False
     with _Mailer() as mailer:
-        return bool(_deliver(email, mailer))
+        try:
+            return bool(_deliver(email, mailer))
+        except MailServerUnavailable:
+            return False  # put back: the beat sweep tries again
 
 
 def requeue_stale() -> int:
@@ -244,12 +274,25 @@ def requeue_stale() -> int:
     return count
 
 
+def expire_overdue() -> int:
+    """Mark pending rows whose `send_before` has passed expired: too late to send."""
+    count = OutboundEmail.objects.filter(
+        status=Status.PENDING, send_before__lte=timezone.now()
+    ).update(status=Status.EXPIRED)
+    if count:
+        logger.info(
+            "%d outbound emails expired unsent (past their send_before).", count
+        )
+    return count
+
+
 def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
     now = timezone.now()
     with transaction.atomic():
         email = (
             rows.select_for_update(skip_locked=True)
             .filter(status=Status.PENDING, send_after__lte=now)
+            .exclude(send_before__lte=now)
             .order_by("send_after", "pk")
             .first()
         )
@@ -264,6 +307,9 @@ def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:
 def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
     try:
         mailer.send(_message(email))
+    except MailServerUnavailable as error:
+        _release(email, error)
+        raise
     except SoftTimeLimitExceeded as error:
         # The task ran out of time mid-send: record it and let the task end.
         _record_failure(email, error)
@@ -271,7 +317,9 @@ def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
     except Exception as error:
         # Any failure of one row (SMTP refusal, a bad address, a broken template
         # value) is that row's problem: record it, go on with the next one.
-        logger.warning("Outbound email %s failed: %s", email.pk, error)
+        logger.warning(
+            "Outbound email %s failed: %s", email.pk, _for_log(error, email.to)
+        )
         _record_failure(email, error)
         mailer.reset()
         return 0
@@ -281,6 +329,30 @@ def _deliver(email: OutboundEmail, mailer: "_Mailer") -> int:
         status=Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return 1
+
+
+def _release(email: OutboundEmail, error: MailServerUnavailable) -> None:
+    """Put a claimed row back as it was: due now, no attempt counted."""
+    logger.warning(
+        "Mail server unavailable (%s): outbound email %s put back untried; "
+        "delivery stops until the next run.",
+        error,
+        email.pk,
+    )
+    OutboundEmail.objects.filter(
+        pk=email.pk, status=Status.SENDING, claimed_at=email.claimed_at
+    ).update(
+        status=Status.PENDING,
+        claimed_at=None,
+        last_error=f"Not sent yet: mail server unavailable ({error})"[:2000],
+    )
+
+
+def _for_log(error: BaseException, address: str) -> str:
+    """The error for a log line, without the recipient's address: SMTP errors
+    quote it, and logs name emails by row id only (the admin shows the rest)."""
+    text = f"{type(error).__name__}: {error}"
+    return re.sub(re.escape(address), "<recipient>", text, flags=re.IGNORECASE)
 
 
 def _record_failure(email: OutboundEmail, error: BaseException) -> None:
@@ -349,9 +421,23 @@ class _Mailer:
 
     def send(self, message: EmailMultiAlternatives) -> None:
         if self.connection is None:
-            self.connection = get_connection()
-            self.connection.open()
+            self.connection = self._open()
         self.connection.send_messages([message])
+
+    @staticmethod
+    def _open() -> BaseEmailBackend:
+        connection = None
+        try:
+            connection = get_connection()
+            connection.open()
+        except Exception as error:
+            # Refused, timed out, unknown host, TLS or login refused: it is the
+            # server (or our settings), not the message.
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+            raise MailServerUnavailable(f"{type(error).__name__}: {error}") from error
+        return connection
 
     def reset(self) -> None:
         if self.connection is None:

@@ -2,6 +2,7 @@
 a file email backend in a temporary directory."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -12,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import redis
 from django.conf import settings
 from django.db import connection
+
+from config.celery import app
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -27,6 +31,30 @@ def this_test_database_url() -> str:
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or "5432"
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def binding_keys(queue: str) -> list[bytes]:
+    """The keys kombu keeps in Redis for a queue (its binding tables)."""
+    with redis.Redis.from_url(app.conf.broker_url) as client:
+        return sorted(client.scan_iter(match=f"_kombu.binding*.{queue}"))
+
+
+def forget_queue(queue: str) -> None:
+    """Remove a finished test queue from Redis: kombu leaves its binding tables
+    (`_kombu.binding.<queue>`, `_kombu.binding_permanent.<queue>`) behind for
+    good, and every test run would add more."""
+    with redis.Redis.from_url(app.conf.broker_url) as client:
+        client.delete(
+            f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", queue
+        )
+        client.zrem("_kombu.binding_deadlines", queue)
 
 
 def wait_for(condition, seconds: float = 60):
@@ -107,3 +135,4 @@ def mail_worker(tmp_path: Path) -> Iterator[MailWorker]:
             yield worker
         finally:
             worker.stop()
+            forget_queue(queue)

@@ -3,12 +3,15 @@ confirmed booking and cancelled or replaced with it, never a health answer."""
 
 import email
 import logging
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.policy import default
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +25,7 @@ from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
 from tests.bookings_helpers import LONDON, book, bookable_service, future_day, london_at
-from tests.celery_support import mail_worker, wait_for
+from tests.celery_support import closed_port, mail_worker, wait_for
 from tests.factories import (
     BookingFactory,
     LocationFactory,
@@ -305,6 +308,89 @@ def test_rescheduling_emails_both_the_old_and_new_time_and_replaces_the_reminder
     assert when(new) in reminder.body and when(old) not in reminder.body
 
 
+def parse_ics(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(calendar properties, event properties) of a one-event .ics file, each
+    name mapped to 'PARAMS:VALUE' without the name ('ORGANIZER' -> 'CN=..:mailto:..')
+    or to the plain value when there are no parameters."""
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    lines = text.replace("\r\n ", "").split("\r\n")[:-1]
+    assert (lines[0], lines[-1]) == ("BEGIN:VCALENDAR", "END:VCALENDAR")
+    calendar: dict[str, str] = {}
+    event: dict[str, str] = {}
+    target = calendar
+    for line in lines[1:-1]:
+        if line == "BEGIN:VEVENT":
+            assert not event, "one event only"
+            target = event
+            continue
+        if line == "END:VEVENT":
+            target = calendar
+            continue
+        name = re.match(r"[A-Z-]+", line).group()
+        assert line[len(name)] in ";:" and name not in target, line
+        target[name] = line[len(name) + 1 :]
+    return calendar, event
+
+
+def client_ics(row: OutboundEmail) -> tuple[dict[str, str], dict[str, str]]:
+    assert row.attachment_filename.endswith(".ics")
+    assert row.attachment_content_type == "text/calendar"
+    return parse_ics(row.attachment_content)
+
+
+def test_each_move_sends_an_ics_that_updates_the_same_calendar_entry(service):
+    booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    first = london_at(future_day(6), 14)
+    second = london_at(future_day(7), 9)
+
+    services.reschedule_booking(booking=booking, starts_at=first)
+    services.reschedule_booking(booking=booking, starts_at=second)
+
+    files = [
+        client_ics(row)
+        for row in rows(
+            to=CLIENT_EMAIL, kind__in=["booking.confirmed", "booking.rescheduled"]
+        )
+    ]
+    assert len(files) == 3
+    assert {calendar["METHOD"] for calendar, _ in files} == {"PUBLISH"}
+    events = [event for _, event in files]
+    assert len({event["UID"] for event in events}) == 1
+    assert [int(event["SEQUENCE"]) for event in events] == [0, 1, 2]
+    assert [event["DTSTART"] for event in events][1:] == [
+        f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}" for moment in (first, second)
+    ]
+    assert {event["STATUS"] for event in events} == {"CONFIRMED"}
+
+
+def test_a_cancellation_email_carries_an_ics_that_cancels_the_calendar_entry(
+    service, mailoutbox
+):
+    booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    services.reschedule_booking(booking=booking, starts_at=london_at(future_day(6), 9))
+    _, moved = client_ics(rows(kind="booking.rescheduled", to=CLIENT_EMAIL)[0])
+
+    services.cancel_booking(
+        booking=booking, cancelled_by="practitioner", reason="I am unwell, sorry."
+    )
+
+    [row] = rows(kind="booking.cancelled", to=CLIENT_EMAIL)
+    calendar, event = client_ics(row)
+    assert calendar["METHOD"] == "CANCEL"
+    assert event["STATUS"] == "CANCELLED"
+    assert event["UID"] == moved["UID"]
+    assert int(event["SEQUENCE"]) > int(moved["SEQUENCE"])
+    assert event["DTSTART"] == moved["DTSTART"]
+    assert event["ORGANIZER"].endswith(f":mailto:{settings.CONTACT_EMAIL}")
+    assert event["ATTENDEE"] == f'CN="Alex Client":mailto:{CLIENT_EMAIL}'
+    assert "removes the appointment from your calendar" in row.text_body
+    outbox.deliver_due()
+    [message] = [m for m in mailoutbox if m.subject.startswith("Cancelled: ")]
+    [(filename, content, mimetype)] = attachments(message)
+    assert (filename, mimetype) == (f"appointment-{booking.pk}.ics", "text/calendar")
+    assert "METHOD:CANCEL" in content
+
+
 def test_moving_away_and_back_again_is_emailed_and_reminded_each_time(service):
     first, second = london_at(future_day(5), 10), london_at(future_day(6), 10)
     booking = book(service, first)
@@ -383,6 +469,27 @@ def test_a_reminder_whose_time_has_passed_at_booking_is_not_written(settings):
     assert [row.send_after for row in reminders(booking)] == [
         starts_at - timedelta(hours=2)
     ]
+
+
+def test_a_reminder_delayed_past_the_start_expires_instead_of_going_out(
+    service, mailoutbox
+):
+    starts_at = london_at(future_day(5), 10)
+    booking = book(service, starts_at)
+    [reminder] = reminders(booking)
+    assert reminder.send_before == starts_at
+    outbox.deliver_due()  # the confirmations
+    mailoutbox.clear()
+
+    # The workers were down until after the appointment began.
+    with mock.patch(
+        "django.utils.timezone.now", return_value=starts_at + timedelta(minutes=5)
+    ):
+        assert outbox.deliver_due() == 0
+
+    reminder.refresh_from_db()
+    assert reminder.status == Status.EXPIRED
+    assert mailoutbox == []
 
 
 def test_no_reminders_when_the_setting_is_empty(service, settings):
@@ -530,6 +637,48 @@ def test_with_the_broker_down_the_booking_succeeds_and_the_sweep_confirms_once(
     confirmations = [m for m in mailoutbox if m.to == [CLIENT_EMAIL]]
     assert len(confirmations) == 1
     assert confirmations[0].subject.startswith("Confirmed: ")
+
+
+@pytest.fixture
+def broker_on_a_closed_port(kicks, monkeypatch):
+    """Celery's broker is a port nothing listens on, and conftest's `kicks` mock is
+    off: the outbox's kick goes through Celery and kombu to a refused connection.
+    (Depending on `kicks` puts the mock back before conftest removes it.)"""
+    del deliver_email.apply_async  # the mock: the task's own method shows again
+    assert not isinstance(deliver_email.apply_async, mock.Mock)
+    monkeypatch.setenv(
+        "CELERY_BROKER_WRITE_URL", f"redis://127.0.0.1:{closed_port()}/0"
+    )
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)  # connect anew, to that
+    yield
+    deliver_email.apply_async = kicks
+
+
+def test_with_the_broker_on_a_closed_port_booking_is_quick_and_the_sweep_delivers(
+    service,
+    broker_on_a_closed_port,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+    caplog,
+):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
+    elapsed = time.monotonic() - started
+
+    assert Booking.objects.get() == booking
+    assert len(callbacks) == 2  # one kick per email, both refused
+    assert elapsed < 3, f"booking took {elapsed:.1f} s with the broker down"
+    assert caplog.text.count("Connection refused") == 2
+    assert "the beat sweep will send it" in caplog.text
+    confirmations = OutboundEmail.objects.filter(kind="booking.confirmed")
+    assert set(confirmations.values_list("status", flat=True)) == {Status.PENDING}
+    # The next beat sweep delivers them, once.
+    assert outbox.deliver_due() == 2
+    assert outbox.deliver_due() == 0
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [CLIENT_EMAIL, practitioner_email(booking)]
+    )
 
 
 @pytest.fixture

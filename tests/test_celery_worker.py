@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
+from tests.celery_support import forget_queue
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -47,6 +48,7 @@ def worker():
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+    forget_queue(queue)
 
 
 def test_a_task_sent_to_the_broker_runs_in_a_worker_process(worker):

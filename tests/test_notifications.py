@@ -1,7 +1,9 @@
 """The email outbox: enqueue, deliver, retry, cancel, recover, and the admin."""
 
+import logging
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -19,6 +21,7 @@ from config.celery import app
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_due_emails, deliver_email
+from tests.celery_support import closed_port
 from tests.factories import OutboundEmailFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -298,6 +301,30 @@ def test_deliver_due_stops_at_the_limit_oldest_first():
     assert outbox.deliver_due(limit=2) == 1
 
 
+def test_the_sweep_claims_no_new_email_once_its_time_budget_is_spent(
+    monkeypatch, settings
+):
+    settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS = 45
+    clock = [1000.0]
+    monkeypatch.setattr(outbox, "monotonic", lambda: clock[0])
+    send_messages = locmem.EmailBackend.send_messages
+
+    def slow(self, messages):
+        clock[0] += 20  # each send takes 20 s
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
+    OutboundEmailFactory.create_batch(5)
+
+    # Claims at 0, 20 and 40 s into the run; at 60 s the budget is spent.
+    assert outbox.deliver_due() == 3
+
+    statuses = list(OutboundEmail.objects.values_list("status", "attempts"))
+    assert sorted(statuses) == [(Status.PENDING, 0)] * 2 + [(Status.SENT, 0)] * 3
+    assert outbox.deliver_due() == 2  # the next run takes the rest
+    assert len(mail.outbox) == 5
+
+
 def test_a_reminder_goes_out_once_its_time_has_come():
     reminder = OutboundEmailFactory(send_after=timezone.now() + timedelta(hours=24))
     assert outbox.deliver_due() == 0
@@ -335,6 +362,58 @@ def test_both_tasks_can_run_twice():
     assert deliver_due_emails() == 1
     assert deliver_due_emails() == 0
     assert len(mail.outbox) == 2
+
+
+# send_before: too late to send
+
+
+def test_enqueue_keeps_the_send_before_time():
+    starts = timezone.now() + timedelta(days=2)
+
+    email = enqueue_message(send_after=starts - timedelta(days=1), send_before=starts)
+
+    email.refresh_from_db()
+    assert email.send_before == starts
+
+
+def test_a_row_past_its_send_before_expires_instead_of_being_sent(caplog):
+    now = timezone.now()
+    late = OutboundEmailFactory(
+        send_after=now - timedelta(hours=3), send_before=now - timedelta(minutes=1)
+    )
+    in_time = OutboundEmailFactory(
+        send_after=now - timedelta(hours=3), send_before=now + timedelta(hours=1)
+    )
+    unlimited = OutboundEmailFactory(send_after=now - timedelta(hours=3))
+
+    assert outbox.deliver_one(pk=late.pk) is False
+    assert outbox.deliver_due() == 2
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [in_time.to, unlimited.to]
+    )
+    late.refresh_from_db()
+    assert late.status == Status.EXPIRED
+    assert late.sent_at is None
+    assert "1 outbound emails expired unsent" in caplog.text
+    assert outbox.deliver_due() == 0
+
+
+def test_a_retry_that_would_come_after_send_before_expires(monkeypatch):
+    make_recipient_fail(monkeypatch, "bounce@example.com")
+    email = OutboundEmailFactory(
+        to="bounce@example.com", send_before=timezone.now() + timedelta(seconds=30)
+    )
+
+    assert outbox.deliver_due() == 0
+    email.refresh_from_db()
+    assert email.send_after > email.send_before  # the backoff outlasts it
+    with mock.patch("django.utils.timezone.now", return_value=email.send_after):
+        assert outbox.deliver_due() == 0
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Status.EXPIRED, 1)
+    assert mail.outbox == []
 
 
 # cancel
@@ -434,6 +513,25 @@ def test_an_smtp_failure_is_retried_with_backoff_and_the_other_email_still_goes(
     assert outbox.deliver_due() == 0
 
 
+def test_log_lines_name_the_row_never_the_recipient(monkeypatch, caplog):
+    make_recipient_fail(monkeypatch, "Bounce@Example.com")
+    failing = OutboundEmailFactory(to="Bounce@Example.com")
+    fine = OutboundEmailFactory(to="chris@example.com")
+
+    with caplog.at_level(logging.DEBUG, logger="notifications"):
+        for _ in range(settings.NOTIFICATIONS_MAX_ATTEMPTS):
+            make_due(failing)
+            outbox.deliver_due()
+
+    assert f"Outbound email {failing.pk} failed: SMTPRecipientsRefused" in caplog.text
+    attempts = settings.NOTIFICATIONS_MAX_ATTEMPTS
+    assert f"Outbound email {failing.pk} failed {attempts} times" in caplog.text
+    for address in (failing.to, fine.to):
+        assert address.lower() not in caplog.text.lower()
+    failing.refresh_from_db()
+    assert failing.to in failing.last_error  # staff still see it in the admin
+
+
 def test_backoff_doubles_with_each_attempt(monkeypatch, settings):
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 10
     make_recipient_fail(monkeypatch, "bounce@example.com")
@@ -467,18 +565,75 @@ def test_after_max_attempts_the_email_is_failed_with_the_last_error(monkeypatch)
     assert mail.outbox == []
 
 
-def test_a_failure_to_reach_the_mail_server_fails_the_row_not_the_sweep(monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPConnectError(421, b"Too busy, try later"),
+    ],
+)
+def test_with_the_mail_server_unreachable_the_sweep_stops_and_charges_nothing(
+    monkeypatch, error, caplog
+):
+    tries = []
+
     def unreachable(self):
-        raise ConnectionRefusedError(111, "Connection refused")
+        tries.append(error)
+        raise error
 
     monkeypatch.setattr(locmem.EmailBackend, "open", unreachable)
+    emails = OutboundEmailFactory.create_batch(3)
+
+    assert outbox.deliver_due() == 0
+    assert outbox.deliver_one(pk=emails[0].pk) is False
+
+    assert len(tries) == 2  # once per run, not once per row
+    rows = OutboundEmail.objects.all()
+    assert {(row.status, row.attempts) for row in rows} == {(Status.PENDING, 0)}
+    assert "mail server unavailable" in rows.get(pk=emails[0].pk).last_error
+    assert "delivery stops until the next run" in caplog.text
+    # The server is back: the next sweep sends each of them once.
+    monkeypatch.undo()
+    assert outbox.deliver_due() == 3
+    assert outbox.deliver_due() == 0
+    assert len(mail.outbox) == 3
+
+
+def test_a_real_smtp_connection_refused_charges_no_attempt(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = closed_port()
+    settings.EMAIL_TIMEOUT = 2
     OutboundEmailFactory.create_batch(2)
 
     assert outbox.deliver_due() == 0
 
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {
-        (Status.PENDING, 1)
+        (Status.PENDING, 0)
     }
+
+
+def test_a_failure_after_connecting_is_the_rows_and_the_others_still_go(
+    monkeypatch,
+):
+    send_messages = locmem.EmailBackend.send_messages
+    calls = []
+
+    def drop_the_first(self, messages):
+        calls.append(messages)
+        if len(calls) == 1:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", drop_the_first)
+    first = OutboundEmailFactory()
+    OutboundEmailFactory(send_after=first.send_after + timedelta(seconds=1))
+
+    assert outbox.deliver_due() == 1
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.PENDING, 1)
 
 
 def test_retry_puts_a_failed_email_back_with_a_fresh_count(
@@ -580,12 +735,49 @@ def test_beat_sweeps_the_outbox_every_minute():
     assert deliver_email.name in app.tasks
 
 
+def schedule_period(schedule) -> timedelta:
+    """Time between two runs of a CELERY_BEAT_SCHEDULE entry."""
+    if isinstance(schedule, int | float):
+        return timedelta(seconds=schedule)
+    last_run = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    _, step, _ = schedule.remaining_delta(last_run)  # a crontab
+    return (last_run + step) - last_run
+
+
+@pytest.mark.parametrize("name", list(settings.CELERY_BEAT_SCHEDULE))
+def test_every_periodic_job_is_a_known_task_that_expires_before_its_next_run(name):
+    entry = settings.CELERY_BEAT_SCHEDULE[name]
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+
+    assert entry["task"] in app.tasks
+    expires = timedelta(seconds=entry["options"]["expire_seconds"])
+    assert timedelta(0) < expires < schedule_period(entry["schedule"])
+
+
+def test_the_readme_lists_every_periodic_job_and_when_it_expires():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    celery = readme.split("\n## Celery\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in celery.splitlines()
+        if line.startswith("| `")
+    }
+
+    assert set(rows) == set(settings.CELERY_BEAT_SCHEDULE)
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert f"`{entry['task']}`" in rows[name]
+        assert f"| {entry['options']['expire_seconds']} s |" in rows[name]
+
+
 def test_the_delivery_tasks_ack_late_and_have_time_limits():
     for task in (deliver_email, deliver_due_emails):
         assert task.acks_late
         assert task.ignore_result
         assert 0 < task.soft_time_limit < task.time_limit
         assert task.time_limit < settings.NOTIFICATIONS_STALE_SENDING_SECONDS
+    # The sweep stops claiming with time left for a slow connect and a slow send.
+    budget = settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS + 2 * settings.EMAIL_TIMEOUT
+    assert budget <= deliver_due_emails.soft_time_limit
 
 
 def test_seed_demo_queues_one_example_email():
@@ -690,3 +882,33 @@ def test_a_user_who_is_not_staff_cannot_open_the_outbox(client):
     )
     email.refresh_from_db()
     assert email.status == Status.PENDING
+
+
+# directory emails
+
+
+def test_approval_says_listed_only_when_the_profile_is_listed(mailoutbox):
+    from directory import services as directory_services
+    from tests.factories import PractitionerFactory
+
+    insured = PractitionerFactory(status="applied")
+    uninsured = PractitionerFactory(
+        status="applied",
+        insurance_expires_on=timezone.localdate() - timedelta(days=1),
+    )
+    for practitioner in (insured, uninsured):
+        directory_services.set_status(practitioner=practitioner, status="approved")
+    outbox.deliver_due()
+
+    by_recipient = {message.to[0]: message for message in mailoutbox}
+    listed = by_recipient[insured.user.email]
+    assert listed.subject == "Your profile is now listed on Holistic Touch"
+    assert "is now listed in the Holistic Touch directory" in listed.body
+
+    unlisted = by_recipient[uninsured.user.email]
+    assert unlisted.subject == (
+        "Your application is approved: update your insurance to be listed"
+    )
+    assert "now listed" not in unlisted.body
+    assert "not listed in the directory yet" in unlisted.body
+    assert "/practitioner/profile/" in unlisted.body

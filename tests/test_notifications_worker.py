@@ -13,7 +13,7 @@ from config.celery import app
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
-from tests.celery_support import mail_worker, wait_for
+from tests.celery_support import binding_keys, mail_worker, wait_for
 from tests.factories import OutboundEmailFactory
 
 Status = OutboundEmail.Status
@@ -155,3 +155,13 @@ def test_a_worker_process_delivers_the_kicked_email_to_a_file(worker, kicks):
     assert wait_for(
         lambda: OutboundEmail.objects.get(pk=email.pk).status == Status.SENT, 10
     )
+
+
+def test_a_stopped_test_worker_leaves_no_queue_keys_in_redis(
+    transactional_db, tmp_path
+):
+    with mail_worker(tmp_path) as worker:
+        # The worker declares its queue when it starts consuming.
+        assert wait_for(lambda: binding_keys(worker.queue)), worker.log.read_text()
+
+    assert binding_keys(worker.queue) == []

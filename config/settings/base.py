@@ -264,32 +264,43 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Beat (one process only) sweeps the email outbox every minute. A sweep not started
-# within 55 s is dropped: the next one does the same work, so sweeps never pile up
-# while the workers are down. (django-celery-beat spells `expires` expire_seconds.)
+# Beat (one process only) queues these jobs. Each expires before its next run: a run
+# not started in time is dropped, as the next one does the same work, so runs never
+# pile up in Redis while the workers are down. (django-celery-beat spells
+# `expires` expire_seconds.)
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-emails": {
         "task": "notifications.tasks.deliver_due_emails",
         "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
+    # Bookings: requests nobody reviewed lapse once their minimum notice begins.
+    "bookings-lapse-unreviewed-requests": {
+        "task": "bookings.tasks.lapse_unreviewed_requests",
+        "schedule": 300.0,
+        "options": {"expire_seconds": 240},
+    },
     # Courses: each job is idempotent, so a late or repeated run is harmless.
     "courses-expire-unpaid-reservations": {
         "task": "courses.tasks.expire_unpaid_reservations",
         "schedule": 300.0,
+        "options": {"expire_seconds": 240},
     },
     "courses-expire-waiting-list-offers": {
         "task": "courses.tasks.expire_waiting_list_offers",
         "schedule": 300.0,
+        "options": {"expire_seconds": 240},
     },
     "courses-queue-start-reminders": {
         "task": "courses.tasks.queue_course_reminders",
         "schedule": 3600.0,
+        "options": {"expire_seconds": 3000},
     },
     # Blog: scheduled posts go live within a minute of their publish time.
     "blog-publish-due-posts": {
         "task": "blog.tasks.publish_due_posts",
         "schedule": crontab(),  # every minute
+        "options": {"expire_seconds": 55},
     },
 }
 
@@ -301,6 +312,12 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 # Keep it well above the delivery tasks' hard time limits (120 s) + EMAIL_TIMEOUT.
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(
     env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
+)
+# The beat sweep claims no new email after this many seconds; the one in hand still
+# has time to finish. Keep it below the sweep's soft time limit (90 s) minus two
+# EMAIL_TIMEOUTs (a slow connect plus a slow send).
+NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
+    env("NOTIFICATIONS_SWEEP_BUDGET_SECONDS", "45")
 )
 
 # Bookings: the reminder emails of a confirmed appointment, in hours before its start

@@ -1,0 +1,11 @@
+"""Periodic jobs (see CELERY_BEAT_SCHEDULE). Thin: the service re-checks each
+booking under its row lock, so a repeated or overlapping run changes nothing."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
+def lapse_unreviewed_requests() -> int:
+    return services.lapse_unreviewed_requests()
