@@ -6,6 +6,7 @@ deduplication key, so a service or job that runs twice never queues a second cop
 Questionnaire answers never appear in an email.
 """
 
+from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
@@ -44,6 +45,7 @@ def _send(
     key: str,
     kind: str,
     related: str,
+    send_before: datetime | None = None,
 ) -> None:
     outbox.enqueue(
         to=to,
@@ -58,11 +60,16 @@ def _send(
         dedup_key=key,
         kind=kind,
         related_key=related,
+        send_before=send_before,
     )
 
 
 def _enrolment_email(
-    enrolment: Enrolment, event: str, subject: str, paragraphs: list[str]
+    enrolment: Enrolment,
+    event: str,
+    subject: str,
+    paragraphs: list[str],
+    send_before: datetime | None = None,
 ) -> None:
     _send(
         to=enrolment.student.email,
@@ -74,6 +81,7 @@ def _enrolment_email(
         key=f"enrolment:{enrolment.pk}:{event}",
         kind=f"course.{event}",
         related=f"enrolment:{enrolment.pk}",
+        send_before=send_before,
     )
 
 
@@ -146,6 +154,8 @@ def course_starts_soon(enrolment: Enrolment) -> None:
             "oils are provided.",
             f"Balance due: {format_money(enrolment.balance)}.",
         ],
+        # Held up past the start (mail server down), a reminder is pointless.
+        send_before=enrolment.course_date.starts_at,
     )
 
 

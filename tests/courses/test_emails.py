@@ -73,6 +73,8 @@ def test_the_week_before_reminder_is_queued_once():
     assert services.queue_course_reminders() == 1
     assert services.queue_course_reminders() == 0
     assert OutboundEmail.objects.filter(kind="course.starts-soon").count() == 1
+    reminder = OutboundEmail.objects.get(kind="course.starts-soon")
+    assert reminder.send_before == soon.starts_at
 
 
 def test_a_waiting_list_offer_and_its_expiry_are_emailed():
