@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -70,9 +71,19 @@ def search(request: HttpRequest) -> HttpResponse:
     )
     context["query_without_page"] = _query_without_page(request)
     template = "directory/search.html"
-    if request.htmx and not request.htmx.boosted:
+    # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
+    # the whole body, so it needs the whole page.
+    if (
+        request.htmx
+        and not request.htmx.boosted
+        and not request.htmx.history_restore_request
+    ):
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # One address, two bodies: without this the browser's cache may answer a
+    # back-button visit with the fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -285,6 +285,25 @@ def test_htmx_requests_get_only_the_results(client):
     assert 'id="results"' in html
 
 
+def test_a_history_restore_gets_the_whole_page(client):
+    PractitionerFactory(display_name="Restored")
+    response = client.get(
+        URL,
+        {"gender": "female"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" in html
+    assert "<h1" in html and 'id="search-form"' in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_search_varies_on_the_htmx_header(client, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(URL, headers=headers)
+    assert "HX-Request" in response.headers["Vary"]
+
+
 @pytest.mark.parametrize("with_place", [False, True])
 def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client, brighton, django_assert_max_num_queries, with_place

@@ -83,6 +83,14 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
     expect(page.locator("address")).to_contain_text("BN2 1TL")
     assert_accessible(page)
 
+    # Back from the profile to an address htmx pushed: the whole page, not the
+    # results fragment the browser fetched for that address.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/practitioners/\?"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a practitioner")
+    expect(page.get_by_role("search", name="Search practitioners")).to_be_visible()
+    expect(page.locator("#results").get_by_role("article")).to_have_count(2)
+
 
 def test_an_unknown_place_suggests_real_ones(live_server, page, brighton_directory):
     page.goto(f"{live_server.url}/practitioners/?where=Brightn")
