@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image
 
 from . import geo
 from .models import Location, Practitioner, Technique
@@ -136,8 +138,23 @@ class PractitionerForm(forms.ModelForm):
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        if photo and hasattr(photo, "size") and photo.size > MAX_PHOTO_BYTES:
+        if not isinstance(photo, UploadedFile):  # unchanged, cleared or none
+            return photo
+        if photo.size > MAX_PHOTO_BYTES:
             raise ValidationError("Choose a photo smaller than 4 MB.")
+        try:
+            photo.seek(0)
+            with Image.open(photo) as image:
+                # The field's own check (verify) reads the headers only; a truncated
+                # or corrupt file fails when the pixels are decoded.
+                image.load()
+        except Exception as error:  # Pillow raises many kinds on damaged files
+            raise ValidationError(
+                "We could not read that image. It may be damaged or cut short: "
+                "save it again and upload it, or choose another photo."
+            ) from error
+        finally:
+            photo.seek(0)
         return photo
 
     def clean_price_from(self):

@@ -187,21 +187,25 @@ def apply(request: HttpRequest) -> HttpResponse:
     )
     location_form = LocationForm(request.POST or None, prefix="location")
     if request.method == "POST" and form.is_valid() and location_form.is_valid():
-        services.apply_as_practitioner(
-            user=request.user,
-            profile=form.cleaned_data,
-            location=location_form.cleaned_data,
-            coordinates=(
-                location_form.instance.latitude,
-                location_form.instance.longitude,
-            ),
-        )
-        messages.success(
-            request,
-            "Thank you. Your application is with our staff; we will email you "
-            "when your profile is approved.",
-        )
-        return redirect("directory:dashboard")
+        try:
+            services.apply_as_practitioner(
+                user=request.user,
+                profile=form.cleaned_data,
+                location=location_form.cleaned_data,
+                coordinates=(
+                    location_form.instance.latitude,
+                    location_form.instance.longitude,
+                ),
+            )
+        except services.DirectoryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Thank you. Your application is with our staff; we will email you "
+                "when your profile is approved.",
+            )
+            return redirect("directory:dashboard")
     return render(
         request,
         "directory/practitioner_form.html",
@@ -217,9 +221,15 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, instance=practitioner
     )
     if request.method == "POST" and form.is_valid():
-        services.update_profile(practitioner=practitioner, profile=form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
-        return redirect("directory:dashboard")
+        try:
+            services.update_profile(
+                practitioner=practitioner, profile=form.cleaned_data
+            )
+        except services.DirectoryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("directory:dashboard")
     return render(
         request,
         "directory/practitioner_form.html",

@@ -297,6 +297,62 @@ def test_an_oversized_photo_is_refused(client, monkeypatch):
     assert not practitioner.photo
 
 
+def half_a_jpeg() -> SimpleUploadedFile:
+    whole = jpeg().read()
+    return SimpleUploadedFile(
+        "me.jpg", whole[: len(whole) // 2], content_type="image/jpeg"
+    )
+
+
+def test_a_truncated_photo_is_refused_when_editing_and_nothing_changes(client):
+    practitioner = PractitionerFactory(display_name="Old Name")
+    client.force_login(practitioner.user)
+    response = client.post(
+        reverse("directory:edit-profile"),
+        {**profile_data(), "display_name": "New Name", "photo": half_a_jpeg()},
+    )
+    assert response.status_code == 200
+    assert "We could not read that image." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert practitioner.display_name == "Old Name"
+    assert not practitioner.photo
+
+
+def test_a_truncated_photo_is_refused_when_applying_and_nothing_is_created(
+    client, lewes
+):
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("directory:apply"), {**application(), "photo": half_a_jpeg()}
+    )
+    assert response.status_code == 200
+    assert "We could not read that image." in response.content.decode()
+    assert not Practitioner.objects.exists()
+    assert not Location.objects.exists()
+
+
+@pytest.mark.parametrize("view", ["directory:edit-profile", "directory:apply"])
+def test_a_photo_the_service_cannot_resize_is_explained(
+    client, lewes, monkeypatch, view
+):
+    def unreadable(upload):
+        raise services.DirectoryError("That file is not a photo we can read.")
+
+    monkeypatch.setattr(services, "resized_photo", unreadable)
+    practitioner = PractitionerFactory(display_name="Old Name")
+    user = practitioner.user if view == "directory:edit-profile" else UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse(view), {**application(), "display_name": "New", "photo": jpeg()}
+    )
+    assert response.status_code == 200
+    assert "That file is not a photo we can read." in response.content.decode()
+    assert list(Practitioner.objects.values_list("display_name", flat=True)) == [
+        "Old Name"
+    ]
+    assert not Location.objects.exists()
+
+
 # --- services -------------------------------------------------------------------
 
 
