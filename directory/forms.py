@@ -30,6 +30,7 @@ RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"
                   (25, "25 miles"), (50, "50 miles")]  # fmt: skip
 DEFAULT_RADIUS = 10
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
 
 
 class SearchForm(forms.Form):
@@ -142,17 +143,31 @@ class PractitionerForm(forms.ModelForm):
             return photo
         if photo.size > MAX_PHOTO_BYTES:
             raise ValidationError("Choose a photo smaller than 4 MB.")
+        unreadable = ValidationError(
+            "We could not read that image. It may be damaged or cut short: "
+            "save it again and upload it, or choose another photo."
+        )
         try:
             photo.seek(0)
-            with Image.open(photo) as image:
-                # The field's own check (verify) reads the headers only; a truncated
-                # or corrupt file fails when the pixels are decoded.
-                image.load()
+            image = Image.open(photo)
         except Exception as error:  # Pillow raises many kinds on damaged files
-            raise ValidationError(
-                "We could not read that image. It may be damaged or cut short: "
-                "save it again and upload it, or choose another photo."
-            ) from error
+            raise unreadable from error
+        try:
+            with image:
+                # Opening reads the header only: refuse a huge picture before its
+                # pixels are decoded (a few kilobytes can unpack to gigabytes).
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise ValidationError(
+                        f"This photo is {width:,} × {height:,} pixels. Choose one "
+                        f"of at most {MAX_PHOTO_PIXELS // 1_000_000} megapixels."
+                    )
+                # The field's own check (verify) does not decode either; a cut
+                # short or corrupt file only fails here.
+                try:
+                    image.load()
+                except Exception as error:
+                    raise unreadable from error
         finally:
             photo.seek(0)
         return photo

@@ -1,6 +1,8 @@
 import io
 import json
 import re
+import struct
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -329,6 +331,49 @@ def test_a_truncated_photo_is_refused_when_applying_and_nothing_is_created(
     assert "We could not read that image." in response.content.decode()
     assert not Practitioner.objects.exists()
     assert not Location.objects.exists()
+
+
+def png_header_only(width: int, height: int) -> SimpleUploadedFile:
+    """A valid PNG header for a huge grey picture, with no real pixel data: small
+    to send, gigabytes once decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    content = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
+    return SimpleUploadedFile("big.png", content, content_type="image/png")
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_decoding(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    response = client.post(
+        reverse("directory:edit-profile"),
+        {**profile_data(), "photo": png_header_only(10_000, 5_000)},
+    )
+    html = response.content.decode()
+    assert "This photo is 10,000 × 5,000 pixels." in html
+    assert "at most 40 megapixels" in html
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+def test_a_photo_just_under_the_pixel_limit_is_accepted(client, monkeypatch):
+    from directory import forms
+
+    monkeypatch.setattr(forms, "MAX_PHOTO_PIXELS", 2000 * 1500)
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()})
+    practitioner.refresh_from_db()
+    assert practitioner.photo
 
 
 @pytest.mark.parametrize("view", ["directory:edit-profile", "directory:apply"])
