@@ -455,6 +455,65 @@ def test_staff_approve_and_suspend_in_the_admin(client):
     assert applied.status == "suspended"
 
 
+def admin_change_data(practitioner, qualifications=()):
+    """The practitioner's admin change form as posted, with these qualification
+    rows (dicts of the inline's fields)."""
+    data = {
+        "user": practitioner.user_id,
+        "slug": practitioner.slug,
+        "display_name": practitioner.display_name,
+        "headline": practitioner.headline,
+        "bio": practitioner.bio,
+        "techniques": [t.pk for t in practitioner.techniques.all()],
+        "qualifications_text": "",
+        "insurance_expires_on": practitioner.insurance_expires_on.isoformat(),
+        "languages": ",".join(practitioner.languages),
+        "gender": "",
+        "price_from": practitioner.price_from,
+        "price_to": practitioner.price_to,
+        "time_zone": practitioner.time_zone,
+        "locations-TOTAL_FORMS": 0,
+        "locations-INITIAL_FORMS": 0,
+        "qualifications-TOTAL_FORMS": len(qualifications),
+        "qualifications-INITIAL_FORMS": sum(1 for q in qualifications if q.get("id")),
+    }
+    for i, row in enumerate(qualifications):
+        for field, value in row.items():
+            data[f"qualifications-{i}-{field}"] = value
+    return data
+
+
+def test_staff_granting_a_verified_technique_in_the_admin_also_offers_it(client):
+    stone = Technique.objects.get(slug="hot-stone")
+    practitioner = PractitionerFactory(display_name="Granted")
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    row = {"technique": stone.pk, "source": "staff", "reference": "Certificate seen"}
+    response = client.post(url, admin_change_data(practitioner, [row]))
+    assert response.status_code == 302, response.context["errors"]
+    qualification = Qualification.objects.get(practitioner=practitioner)
+    assert qualification.technique == stone
+    assert qualification.reference == "Certificate seen"
+    assert stone in practitioner.techniques.all()
+    found = client.get(reverse("directory:search"), {"technique": "hot-stone"})
+    assert [p.display_name for p in found.context["page"]] == ["Granted"]
+
+
+def test_changing_a_verified_technique_in_the_admin_offers_the_new_one(client):
+    qualification = QualificationFactory()
+    practitioner = qualification.practitioner
+    stone = Technique.objects.get(slug="hot-stone")
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    row = {"id": qualification.pk, "practitioner": practitioner.pk,
+           "technique": stone.pk, "source": "staff", "reference": ""}  # fmt: skip
+    response = client.post(url, admin_change_data(practitioner, [row]))
+    assert response.status_code == 302, response.context["errors"]
+    qualification.refresh_from_db()
+    assert qualification.technique == stone
+    assert stone in practitioner.techniques.all()
+
+
 def test_non_staff_cannot_open_the_directory_admin(client):
     client.force_login(PractitionerFactory().user)
     url = reverse("admin:directory_practitioner_changelist")
