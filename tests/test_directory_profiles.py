@@ -299,6 +299,72 @@ def test_an_oversized_photo_is_refused(client, monkeypatch):
     assert not practitioner.photo
 
 
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads written to a real directory, to see which files stay."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return tmp_path
+
+
+def photo_files(media_root) -> list[str]:
+    folder = media_root / "practitioners"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_replaced_or_removed_photo_leaves_no_file_behind(
+    client, media_root, django_capture_on_commit_callbacks
+):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg()})
+    practitioner.refresh_from_db()
+    first = practitioner.photo.name
+    assert photo_files(media_root) == ["ada.jpg"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg(900, 900)})
+    practitioner.refresh_from_db()
+    assert practitioner.photo.name != first
+    assert photo_files(media_root) == [practitioner.photo.name.split("/")[-1]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo-clear": "on"})
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+    assert photo_files(media_root) == []
+
+
+def test_saving_without_a_new_photo_keeps_the_file(
+    client, media_root, django_capture_on_commit_callbacks
+):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg()})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "headline": "New headline"})
+    practitioner.refresh_from_db()
+    assert practitioner.photo.name == "practitioners/ada.jpg"
+    assert photo_files(media_root) == ["ada.jpg"]
+
+
+def test_the_old_photo_is_kept_until_the_change_is_committed(client, media_root):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    client.post(url, {**profile_data(), "photo": jpeg()})
+    client.post(url, {**profile_data(), "photo-clear": "on"})
+    # The test's transaction never commits: nothing may be deleted yet.
+    assert photo_files(media_root) == ["ada.jpg"]
+
+
 def half_a_jpeg() -> SimpleUploadedFile:
     whole = jpeg().read()
     return SimpleUploadedFile(
