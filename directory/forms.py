@@ -71,7 +71,12 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", "Any language")] + [(lang, lang) for lang in LANGUAGES],
     )
-    home_visits = forms.BooleanField(label="Offers home visits", required=False)
+    home_visits = forms.BooleanField(
+        label="Offers home visits",
+        required=False,
+        help_text="Also lists practitioners farther away whose home visits reach "
+        "the place you searched.",
+    )
     online = forms.BooleanField(label="Takes bookings online", required=False)
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):

@@ -165,6 +165,32 @@ def test_filters_combine(client, brighton):
     assert names(client.get(URL, without_gender)) == ["Match", "Wrong gender"]
 
 
+def test_home_visits_reach_past_the_radius_to_the_place_searched(client, brighton):
+    practitioner_at(5, name="Five, visits 2", home_visits=True, home_visit_miles=2)
+    practitioner_at(15, name="Fifteen, visits 30", home_visits=True,
+                    home_visit_miles=30)  # fmt: skip
+    practitioner_at(12, name="Twelve, visits 10", home_visits=True,
+                    home_visit_miles=10)  # fmt: skip
+    practitioner_at(-90, name="Ninety, visits 100", home_visits=True,
+                    home_visit_miles=100)  # fmt: skip
+    practitioner_at(3, name="Three, no visits")
+    practitioner_at(8, name="Eight, visits off", home_visit_miles=30)
+    practitioner_at(14, name="Fourteen, visits off", home_visit_miles=30)
+    visits = {"where": "Brighton", "radius": "10", "home_visits": "on"}
+    response = client.get(URL, visits)
+    assert names(response) == ["Five, visits 2", "Fifteen, visits 30",
+                               "Ninety, visits 100"]  # fmt: skip
+    html = response.content.decode()
+    assert "3 practitioners within 10 miles of Brighton or visiting there" in html
+    assert "15.0 miles away" in html and "home visits up to 30 miles" in html
+    # Without the box ticked the radius alone decides.
+    assert names(client.get(URL, {"where": "Brighton", "radius": "10"})) == [
+        "Three, no visits",
+        "Five, visits 2",
+        "Eight, visits off",
+    ]
+
+
 def test_several_techniques_match_any_of_them_once(client):
     deep = TechniqueFactory(slug="deep-tissue")
     stone = TechniqueFactory(slug="hot-stone")
@@ -304,17 +330,24 @@ def test_the_search_varies_on_the_htmx_header(client, htmx):
     assert "HX-Request" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("with_place", [False, True])
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"where": "Brighton", "radius": "25"},
+     {"where": "Brighton", "radius": "25", "home_visits": "on"}],
+    ids=["no place", "place", "place and home visits"],
+)  # fmt: skip
 def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
-    client, brighton, django_assert_max_num_queries, with_place
+    client, brighton, django_assert_max_num_queries, query
 ):
-    query = {"where": "Brighton", "radius": "25"} if with_place else {}
+    visits = (
+        {"home_visits": True, "home_visit_miles": 5} if "home_visits" in query else {}
+    )
     deep = Technique.objects.get(slug="deep-tissue")
-    practitioner_at(1).techniques.add(deep)
+    practitioner_at(1, **visits).techniques.add(deep)
     with django_assert_max_num_queries(5):
         client.get(URL, query)
     for i in range(30):
-        p = practitioner_at(1 + i / 10)
+        p = practitioner_at(1 + i / 10, **visits)
         p.techniques.add(deep)
         QualificationFactory(practitioner=p, technique=deep)
         LocationFactory(practitioner=p)
@@ -325,6 +358,10 @@ def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
 
 def test_radius_filtering_uses_the_location_index():
     practitioners = PractitionerFactory.create_batch(20)
+    # Some travel: with home visits ticked the box grows to the longest range.
+    Practitioner.objects.filter(pk__in=[p.pk for p in practitioners[:5]]).update(
+        home_visits=True, home_visit_miles=30
+    )
     Location.objects.bulk_create(
         Location(
             practitioner=practitioners[i % 20],
@@ -339,11 +376,16 @@ def test_radius_filtering_uses_the_location_index():
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE directory_location")
-    criteria = search.Criteria(
-        where=geo.Found("Brighton", *BRIGHTON), radius=10, techniques=[]
-    )
-    plan = search.practitioners(criteria).query.explain()
-    assert "location_lat_lng" in plan, plan
+        cursor.execute("ANALYZE directory_practitioner")
+    for home_visits in (False, True):
+        criteria = search.Criteria(
+            where=geo.Found("Brighton", *BRIGHTON),
+            radius=10,
+            techniques=[],
+            home_visits=home_visits,
+        )
+        plan = search.practitioners(criteria).query.explain()
+        assert "location_lat_lng" in plan, plan
 
 
 def test_suggestions_ignore_full_postcodes(brighton):
