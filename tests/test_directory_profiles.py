@@ -613,24 +613,50 @@ def test_a_postcode_list_file_loads_postcodes_and_derives_outward_codes(tmp_path
     assert not Place.objects.filter(key__startswith="BN2").exists()
 
 
+HEADER = b"kind,name,county,latitude,longitude\n"
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("a,b,c\n1,2,3\n", "unknown columns"),
-        ("kind,name,county,latitude,longitude\nvillage,X,,1,1\n", "kind “village”"),
-        ("kind,name,county,latitude,longitude\ntown,X,,north,1\n", "is not a number"),
-        (
-            "kind,name,county,latitude,longitude\npostcode,XYZ,,1,1\n",
-            "not a UK postcode",
-        ),
+        (b"a,b,c\n1,2,3\n", "unknown columns"),
+        (HEADER + b"village,X,,1,1\n", "kind “village”"),
+        (HEADER + b"town,X,,north,1\n", "is not a number"),
+        (HEADER + b"postcode,XYZ,,1,1\n", "not a UK postcode"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown,Bristol,,51.45,-2.58\n"
+         b"town, bath ,Somerset,51.4,-2.4\n",
+         "line 4: town “bath” is already on line 2"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown,Caf\xe9,,1,1\n",
+         "line 3: not UTF-8 text"),
+        (HEADER + b"town,Bath,,151.38,-2.36\n", "line 2: 151.38, -2.36 is not a"),
+        (HEADER + b"town,,,1,1\n", "line 2: the name is empty"),
+        (HEADER + b"town," + b"X" * 121 + b",,1,1\n",
+         "line 2: the name is longer than 120 characters"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown," + b"X" * 200_000 + b",,1,1\n",
+         r"line 3: field larger than field limit"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_gazetteer_file_is_refused_whole(tmp_path, content, message):
     path = tmp_path / "bad.csv"
-    path.write_text(content)
+    path.write_bytes(content)
     with pytest.raises(CommandError, match=message):
         call_command("load_gazetteer", str(path))
     assert not Place.objects.exists()
+
+
+def test_a_repeated_postcode_in_a_postcode_list_keeps_its_last_row(tmp_path):
+    path = tmp_path / "postcodes.csv"
+    rows = ["BN1 1AA,50.80,-0.10", "BN1 1AA,50.82,-0.12"]
+    path.write_text("\n".join(["postcode,latitude,longitude", *rows]) + "\n")
+    gazetteer.load(path)
+    assert Place.objects.get(kind="postcode", key="BN1 1AA").latitude == 50.82
+
+
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + HEADER + "town,Brontë,,53.8,-1.9\n".encode())
+    assert gazetteer.load(path) == 1
+    assert Place.objects.get(key="BRONTË").name == "Brontë"
 
 
 def test_seed_demo_fills_the_directory_once():
