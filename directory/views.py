@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import geo, services
 from . import search as directory_search
@@ -17,7 +17,7 @@ from .models import Location, Practitioner
 PAGE_SIZE = 12
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     techniques = directory_search.all_techniques()
     form = SearchForm(request.GET or None, techniques=techniques)
@@ -92,7 +92,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@require_GET
+@require_safe
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = get_object_or_404(
         Practitioner.objects.listed().prefetch_related(

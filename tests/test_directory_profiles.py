@@ -100,6 +100,15 @@ def test_markdown_keeps_ordinary_formatting():
     assert "<li>one</li>" in html
 
 
+def test_search_and_profile_answer_head_requests(client):
+    practitioner = PractitionerFactory()
+    for url in [reverse("directory:search"), practitioner.get_absolute_url()]:
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""
+    assert client.post(reverse("directory:search")).status_code == 405
+
+
 def test_an_unknown_profile_is_404(client):
     assert client.get("/practitioners/nobody-here/").status_code == 404
 
