@@ -31,6 +31,7 @@ RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"
 DEFAULT_RADIUS = 10
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}  # as Pillow names them
 
 
 class SearchForm(forms.Form):
@@ -159,6 +160,8 @@ class PractitionerForm(forms.ModelForm):
             raise unreadable from error
         try:
             with image:
+                if image.format not in PHOTO_FORMATS:
+                    raise ValidationError("Choose a JPEG, PNG or WebP photo.")
                 # Opening reads the header only: refuse a huge picture before its
                 # pixels are decoded (a few kilobytes can unpack to gigabytes).
                 width, height = image.size

@@ -440,6 +440,34 @@ def test_a_photo_of_too_many_pixels_is_refused_before_decoding(client):
     assert not practitioner.photo
 
 
+@pytest.mark.parametrize("kind", ["GIF", "BMP", "TIFF"])
+def test_a_photo_in_another_format_is_refused(client, kind):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    buffer = io.BytesIO()
+    Image.new("RGB", (50, 50), "teal").save(buffer, format=kind)
+    upload = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue())
+    response = client.post(
+        reverse("directory:edit-profile"), {**profile_data(), "photo": upload}
+    )
+    assert "Choose a JPEG, PNG or WebP photo." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_png_and_webp_photos_are_stored_as_jpeg(client, kind):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    buffer = io.BytesIO()
+    Image.new("RGBA", (1000, 500), "teal").save(buffer, format=kind)
+    upload = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue())
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": upload})
+    practitioner.refresh_from_db()
+    with Image.open(practitioner.photo) as image:
+        assert (image.format, image.size) == ("JPEG", (800, 400))
+
+
 def test_a_photo_just_under_the_pixel_limit_is_accepted(client, monkeypatch):
     from directory import forms
 
