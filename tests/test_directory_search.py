@@ -356,6 +356,27 @@ def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
     assert len(response.context["page"]) == 12
 
 
+@pytest.mark.parametrize("with_place", [False, True])
+def test_a_signed_in_search_adds_only_the_session_and_the_user(
+    client, brighton, django_assert_num_queries, with_place
+):
+    """Every signed-in page loads the session and the user (with their practitioner
+    profile, for the menu): two queries on top of the search's own."""
+    query = {"where": "Brighton", "radius": "25"} if with_place else {}
+    search_queries = 4 if with_place else 2
+    client.force_login(PractitionerFactory().user)
+    practitioner_at(1)
+    with django_assert_num_queries(search_queries + 1 + 2):  # + the techniques
+        client.get(URL, query)
+    for i in range(30):
+        p = practitioner_at(1 + i / 10)
+        QualificationFactory(practitioner=p)
+        LocationFactory(practitioner=p)
+    with django_assert_num_queries(search_queries + 2):  # techniques from the cache
+        response = client.get(URL, query)
+    assert len(response.context["page"]) == 12
+
+
 def test_radius_filtering_uses_the_location_index():
     practitioners = PractitionerFactory.create_batch(20)
     # Some travel: with home visits ticked the box grows to the longest range.
