@@ -74,6 +74,7 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
     expect(cards).to_have_count(1)
     expect(cards.nth(0)).to_contain_text("Ben Okafor")
     expect(page).to_have_url(re.compile(r"gender=male"))
+    expect(results).to_have_count(1)  # replaced, not nested inside the old one
     page.get_by_label("Practitioner's gender").select_option("")
     expect(cards).to_have_count(2)
 
