@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     F,
     FloatField,
@@ -22,9 +23,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from . import geo
-from .models import Location, Practitioner, Qualification, Technique
+from .models import Location, Place, Practitioner, Qualification, Technique
 
 TECHNIQUES_CACHE_KEY = "directory:techniques"
+EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
 
 
 def all_techniques() -> list[Technique]:
@@ -33,6 +35,31 @@ def all_techniques() -> list[Technique]:
     return cache.get_or_set(
         TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
     )
+
+
+def towns_with_practitioners(limit: int = 5) -> list[str]:
+    """Gazetteer towns where the most listed practitioners work: places to offer
+    when what was typed is not found and looks like nothing we know. Cached like
+    the techniques; it only changes as practitioners join."""
+
+    def busiest() -> list[str]:
+        typed = list(
+            Location.objects.filter(practitioner__in=Practitioner.objects.listed())
+            .values("town")
+            .annotate(locations=Count("pk"))
+            .order_by("-locations", "town")
+            .values_list("town", flat=True)[: limit * 4]
+        )
+        # Towns are typed by practitioners: keep those the gazetteer resolves.
+        names = dict(
+            Place.objects.filter(
+                kind=Place.Kind.TOWN, key__in=[geo.normalise(t) for t in typed]
+            ).values_list("key", "name")
+        )
+        found = (names.get(geo.normalise(town)) for town in typed)
+        return list(dict.fromkeys(name for name in found if name))[:limit]
+
+    return cache.get_or_set(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
 
 
 @dataclass

@@ -40,6 +40,15 @@ def search(request: HttpRequest) -> HttpResponse:
             if criteria.where is None:
                 context["unknown_place"] = where
                 context["suggestions"] = geo.suggestions(where)
+                if not context["suggestions"]:
+                    context["example_towns"] = (
+                        directory_search.towns_with_practitioners()
+                    )
+                context["place_links"] = [
+                    (name, _query_with_where(request, name))
+                    for name in context["suggestions"]
+                    or context.get("example_towns", [])
+                ]
     context["criteria"] = criteria
 
     if "unknown_place" in context:
@@ -89,6 +98,14 @@ def search(request: HttpRequest) -> HttpResponse:
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    return query.urlencode()
+
+
+def _query_with_where(request: HttpRequest, where: str) -> str:
+    """This search at another place, from its first page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["where"] = where
     return query.urlencode()
 
 

@@ -1,4 +1,7 @@
+import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 from django.db import connection
@@ -236,6 +239,32 @@ def test_an_unknown_place_gives_a_friendly_message_with_suggestions(client, brig
     assert response.context["suggestions"][0] == "Brighton"
     assert "where=Brighton" in html
     assert list(response.context["page"]) == []
+
+
+def place_links(response) -> list[dict]:
+    alert = response.content.decode().split('role="alert"')[1].split("</div>")[0]
+    return [
+        parse_qs(unescape(query)) for query in re.findall(r'href="\?([^"]*)"', alert)
+    ]
+
+
+def test_did_you_mean_replaces_the_place_and_keeps_the_other_filters(client, brighton):
+    query = {"where": "Brightn", "radius": "5", "gender": "female", "page": "2"}
+    links = place_links(client.get(URL, query))
+    assert links == [{"where": ["Brighton"], "radius": ["5"], "gender": ["female"]}]
+
+
+def test_a_place_like_nothing_we_know_offers_towns_with_practitioners(client, brighton):
+    PlaceFactory(name="Bath", latitude=51.38, longitude=-2.36)
+    practitioner_at(1)
+    practitioner_at(2)
+    LocationFactory(town="Not In The Gazetteer")
+    LocationFactory(town="Bath", practitioner__status=Practitioner.Status.APPLIED)
+    response = client.get(URL, {"where": "Qwxyz", "q": "calm"})
+    assert response.context["suggestions"] == []
+    assert response.context["example_towns"] == ["Brighton"]
+    assert "Our practitioners work in places such as" in response.content.decode()
+    assert place_links(response) == [{"where": ["Brighton"], "q": ["calm"]}]
 
 
 def test_a_full_postcode_we_do_not_know_falls_back_to_its_area(client):
