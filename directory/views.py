@@ -88,6 +88,7 @@ def search(request: HttpRequest) -> HttpResponse:
         and not request.htmx.history_restore_request
     ):
         template += "#results"
+        context["results_only"] = True
     response = render(request, template, context)
     # One address, two bodies: without this the browser's cache may answer a
     # back-button visit with the fragment.

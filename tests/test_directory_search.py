@@ -340,6 +340,14 @@ def test_htmx_requests_get_only_the_results(client):
     assert 'id="results"' in html
 
 
+def test_htmx_results_carry_the_page_title(client, brighton):
+    response = client.get(URL, {"where": "Brighton"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith("<title>Find a massage therapist near Brighton | ")
+    full = client.get(URL, {"where": "Brighton"}).content.decode()
+    assert full.count("<title>") == 1
+
+
 def test_a_history_restore_gets_the_whole_page(client):
     PractitionerFactory(display_name="Restored")
     response = client.get(

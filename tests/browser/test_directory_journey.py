@@ -77,6 +77,12 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
     expect(results).to_have_count(1)  # replaced, not nested inside the old one
     page.get_by_label("Practitioner's gender").select_option("")
     expect(cards).to_have_count(2)
+    # The page title follows the search too.
+    expect(page).to_have_title(re.compile(r"^Find a massage therapist near Brighton"))
+    page.get_by_label("Town or postcode").fill("")
+    page.get_by_label("Town or postcode").press("Tab")
+    expect(page).to_have_title(re.compile(r"^Find a massage therapist \| "))
+    expect(cards).to_have_count(2)
 
     cards.nth(0).get_by_role("link", name="Ada Hughes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Hughes")
