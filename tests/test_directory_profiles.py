@@ -109,6 +109,60 @@ def test_search_and_profile_answer_head_requests(client):
     assert client.post(reverse("directory:search")).status_code == 405
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[Ada](/practitioners/ada/)",
+        "[our courses](/courses/)",
+        "[top](#top)",
+        "[the blog](https://holistictouch.example/blog/)",
+        '<a href="/courses/" rel="nofollow">courses</a>',
+    ],
+)
+def test_links_within_the_site_carry_no_rel(settings, source):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(source)
+    assert "<a href=" in html
+    assert "rel=" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[elsewhere](https://example.com/page)",
+        '[elsewhere](https://example.com "a > b")',
+        "[no scheme](//example.com/page)",
+        "[look-alike](https://holistictouch.example.evil.example/)",
+        "[user part](https://holistictouch.example@evil.example/)",
+        '<a href="https://spam.example" rel="follow">spam</a>',
+        '<a href=" https://spam.example">spam</a>',
+    ],
+)
+def test_links_to_other_sites_are_nofollow(settings, source):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(f"Intro line.\n\nSee {source} and more.")
+    assert html.count("<a ") == 1
+    assert html.count(' rel="nofollow noopener noreferrer">') == 1
+    assert 'rel="follow"' not in html
+
+
+def test_only_the_external_links_of_a_long_text_get_rel(settings):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(
+        "Café & co.\n\n- [in](/courses/)\n- [out](https://example.com)\n\n"
+        '<a title=\'<a href="https://x.example">\' href="/blog/">tricky</a>\n\n'
+        "[mail](mailto:ada@example.com) [js](javascript:alert(1))"
+    )
+    assert '<a href="/courses/">in</a>' in html
+    assert (
+        '<a href="https://example.com" rel="nofollow noopener noreferrer">out</a>'
+        in html
+    )
+    assert 'href="/blog/">tricky</a>' in html
+    assert '<a href="mailto:ada@example.com">mail</a>' in html
+    assert "javascript:" not in html
+
+
 def test_an_unknown_profile_is_404(client):
     assert client.get("/practitioners/nobody-here/").status_code == 404
 
