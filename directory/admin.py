@@ -19,9 +19,13 @@ class LocationInline(admin.StackedInline):
 
 
 class QualificationInline(admin.TabularInline):
+    """Verified techniques. Saving goes through the service (see save_formset), so a
+    verified technique is offered too."""
+
     model = Qualification
     extra = 0
     autocomplete_fields = ["technique"]
+    readonly_fields = ["granted_at"]
 
 
 class StatusActionForm(ActionForm):
@@ -46,6 +50,22 @@ class PractitionerAdmin(admin.ModelAdmin):
     action_form = StatusActionForm
     actions = ["approve", "suspend"]
     exclude = ["verified_techniques"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Qualification:
+            return super().save_formset(request, form, formset, change)
+        qualifications = formset.save(commit=False)
+        for qualification in formset.deleted_objects:
+            qualification.delete()
+        for qualification in qualifications:
+            if qualification.pk is not None:  # an edit: the technique may change
+                qualification.save()
+            services.grant_verified_technique(
+                practitioner=formset.instance,
+                technique=qualification.technique,
+                source=qualification.source,
+                reference=qualification.reference,
+            )
 
     @admin.action(description="Approve selected practitioners")
     def approve(self, request, queryset):

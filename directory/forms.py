@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image
 
 from . import geo
 from .models import Location, Practitioner, Technique
@@ -28,6 +30,8 @@ RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"
                   (25, "25 miles"), (50, "50 miles")]  # fmt: skip
 DEFAULT_RADIUS = 10
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}  # as Pillow names them
 
 
 class SearchForm(forms.Form):
@@ -68,7 +72,12 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", "Any language")] + [(lang, lang) for lang in LANGUAGES],
     )
-    home_visits = forms.BooleanField(label="Offers home visits", required=False)
+    home_visits = forms.BooleanField(
+        label="Offers home visits",
+        required=False,
+        help_text="Also lists practitioners farther away whose home visits reach "
+        "the place you searched.",
+    )
     online = forms.BooleanField(label="Takes bookings online", required=False)
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):
@@ -136,8 +145,39 @@ class PractitionerForm(forms.ModelForm):
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        if photo and hasattr(photo, "size") and photo.size > MAX_PHOTO_BYTES:
+        if not isinstance(photo, UploadedFile):  # unchanged, cleared or none
+            return photo
+        if photo.size > MAX_PHOTO_BYTES:
             raise ValidationError("Choose a photo smaller than 4 MB.")
+        unreadable = ValidationError(
+            "We could not read that image. It may be damaged or cut short: "
+            "save it again and upload it, or choose another photo."
+        )
+        try:
+            photo.seek(0)
+            image = Image.open(photo)
+        except Exception as error:  # Pillow raises many kinds on damaged files
+            raise unreadable from error
+        try:
+            with image:
+                if image.format not in PHOTO_FORMATS:
+                    raise ValidationError("Choose a JPEG, PNG or WebP photo.")
+                # Opening reads the header only: refuse a huge picture before its
+                # pixels are decoded (a few kilobytes can unpack to gigabytes).
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise ValidationError(
+                        f"This photo is {width:,} × {height:,} pixels. Choose one "
+                        f"of at most {MAX_PHOTO_PIXELS // 1_000_000} megapixels."
+                    )
+                # The field's own check (verify) does not decode either; a cut
+                # short or corrupt file only fails here.
+                try:
+                    image.load()
+                except Exception as error:
+                    raise unreadable from error
+        finally:
+            photo.seek(0)
         return photo
 
     def clean_price_from(self):

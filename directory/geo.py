@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import ExpressionWrapper, F, FloatField, Value
+from django.db.models import Expression, ExpressionWrapper, F, FloatField, Value
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
 
 from .models import Place
@@ -71,14 +71,20 @@ def suggestions(text: str, limit: int = 5) -> list[str]:
     )
 
 
-def bounding_box(latitude: float, longitude: float, miles: float) -> dict:
-    """Latitude/longitude ranges enclosing a circle: the index narrows to these."""
+def bounding_box(latitude: float, longitude: float, miles: float | Expression) -> dict:
+    """Latitude/longitude ranges enclosing a circle: the index narrows to these.
+
+    `miles` may be a database expression (computed once per query); the bounds
+    are then expressions too, and still answered from the index.
+    """
     dlat = miles / MILES_PER_DEGREE_LATITUDE
     cos_lat = max(math.cos(math.radians(latitude)), 0.01)
     dlng = miles / (MILES_PER_DEGREE_LATITUDE * cos_lat)
     return {
-        "latitude__range": (latitude - dlat, latitude + dlat),
-        "longitude__range": (longitude - dlng, longitude + dlng),
+        "latitude__gte": latitude - dlat,
+        "latitude__lte": latitude + dlat,
+        "longitude__gte": longitude - dlng,
+        "longitude__lte": longitude + dlng,
     }
 
 

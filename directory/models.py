@@ -131,6 +131,12 @@ class Practitioner(models.Model):
             models.Index(
                 fields=["status", "insurance_expires_on"], name="practitioner_listed"
             ),
+            # The longest home-visit range sizes the search box for home visits.
+            models.Index(
+                fields=["home_visit_miles"],
+                condition=Q(home_visits=True),
+                name="practitioner_home_visit_miles",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

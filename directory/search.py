@@ -6,13 +6,27 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest
 
 from . import geo
-from .models import Location, Practitioner, Qualification, Technique
+from .models import Location, Place, Practitioner, Qualification, Technique
 
 TECHNIQUES_CACHE_KEY = "directory:techniques"
+EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
 
 
 def all_techniques() -> list[Technique]:
@@ -21,6 +35,31 @@ def all_techniques() -> list[Technique]:
     return cache.get_or_set(
         TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
     )
+
+
+def towns_with_practitioners(limit: int = 5) -> list[str]:
+    """Gazetteer towns where the most listed practitioners work: places to offer
+    when what was typed is not found and looks like nothing we know. Cached like
+    the techniques; it only changes as practitioners join."""
+
+    def busiest() -> list[str]:
+        typed = list(
+            Location.objects.filter(practitioner__in=Practitioner.objects.listed())
+            .values("town")
+            .annotate(locations=Count("pk"))
+            .order_by("-locations", "town")
+            .values_list("town", flat=True)[: limit * 4]
+        )
+        # Towns are typed by practitioners: keep those the gazetteer resolves.
+        names = dict(
+            Place.objects.filter(
+                kind=Place.Kind.TOWN, key__in=[geo.normalise(t) for t in typed]
+            ).values_list("key", "name")
+        )
+        found = (names.get(geo.normalise(town)) for town in typed)
+        return list(dict.fromkeys(name for name in found if name))[:limit]
+
+    return cache.get_or_set(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
 
 
 @dataclass
@@ -75,7 +114,9 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
 
     if criteria.where is None:
         return Alphabetical(qs)
-    return NearestFirst(qs, criteria.where, criteria.radius)
+    return NearestFirst(
+        qs, criteria.where, criteria.radius, home_visits=criteria.home_visits
+    )
 
 
 def _for_display(practitioners: QuerySet) -> QuerySet:
@@ -104,6 +145,17 @@ def _id_in(ids: list[int]) -> RawSQL:
     list of a thousand ids cheap to send."""
     table = Practitioner._meta.db_table
     return RawSQL(f'"{table}"."id" = ANY(%s)', (ids,), output_field=BooleanField())
+
+
+def _longest_home_visit() -> Subquery:
+    """The farthest any practitioner travels for home visits, in miles."""
+    return Subquery(
+        Practitioner.objects.filter(home_visits=True)
+        .order_by()
+        .annotate(longest=Func(F("home_visit_miles"), function="MAX"))
+        .values("longest"),
+        output_field=FloatField(),
+    )
 
 
 class Alphabetical(Sequence):
@@ -137,16 +189,37 @@ class NearestFirst(Sequence):
     bounding box, exact distances are computed for those rows only; a second query
     keeps the practitioners that pass the other filters. Slicing then loads just
     the rows of one page.
+
+    With `home_visits`, a practitioner farther away than the radius is kept too
+    when their home-visit range reaches the place. The box then grows to the
+    longest range any practitioner offers, read in the same query (from a partial
+    index), so it stays as small as the data allows.
     """
 
-    def __init__(self, practitioners: QuerySet, place: geo.Found, radius: int):
+    def __init__(
+        self,
+        practitioners: QuerySet,
+        place: geo.Found,
+        radius: int,
+        *,
+        home_visits: bool = False,
+    ):
         self.practitioners = practitioners
+        reach = radius
+        near = Q(distance__lte=radius)
+        if home_visits:
+            reach = Greatest(
+                Value(float(radius)),
+                Coalesce(_longest_home_visit(), Value(0.0)),
+                output_field=FloatField(),
+            )
+            near |= Q(distance__lte=F("practitioner__home_visit_miles"))
         self.query = (
             Location.objects.filter(
-                **geo.bounding_box(place.latitude, place.longitude, radius)
+                **geo.bounding_box(place.latitude, place.longitude, reach)
             )
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
-            .filter(distance__lte=radius)
+            .filter(near)
             .order_by("practitioner_id", "distance")
             .distinct("practitioner_id")
             .values_list("practitioner_id", "distance", "town")

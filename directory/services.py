@@ -118,7 +118,7 @@ def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
         practitioner.home_visit_miles = None
     photo = profile.get("photo")
     if photo is False:  # "clear" ticked
-        practitioner.photo.delete(save=False)
+        practitioner.photo = ""
     elif isinstance(photo, UploadedFile):
         practitioner.photo.save(
             f"{practitioner.slug}.jpg", resized_photo(photo), save=False
@@ -152,8 +152,20 @@ def apply_as_practitioner(
 
 @transaction.atomic
 def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner:
+    # The stored name, not the instance's: a bound form has already put the
+    # upload (or nothing) on the instance.
+    stored_photo = (
+        Practitioner.objects.select_for_update()
+        .values_list("photo", flat=True)
+        .get(pk=practitioner.pk)
+    )
     _apply_profile(practitioner, profile)
     practitioner.save()
+    if stored_photo and stored_photo != practitioner.photo.name:
+        storage = practitioner.photo.storage
+        # Only once the change is committed: a rollback must keep the file the
+        # profile still points to.
+        transaction.on_commit(lambda: storage.delete(stored_photo))
     techniques = set(profile.get("techniques") or [])
     # Verified techniques stay offered: they were earned, not just claimed.
     techniques |= set(practitioner.verified_techniques.all())

@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import geo, services
 from . import search as directory_search
@@ -16,7 +17,7 @@ from .models import Location, Practitioner
 PAGE_SIZE = 12
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     techniques = directory_search.all_techniques()
     form = SearchForm(request.GET or None, techniques=techniques)
@@ -39,6 +40,15 @@ def search(request: HttpRequest) -> HttpResponse:
             if criteria.where is None:
                 context["unknown_place"] = where
                 context["suggestions"] = geo.suggestions(where)
+                if not context["suggestions"]:
+                    context["example_towns"] = (
+                        directory_search.towns_with_practitioners()
+                    )
+                context["place_links"] = [
+                    (name, _query_with_where(request, name))
+                    for name in context["suggestions"]
+                    or context.get("example_towns", [])
+                ]
     context["criteria"] = criteria
 
     if "unknown_place" in context:
@@ -70,9 +80,20 @@ def search(request: HttpRequest) -> HttpResponse:
     )
     context["query_without_page"] = _query_without_page(request)
     template = "directory/search.html"
-    if request.htmx and not request.htmx.boosted:
+    # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
+    # the whole body, so it needs the whole page.
+    if (
+        request.htmx
+        and not request.htmx.boosted
+        and not request.htmx.history_restore_request
+    ):
         template += "#results"
-    return render(request, template, context)
+        context["results_only"] = True
+    response = render(request, template, context)
+    # One address, two bodies: without this the browser's cache may answer a
+    # back-button visit with the fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -81,7 +102,15 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@require_GET
+def _query_with_where(request: HttpRequest, where: str) -> str:
+    """This search at another place, from its first page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["where"] = where
+    return query.urlencode()
+
+
+@require_safe
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = get_object_or_404(
         Practitioner.objects.listed().prefetch_related(
@@ -176,21 +205,25 @@ def apply(request: HttpRequest) -> HttpResponse:
     )
     location_form = LocationForm(request.POST or None, prefix="location")
     if request.method == "POST" and form.is_valid() and location_form.is_valid():
-        services.apply_as_practitioner(
-            user=request.user,
-            profile=form.cleaned_data,
-            location=location_form.cleaned_data,
-            coordinates=(
-                location_form.instance.latitude,
-                location_form.instance.longitude,
-            ),
-        )
-        messages.success(
-            request,
-            "Thank you. Your application is with our staff; we will email you "
-            "when your profile is approved.",
-        )
-        return redirect("directory:dashboard")
+        try:
+            services.apply_as_practitioner(
+                user=request.user,
+                profile=form.cleaned_data,
+                location=location_form.cleaned_data,
+                coordinates=(
+                    location_form.instance.latitude,
+                    location_form.instance.longitude,
+                ),
+            )
+        except services.DirectoryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Thank you. Your application is with our staff; we will email you "
+                "when your profile is approved.",
+            )
+            return redirect("directory:dashboard")
     return render(
         request,
         "directory/practitioner_form.html",
@@ -206,9 +239,15 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, instance=practitioner
     )
     if request.method == "POST" and form.is_valid():
-        services.update_profile(practitioner=practitioner, profile=form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
-        return redirect("directory:dashboard")
+        try:
+            services.update_profile(
+                practitioner=practitioner, profile=form.cleaned_data
+            )
+        except services.DirectoryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("directory:dashboard")
     return render(
         request,
         "directory/practitioner_form.html",

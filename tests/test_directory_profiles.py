@@ -1,6 +1,8 @@
 import io
 import json
 import re
+import struct
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -96,6 +98,69 @@ def test_markdown_keeps_ordinary_formatting():
     assert "<strong>bold</strong>" in html
     assert 'href="https://example.com"' in html and 'rel="nofollow' in html
     assert "<li>one</li>" in html
+
+
+def test_search_and_profile_answer_head_requests(client):
+    practitioner = PractitionerFactory()
+    for url in [reverse("directory:search"), practitioner.get_absolute_url()]:
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""
+    assert client.post(reverse("directory:search")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[Ada](/practitioners/ada/)",
+        "[our courses](/courses/)",
+        "[top](#top)",
+        "[the blog](https://holistictouch.example/blog/)",
+        '<a href="/courses/" rel="nofollow">courses</a>',
+    ],
+)
+def test_links_within_the_site_carry_no_rel(settings, source):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(source)
+    assert "<a href=" in html
+    assert "rel=" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[elsewhere](https://example.com/page)",
+        '[elsewhere](https://example.com "a > b")',
+        "[no scheme](//example.com/page)",
+        "[look-alike](https://holistictouch.example.evil.example/)",
+        "[user part](https://holistictouch.example@evil.example/)",
+        '<a href="https://spam.example" rel="follow">spam</a>',
+        '<a href=" https://spam.example">spam</a>',
+    ],
+)
+def test_links_to_other_sites_are_nofollow(settings, source):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(f"Intro line.\n\nSee {source} and more.")
+    assert html.count("<a ") == 1
+    assert html.count(' rel="nofollow noopener noreferrer">') == 1
+    assert 'rel="follow"' not in html
+
+
+def test_only_the_external_links_of_a_long_text_get_rel(settings):
+    settings.SITE_URL = "https://holistictouch.example"
+    html = render_markdown(
+        "Café & co.\n\n- [in](/courses/)\n- [out](https://example.com)\n\n"
+        '<a title=\'<a href="https://x.example">\' href="/blog/">tricky</a>\n\n'
+        "[mail](mailto:ada@example.com) [js](javascript:alert(1))"
+    )
+    assert '<a href="/courses/">in</a>' in html
+    assert (
+        '<a href="https://example.com" rel="nofollow noopener noreferrer">out</a>'
+        in html
+    )
+    assert 'href="/blog/">tricky</a>' in html
+    assert '<a href="mailto:ada@example.com">mail</a>' in html
+    assert "javascript:" not in html
 
 
 def test_an_unknown_profile_is_404(client):
@@ -297,6 +362,199 @@ def test_an_oversized_photo_is_refused(client, monkeypatch):
     assert not practitioner.photo
 
 
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads written to a real directory, to see which files stay."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return tmp_path
+
+
+def photo_files(media_root) -> list[str]:
+    folder = media_root / "practitioners"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_replaced_or_removed_photo_leaves_no_file_behind(
+    client, media_root, django_capture_on_commit_callbacks
+):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg()})
+    practitioner.refresh_from_db()
+    first = practitioner.photo.name
+    assert photo_files(media_root) == ["ada.jpg"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg(900, 900)})
+    practitioner.refresh_from_db()
+    assert practitioner.photo.name != first
+    assert photo_files(media_root) == [practitioner.photo.name.split("/")[-1]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo-clear": "on"})
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+    assert photo_files(media_root) == []
+
+
+def test_saving_without_a_new_photo_keeps_the_file(
+    client, media_root, django_capture_on_commit_callbacks
+):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "photo": jpeg()})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**profile_data(), "headline": "New headline"})
+    practitioner.refresh_from_db()
+    assert practitioner.photo.name == "practitioners/ada.jpg"
+    assert photo_files(media_root) == ["ada.jpg"]
+
+
+def test_the_old_photo_is_kept_until_the_change_is_committed(client, media_root):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    url = reverse("directory:edit-profile")
+    client.post(url, {**profile_data(), "photo": jpeg()})
+    client.post(url, {**profile_data(), "photo-clear": "on"})
+    # The test's transaction never commits: nothing may be deleted yet.
+    assert photo_files(media_root) == ["ada.jpg"]
+
+
+def half_a_jpeg() -> SimpleUploadedFile:
+    whole = jpeg().read()
+    return SimpleUploadedFile(
+        "me.jpg", whole[: len(whole) // 2], content_type="image/jpeg"
+    )
+
+
+def test_a_truncated_photo_is_refused_when_editing_and_nothing_changes(client):
+    practitioner = PractitionerFactory(display_name="Old Name")
+    client.force_login(practitioner.user)
+    response = client.post(
+        reverse("directory:edit-profile"),
+        {**profile_data(), "display_name": "New Name", "photo": half_a_jpeg()},
+    )
+    assert response.status_code == 200
+    assert "We could not read that image." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert practitioner.display_name == "Old Name"
+    assert not practitioner.photo
+
+
+def test_a_truncated_photo_is_refused_when_applying_and_nothing_is_created(
+    client, lewes
+):
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("directory:apply"), {**application(), "photo": half_a_jpeg()}
+    )
+    assert response.status_code == 200
+    assert "We could not read that image." in response.content.decode()
+    assert not Practitioner.objects.exists()
+    assert not Location.objects.exists()
+
+
+def png_header_only(width: int, height: int) -> SimpleUploadedFile:
+    """A valid PNG header for a huge grey picture, with no real pixel data: small
+    to send, gigabytes once decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    content = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
+    return SimpleUploadedFile("big.png", content, content_type="image/png")
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_decoding(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    response = client.post(
+        reverse("directory:edit-profile"),
+        {**profile_data(), "photo": png_header_only(10_000, 5_000)},
+    )
+    html = response.content.decode()
+    assert "This photo is 10,000 × 5,000 pixels." in html
+    assert "at most 40 megapixels" in html
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+@pytest.mark.parametrize("kind", ["GIF", "BMP", "TIFF"])
+def test_a_photo_in_another_format_is_refused(client, kind):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    buffer = io.BytesIO()
+    Image.new("RGB", (50, 50), "teal").save(buffer, format=kind)
+    upload = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue())
+    response = client.post(
+        reverse("directory:edit-profile"), {**profile_data(), "photo": upload}
+    )
+    assert "Choose a JPEG, PNG or WebP photo." in response.content.decode()
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_png_and_webp_photos_are_stored_as_jpeg(client, kind):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    buffer = io.BytesIO()
+    Image.new("RGBA", (1000, 500), "teal").save(buffer, format=kind)
+    upload = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue())
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": upload})
+    practitioner.refresh_from_db()
+    with Image.open(practitioner.photo) as image:
+        assert (image.format, image.size) == ("JPEG", (800, 400))
+
+
+def test_a_photo_just_under_the_pixel_limit_is_accepted(client, monkeypatch):
+    from directory import forms
+
+    monkeypatch.setattr(forms, "MAX_PHOTO_PIXELS", 2000 * 1500)
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()})
+    practitioner.refresh_from_db()
+    assert practitioner.photo
+
+
+@pytest.mark.parametrize("view", ["directory:edit-profile", "directory:apply"])
+def test_a_photo_the_service_cannot_resize_is_explained(
+    client, lewes, monkeypatch, view
+):
+    def unreadable(upload):
+        raise services.DirectoryError("That file is not a photo we can read.")
+
+    monkeypatch.setattr(services, "resized_photo", unreadable)
+    practitioner = PractitionerFactory(display_name="Old Name")
+    user = practitioner.user if view == "directory:edit-profile" else UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse(view), {**application(), "display_name": "New", "photo": jpeg()}
+    )
+    assert response.status_code == 200
+    assert "That file is not a photo we can read." in response.content.decode()
+    assert list(Practitioner.objects.values_list("display_name", flat=True)) == [
+        "Old Name"
+    ]
+    assert not Location.objects.exists()
+
+
 # --- services -------------------------------------------------------------------
 
 
@@ -354,6 +612,65 @@ def test_staff_approve_and_suspend_in_the_admin(client):
     assert applied.status == "suspended"
 
 
+def admin_change_data(practitioner, qualifications=()):
+    """The practitioner's admin change form as posted, with these qualification
+    rows (dicts of the inline's fields)."""
+    data = {
+        "user": practitioner.user_id,
+        "slug": practitioner.slug,
+        "display_name": practitioner.display_name,
+        "headline": practitioner.headline,
+        "bio": practitioner.bio,
+        "techniques": [t.pk for t in practitioner.techniques.all()],
+        "qualifications_text": "",
+        "insurance_expires_on": practitioner.insurance_expires_on.isoformat(),
+        "languages": ",".join(practitioner.languages),
+        "gender": "",
+        "price_from": practitioner.price_from,
+        "price_to": practitioner.price_to,
+        "time_zone": practitioner.time_zone,
+        "locations-TOTAL_FORMS": 0,
+        "locations-INITIAL_FORMS": 0,
+        "qualifications-TOTAL_FORMS": len(qualifications),
+        "qualifications-INITIAL_FORMS": sum(1 for q in qualifications if q.get("id")),
+    }
+    for i, row in enumerate(qualifications):
+        for field, value in row.items():
+            data[f"qualifications-{i}-{field}"] = value
+    return data
+
+
+def test_staff_granting_a_verified_technique_in_the_admin_also_offers_it(client):
+    stone = Technique.objects.get(slug="hot-stone")
+    practitioner = PractitionerFactory(display_name="Granted")
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    row = {"technique": stone.pk, "source": "staff", "reference": "Certificate seen"}
+    response = client.post(url, admin_change_data(practitioner, [row]))
+    assert response.status_code == 302, response.context["errors"]
+    qualification = Qualification.objects.get(practitioner=practitioner)
+    assert qualification.technique == stone
+    assert qualification.reference == "Certificate seen"
+    assert stone in practitioner.techniques.all()
+    found = client.get(reverse("directory:search"), {"technique": "hot-stone"})
+    assert [p.display_name for p in found.context["page"]] == ["Granted"]
+
+
+def test_changing_a_verified_technique_in_the_admin_offers_the_new_one(client):
+    qualification = QualificationFactory()
+    practitioner = qualification.practitioner
+    stone = Technique.objects.get(slug="hot-stone")
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    row = {"id": qualification.pk, "practitioner": practitioner.pk,
+           "technique": stone.pk, "source": "staff", "reference": ""}  # fmt: skip
+    response = client.post(url, admin_change_data(practitioner, [row]))
+    assert response.status_code == 302, response.context["errors"]
+    qualification.refresh_from_db()
+    assert qualification.technique == stone
+    assert stone in practitioner.techniques.all()
+
+
 def test_non_staff_cannot_open_the_directory_admin(client):
     client.force_login(PractitionerFactory().user)
     url = reverse("admin:directory_practitioner_changelist")
@@ -387,24 +704,50 @@ def test_a_postcode_list_file_loads_postcodes_and_derives_outward_codes(tmp_path
     assert not Place.objects.filter(key__startswith="BN2").exists()
 
 
+HEADER = b"kind,name,county,latitude,longitude\n"
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("a,b,c\n1,2,3\n", "unknown columns"),
-        ("kind,name,county,latitude,longitude\nvillage,X,,1,1\n", "kind “village”"),
-        ("kind,name,county,latitude,longitude\ntown,X,,north,1\n", "is not a number"),
-        (
-            "kind,name,county,latitude,longitude\npostcode,XYZ,,1,1\n",
-            "not a UK postcode",
-        ),
+        (b"a,b,c\n1,2,3\n", "unknown columns"),
+        (HEADER + b"village,X,,1,1\n", "kind “village”"),
+        (HEADER + b"town,X,,north,1\n", "is not a number"),
+        (HEADER + b"postcode,XYZ,,1,1\n", "not a UK postcode"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown,Bristol,,51.45,-2.58\n"
+         b"town, bath ,Somerset,51.4,-2.4\n",
+         "line 4: town “bath” is already on line 2"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown,Caf\xe9,,1,1\n",
+         "line 3: not UTF-8 text"),
+        (HEADER + b"town,Bath,,151.38,-2.36\n", "line 2: 151.38, -2.36 is not a"),
+        (HEADER + b"town,,,1,1\n", "line 2: the name is empty"),
+        (HEADER + b"town," + b"X" * 121 + b",,1,1\n",
+         "line 2: the name is longer than 120 characters"),
+        (HEADER + b"town,Bath,,51.38,-2.36\ntown," + b"X" * 200_000 + b",,1,1\n",
+         r"line 3: field larger than field limit"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_gazetteer_file_is_refused_whole(tmp_path, content, message):
     path = tmp_path / "bad.csv"
-    path.write_text(content)
+    path.write_bytes(content)
     with pytest.raises(CommandError, match=message):
         call_command("load_gazetteer", str(path))
     assert not Place.objects.exists()
+
+
+def test_a_repeated_postcode_in_a_postcode_list_keeps_its_last_row(tmp_path):
+    path = tmp_path / "postcodes.csv"
+    rows = ["BN1 1AA,50.80,-0.10", "BN1 1AA,50.82,-0.12"]
+    path.write_text("\n".join(["postcode,latitude,longitude", *rows]) + "\n")
+    gazetteer.load(path)
+    assert Place.objects.get(kind="postcode", key="BN1 1AA").latitude == 50.82
+
+
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + HEADER + "town,Brontë,,53.8,-1.9\n".encode())
+    assert gazetteer.load(path) == 1
+    assert Place.objects.get(key="BRONTË").name == "Brontë"
 
 
 def test_seed_demo_fills_the_directory_once():

@@ -1,4 +1,7 @@
+import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 from django.db import connection
@@ -165,6 +168,32 @@ def test_filters_combine(client, brighton):
     assert names(client.get(URL, without_gender)) == ["Match", "Wrong gender"]
 
 
+def test_home_visits_reach_past_the_radius_to_the_place_searched(client, brighton):
+    practitioner_at(5, name="Five, visits 2", home_visits=True, home_visit_miles=2)
+    practitioner_at(15, name="Fifteen, visits 30", home_visits=True,
+                    home_visit_miles=30)  # fmt: skip
+    practitioner_at(12, name="Twelve, visits 10", home_visits=True,
+                    home_visit_miles=10)  # fmt: skip
+    practitioner_at(-90, name="Ninety, visits 100", home_visits=True,
+                    home_visit_miles=100)  # fmt: skip
+    practitioner_at(3, name="Three, no visits")
+    practitioner_at(8, name="Eight, visits off", home_visit_miles=30)
+    practitioner_at(14, name="Fourteen, visits off", home_visit_miles=30)
+    visits = {"where": "Brighton", "radius": "10", "home_visits": "on"}
+    response = client.get(URL, visits)
+    assert names(response) == ["Five, visits 2", "Fifteen, visits 30",
+                               "Ninety, visits 100"]  # fmt: skip
+    html = response.content.decode()
+    assert "3 practitioners within 10 miles of Brighton or visiting there" in html
+    assert "15.0 miles away" in html and "home visits up to 30 miles" in html
+    # Without the box ticked the radius alone decides.
+    assert names(client.get(URL, {"where": "Brighton", "radius": "10"})) == [
+        "Three, no visits",
+        "Five, visits 2",
+        "Eight, visits off",
+    ]
+
+
 def test_several_techniques_match_any_of_them_once(client):
     deep = TechniqueFactory(slug="deep-tissue")
     stone = TechniqueFactory(slug="hot-stone")
@@ -210,6 +239,32 @@ def test_an_unknown_place_gives_a_friendly_message_with_suggestions(client, brig
     assert response.context["suggestions"][0] == "Brighton"
     assert "where=Brighton" in html
     assert list(response.context["page"]) == []
+
+
+def place_links(response) -> list[dict]:
+    alert = response.content.decode().split('role="alert"')[1].split("</div>")[0]
+    return [
+        parse_qs(unescape(query)) for query in re.findall(r'href="\?([^"]*)"', alert)
+    ]
+
+
+def test_did_you_mean_replaces_the_place_and_keeps_the_other_filters(client, brighton):
+    query = {"where": "Brightn", "radius": "5", "gender": "female", "page": "2"}
+    links = place_links(client.get(URL, query))
+    assert links == [{"where": ["Brighton"], "radius": ["5"], "gender": ["female"]}]
+
+
+def test_a_place_like_nothing_we_know_offers_towns_with_practitioners(client, brighton):
+    PlaceFactory(name="Bath", latitude=51.38, longitude=-2.36)
+    practitioner_at(1)
+    practitioner_at(2)
+    LocationFactory(town="Not In The Gazetteer")
+    LocationFactory(town="Bath", practitioner__status=Practitioner.Status.APPLIED)
+    response = client.get(URL, {"where": "Qwxyz", "q": "calm"})
+    assert response.context["suggestions"] == []
+    assert response.context["example_towns"] == ["Brighton"]
+    assert "Our practitioners work in places such as" in response.content.decode()
+    assert place_links(response) == [{"where": ["Brighton"], "q": ["calm"]}]
 
 
 def test_a_full_postcode_we_do_not_know_falls_back_to_its_area(client):
@@ -285,17 +340,51 @@ def test_htmx_requests_get_only_the_results(client):
     assert 'id="results"' in html
 
 
-@pytest.mark.parametrize("with_place", [False, True])
+def test_htmx_results_carry_the_page_title(client, brighton):
+    response = client.get(URL, {"where": "Brighton"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith("<title>Find a massage therapist near Brighton | ")
+    full = client.get(URL, {"where": "Brighton"}).content.decode()
+    assert full.count("<title>") == 1
+
+
+def test_a_history_restore_gets_the_whole_page(client):
+    PractitionerFactory(display_name="Restored")
+    response = client.get(
+        URL,
+        {"gender": "female"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" in html
+    assert "<h1" in html and 'id="search-form"' in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_search_varies_on_the_htmx_header(client, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(URL, headers=headers)
+    assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"where": "Brighton", "radius": "25"},
+     {"where": "Brighton", "radius": "25", "home_visits": "on"}],
+    ids=["no place", "place", "place and home visits"],
+)  # fmt: skip
 def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
-    client, brighton, django_assert_max_num_queries, with_place
+    client, brighton, django_assert_max_num_queries, query
 ):
-    query = {"where": "Brighton", "radius": "25"} if with_place else {}
+    visits = (
+        {"home_visits": True, "home_visit_miles": 5} if "home_visits" in query else {}
+    )
     deep = Technique.objects.get(slug="deep-tissue")
-    practitioner_at(1).techniques.add(deep)
+    practitioner_at(1, **visits).techniques.add(deep)
     with django_assert_max_num_queries(5):
         client.get(URL, query)
     for i in range(30):
-        p = practitioner_at(1 + i / 10)
+        p = practitioner_at(1 + i / 10, **visits)
         p.techniques.add(deep)
         QualificationFactory(practitioner=p, technique=deep)
         LocationFactory(practitioner=p)
@@ -304,8 +393,33 @@ def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
     assert len(response.context["page"]) == 12
 
 
+@pytest.mark.parametrize("with_place", [False, True])
+def test_a_signed_in_search_adds_only_the_session_and_the_user(
+    client, brighton, django_assert_num_queries, with_place
+):
+    """Every signed-in page loads the session and the user (with their practitioner
+    profile, for the menu): two queries on top of the search's own."""
+    query = {"where": "Brighton", "radius": "25"} if with_place else {}
+    search_queries = 4 if with_place else 2
+    client.force_login(PractitionerFactory().user)
+    practitioner_at(1)
+    with django_assert_num_queries(search_queries + 1 + 2):  # + the techniques
+        client.get(URL, query)
+    for i in range(30):
+        p = practitioner_at(1 + i / 10)
+        QualificationFactory(practitioner=p)
+        LocationFactory(practitioner=p)
+    with django_assert_num_queries(search_queries + 2):  # techniques from the cache
+        response = client.get(URL, query)
+    assert len(response.context["page"]) == 12
+
+
 def test_radius_filtering_uses_the_location_index():
     practitioners = PractitionerFactory.create_batch(20)
+    # Some travel: with home visits ticked the box grows to the longest range.
+    Practitioner.objects.filter(pk__in=[p.pk for p in practitioners[:5]]).update(
+        home_visits=True, home_visit_miles=30
+    )
     Location.objects.bulk_create(
         Location(
             practitioner=practitioners[i % 20],
@@ -320,11 +434,16 @@ def test_radius_filtering_uses_the_location_index():
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE directory_location")
-    criteria = search.Criteria(
-        where=geo.Found("Brighton", *BRIGHTON), radius=10, techniques=[]
-    )
-    plan = search.practitioners(criteria).query.explain()
-    assert "location_lat_lng" in plan, plan
+        cursor.execute("ANALYZE directory_practitioner")
+    for home_visits in (False, True):
+        criteria = search.Criteria(
+            where=geo.Found("Brighton", *BRIGHTON),
+            radius=10,
+            techniques=[],
+            home_visits=home_visits,
+        )
+        plan = search.practitioners(criteria).query.explain()
+        assert "location_lat_lng" in plan, plan
 
 
 def test_suggestions_ignore_full_postcodes(brighton):

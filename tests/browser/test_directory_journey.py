@@ -74,7 +74,14 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
     expect(cards).to_have_count(1)
     expect(cards.nth(0)).to_contain_text("Ben Okafor")
     expect(page).to_have_url(re.compile(r"gender=male"))
+    expect(results).to_have_count(1)  # replaced, not nested inside the old one
     page.get_by_label("Practitioner's gender").select_option("")
+    expect(cards).to_have_count(2)
+    # The page title follows the search too.
+    expect(page).to_have_title(re.compile(r"^Find a massage therapist near Brighton"))
+    page.get_by_label("Town or postcode").fill("")
+    page.get_by_label("Town or postcode").press("Tab")
+    expect(page).to_have_title(re.compile(r"^Find a massage therapist \| "))
     expect(cards).to_have_count(2)
 
     cards.nth(0).get_by_role("link", name="Ada Hughes").click()
@@ -82,6 +89,14 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
     expect(page.get_by_text("Deep tissue for desk-bound backs")).to_be_visible()
     expect(page.locator("address")).to_contain_text("BN2 1TL")
     assert_accessible(page)
+
+    # Back from the profile to an address htmx pushed: the whole page, not the
+    # results fragment the browser fetched for that address.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/practitioners/\?"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a practitioner")
+    expect(page.get_by_role("search", name="Search practitioners")).to_be_visible()
+    expect(page.locator("#results").get_by_role("article")).to_have_count(2)
 
 
 def test_an_unknown_place_suggests_real_ones(live_server, page, brighton_directory):
