@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
 from . import services
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -28,6 +30,24 @@ class QualificationInline(admin.TabularInline):
     readonly_fields = ["granted_at"]
 
 
+class PractitionerAdminForm(forms.ModelForm):
+    """Staff may remove a photo (say, an unsuitable one) but not upload one: uploads
+    go through the profile form, which checks, resizes and tidies up the files."""
+
+    class Meta:
+        model = Practitioner
+        fields = ["photo"]  # the admin adds the others
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            raise forms.ValidationError(
+                "Practitioners upload their own photo from their profile page. "
+                "Here you can only remove one."
+            )
+        return photo
+
+
 class StatusActionForm(ActionForm):
     reason = forms.CharField(
         required=False,
@@ -47,9 +67,18 @@ class PractitionerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["techniques"]
     inlines = [LocationInline, QualificationInline]
+    form = PractitionerAdminForm
     action_form = StatusActionForm
     actions = ["approve", "suspend"]
     exclude = ["verified_techniques"]
+
+    def save_model(self, request, obj, form, change):
+        old_photo = form.initial.get("photo")
+        super().save_model(request, obj, form, change)
+        if old_photo and not obj.photo:
+            name = getattr(old_photo, "name", old_photo)
+            storage = obj.photo.storage
+            transaction.on_commit(lambda: storage.delete(name))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Qualification:

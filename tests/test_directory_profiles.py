@@ -816,3 +816,37 @@ def test_the_menu_links_a_practitioner_to_their_practice_without_extra_queries(
     assert "Your practice" in html
     client.force_login(UserFactory())
     assert "Your practice" not in client.get("/about/").content.decode()
+
+
+def test_staff_cannot_upload_a_photo_in_the_admin(client):
+    practitioner = PractitionerFactory()
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    response = client.post(url, {**admin_change_data(practitioner), "photo": jpeg()})
+    assert response.status_code == 200
+    assert "upload their own photo" in response.content.decode()
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+
+
+def test_staff_removing_a_photo_in_the_admin_deletes_its_file(
+    client, media_root, django_capture_on_commit_callbacks
+):
+    practitioner = PractitionerFactory(slug="ada")
+    client.force_login(practitioner.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()}
+        )
+    assert photo_files(media_root) == ["ada.jpg"]
+    practitioner.refresh_from_db()
+    client.force_login(StaffFactory())
+    url = reverse("admin:directory_practitioner_change", args=[practitioner.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {**admin_change_data(practitioner), "photo-clear": "on"}
+        )
+    assert response.status_code == 302
+    practitioner.refresh_from_db()
+    assert not practitioner.photo
+    assert photo_files(media_root) == []
