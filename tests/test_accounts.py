@@ -302,3 +302,10 @@ def test_emails_are_unique_whatever_their_case():
     UserFactory(email="same@example.com")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create_user(email="SAME@example.com", password="x")
+
+
+def test_the_login_page_speaks_the_sites_language(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "<h1>Log in</h1>" in html or ">Log in</h1>" in html
+    assert "Keep me logged in on this device" in html
+    assert "Sign In" not in html and "Remember Me" not in html

@@ -1,7 +1,7 @@
 """allauth forms the site adjusts. Kept apart from users/forms.py, which allauth
 imports while its own forms module is still loading."""
 
-from allauth.account.forms import ResetPasswordForm
+from allauth.account.forms import LoginForm, ResetPasswordForm
 from django import forms
 
 
@@ -17,3 +17,12 @@ class QuietResetPasswordForm(ResetPasswordForm):
             if getattr(self, "users", None):
                 raise
             return self.cleaned_data["email"]
+
+
+class SiteLoginForm(LoginForm):
+    """allauth's login form in the site's wording."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device"

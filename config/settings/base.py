@@ -166,7 +166,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up says plainly that an address is taken (people expect it); the password
 # reset form answers every address alike (users.allauth_forms).
 ACCOUNT_PREVENT_ENUMERATION = False
-ACCOUNT_FORMS = {"reset_password": "users.allauth_forms.QuietResetPasswordForm"}
+ACCOUNT_FORMS = {
+    "login": "users.allauth_forms.SiteLoginForm",
+    "reset_password": "users.allauth_forms.QuietResetPasswordForm",
+}
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")

@@ -19,13 +19,13 @@ def test_a_visitor_signs_up_verifies_logs_in_and_logs_out(
     assert_accessible(page)
 
     page.get_by_role("link", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Full name").fill("Nia Newcomer")
     page.get_by_label("Email").fill("nia@example.com")
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
 
     expect(
         page.get_by_role("heading", name="Verify Your Email Address")
@@ -40,11 +40,11 @@ def test_a_visitor_signs_up_verifies_logs_in_and_logs_out(
     page.get_by_role("button", name="Confirm").click()
     assert EmailAddress.objects.get(email="nia@example.com").verified
 
-    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Email").fill("nia@example.com")
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     expect(page.get_by_role("button", name="Nia")).to_be_visible()
     page.goto(f"{live_server.url}/account/")

@@ -103,7 +103,7 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(practitioner.user.email)
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name=practitioner.user.get_short_name()).click()
     page.get_by_role("link", name="Hours and availability").click()
 

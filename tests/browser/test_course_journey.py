@@ -49,10 +49,10 @@ def test_a_student_finds_a_bath_date_enrols_and_sees_it_in_their_account(
     assert_accessible(page)
     page.get_by_role("link", name="Enrol on this date").click()
 
-    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     page.get_by_label("Email").fill("rosa@example.com")
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Enrol on Holistic Massage Diploma"

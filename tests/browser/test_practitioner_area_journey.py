@@ -17,7 +17,7 @@ def log_in(page, live_server, email):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, page):

@@ -35,7 +35,7 @@ def test_a_client_downloads_their_data_then_deletes_their_account(live_server, p
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Dana")).to_be_visible()
 
     page.goto(f"{live_server.url}/account/")
