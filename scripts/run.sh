@@ -9,6 +9,8 @@ eval "$service_env"
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in emails, the sitemap and the feeds point at where this server answers.
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 mkdir -p .local/log
 
 $PY manage.py migrate --noinput
