@@ -43,6 +43,15 @@ def main() -> int:
         help="repetitions of each in-process measurement",
     )
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of the scale data (default 42)"
+    )
+    parser.add_argument(
+        "--max-age-days",
+        type=int,
+        default=None,
+        help="regenerate scale data older than this (default 7)",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
@@ -55,8 +64,13 @@ def main() -> int:
     print("Preparing the benchmark database ...", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
     sizes = scale.Sizes()
-    if args.regenerate or not scenarios.scale_data_present(sizes):
-        call_command("generate_scale_data")
+    seed = scale.DEFAULT_SEED if args.seed is None else args.seed
+    max_age = scale.MAX_AGE_DAYS if args.max_age_days is None else args.max_age_days
+    reason = "asked for (--regenerate)" if args.regenerate else None
+    reason = reason or scale.stale_because(seed=seed, sizes=sizes, max_age_days=max_age)
+    if reason:
+        print(f"Generating the scale data: {reason} ...", flush=True)
+        call_command("generate_scale_data", seed=seed)
     call_command("collectstatic", verbosity=0, interactive=False)
 
     print("Measuring in process ...", flush=True)
@@ -78,7 +92,7 @@ def main() -> int:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "machine": machine_info(),
-        "data": scenarios.data_counts(),
+        "data": {**scenarios.data_counts(), "generated": data_meta(max_age)},
         "in_process": in_process,
         "load": load,
         "budgets": scenarios.budgets(in_process, load),
@@ -205,6 +219,25 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "postgresql": postgres,
         "django": django.get_version(),
+    }
+
+
+def data_meta(max_age_days: int) -> dict:
+    from django.utils import timezone
+
+    from bench import scale
+
+    meta = scale.read_meta() or {}
+    generated_on = meta.get("generated_on")
+    age = None
+    if generated_on:
+        age = (timezone.localdate() - dt.date.fromisoformat(generated_on)).days
+    return {
+        "on": generated_on,
+        "age_days": age,
+        "max_age_days": max_age_days,
+        "seed": meta.get("seed"),
+        "version": meta.get("version"),
     }
 
 

@@ -5,10 +5,11 @@ seed and sizes give the same rows. Sections for the other apps are added below a
 those apps exist; each section is a function taking the generator and the sizes.
 """
 
+import json
 import random
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -47,6 +48,16 @@ class Sizes:
     course_dates: int = 50
 
 
+DEFAULT_SEED = 42
+# Bookings, insurance and course dates are relative to the day of generation: after
+# this many days the "next two weeks" the benchmark times drift out of the data.
+MAX_AGE_DAYS = 7
+# Raise when the generator writes something different, so old data is rebuilt.
+DATA_VERSION = 1
+META_TABLE = "bench_meta"
+META_KEY = "scale_data"
+
+
 class NotABenchDatabase(Exception):
     pass
 
@@ -63,6 +74,9 @@ def check_database() -> str:
 
 def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
     check_database()
+    # Half-written data must never look complete: the record goes first, and
+    # comes back only once every section is in.
+    forget_meta()
     rng = random.Random(seed)
     timings = {}
     for name, section in SECTIONS:
@@ -73,7 +87,97 @@ def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
         log(f"  {name}: {timings[name]} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    write_meta(seed=seed, sizes=sizes)
     return timings
+
+
+# --- when, and how, the data was generated (a table of the bench database) --------
+
+
+def _ensure_meta_table(cursor) -> None:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+        "(key text PRIMARY KEY, value jsonb NOT NULL)"
+    )
+
+
+def write_meta(*, seed: int, sizes: Sizes, today: date | None = None) -> dict:
+    meta = {
+        "generated_on": (today or timezone.localdate()).isoformat(),
+        "seed": seed,
+        "sizes": asdict(sizes),
+        "version": DATA_VERSION,
+    }
+    with connection.cursor() as cursor:
+        _ensure_meta_table(cursor)
+        cursor.execute(
+            f"INSERT INTO {META_TABLE} (key, value) VALUES (%s, %s::jsonb) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [META_KEY, json.dumps(meta)],
+        )
+    return meta
+
+
+def forget_meta() -> None:
+    with connection.cursor() as cursor:
+        _ensure_meta_table(cursor)
+        cursor.execute(f"DELETE FROM {META_TABLE} WHERE key = %s", [META_KEY])
+
+
+def read_meta() -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [META_TABLE])
+        if cursor.fetchone()[0] is None:
+            return None
+        cursor.execute(f"SELECT value FROM {META_TABLE} WHERE key = %s", [META_KEY])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+
+
+def stale_because(
+    *,
+    seed: int,
+    sizes: Sizes,
+    max_age_days: int = MAX_AGE_DAYS,
+    today: date | None = None,
+) -> str | None:
+    """Why the scale data must be generated again, or None when it can be used."""
+    meta = read_meta()
+    if meta is None:
+        return "no record of the scale data (never generated, or cut short)"
+    if meta.get("version") != DATA_VERSION:
+        return (
+            f"written by an older generator (version {meta.get('version')}, "
+            f"now {DATA_VERSION})"
+        )
+    if meta.get("seed") != seed:
+        return f"generated with seed {meta.get('seed')}, asked for {seed}"
+    if meta.get("sizes") != asdict(sizes):
+        return f"generated for {meta.get('sizes')}, asked for {asdict(sizes)}"
+    age = (
+        (today or timezone.localdate()) - date.fromisoformat(meta["generated_on"])
+    ).days
+    if age > max_age_days or age < 0:
+        return (
+            f"generated on {meta['generated_on']}, {age} days ago (limit "
+            f"{max_age_days}): its bookings and dates are relative to that day"
+        )
+    from blog.models import Post
+    from bookings.models import Booking
+    from courses.models import CourseDate
+
+    counts = {
+        "practitioners": Practitioner.objects.count(),
+        "bookings": Booking.objects.count(),
+        "posts": Post.objects.count(),
+        "course_dates": CourseDate.objects.count(),
+    }
+    for name, count in counts.items():
+        if count != getattr(sizes, name):
+            return f"{count} {name} in the database, {getattr(sizes, name)} expected"
+    return None
 
 
 def _truncate(*models) -> None:
@@ -300,11 +404,11 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
     bookings = []
     now = timezone.now()
     # Times of day that cannot overlap, 15-minute after-buffer included.
-    starts = ["09:00", "10:30", "12:00", "13:30", "15:00"]
+    starts = [9 * 60, 10 * 60 + 30, 12 * 60, 13 * 60 + 30, 15 * 60]
 
-    def add(practitioner, day, start) -> None:
+    def add(practitioner, day, minute: int) -> None:
         service = first_service[practitioner.pk]
-        hour, minute = map(int, start.split(":"))
+        hour, minute = divmod(minute, 60)
         starts_at = timezone.datetime(
             day.year, day.month, day.day, hour, minute, tzinfo=zone
         )

@@ -15,7 +15,7 @@ from courses.models import CourseDate
 from directory.models import Location, Practitioner
 
 from .measure import Result, measure, page
-from .scale import BUSY_BOOKINGS, BUSY_SLUG, Sizes
+from .scale import BUSY_BOOKINGS, BUSY_SLUG
 
 SEARCHES = [
     "/practitioners/?where=Brighton&technique=deep-tissue",
@@ -27,14 +27,6 @@ SEARCHES = [
     "/practitioners/?q=posture",
     "/practitioners/",
 ]
-
-
-def scale_data_present(sizes: Sizes) -> bool:
-    return (
-        Practitioner.objects.count() >= sizes.practitioners
-        and Booking.objects.count() >= sizes.bookings
-        and Post.objects.count() >= sizes.posts
-    )
 
 
 def _busy_service() -> Service:

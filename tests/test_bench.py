@@ -3,8 +3,14 @@
 Timings are never asserted here; query counts and the generator's output are.
 """
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from bench import scale, scenarios
 from bench.measure import measure, percentile
@@ -25,7 +31,9 @@ def scale_data(monkeypatch, settings):
     scale.generate(seed=7, sizes=SMALL, log=lambda *_: None)
 
 
-def test_the_generator_refuses_a_database_that_is_not_for_benchmarks():
+def test_the_generator_refuses_a_database_that_is_not_for_benchmarks(monkeypatch):
+    # Named here: the test database's own name may end in _bench (test_wt_bench).
+    monkeypatch.setitem(settings.DATABASES["default"], "NAME", "test_practitioners")
     with pytest.raises(scale.NotABenchDatabase, match="must end in _bench"):
         scale.generate(seed=1, sizes=SMALL)
     assert not Practitioner.objects.exists()
@@ -39,6 +47,49 @@ def test_the_generator_writes_the_sizes_asked_for(scale_data):
     busy = Booking.objects.filter(practitioner__slug=scale.BUSY_SLUG).count()
     assert busy == scale.BUSY_BOOKINGS
     assert Practitioner.objects.listed().filter(slug=scale.BUSY_SLUG).exists()
+
+
+def test_the_generator_records_when_and_how_it_ran(scale_data):
+    meta = scale.read_meta()
+    assert meta["generated_on"] == timezone.localdate().isoformat()
+    assert meta["seed"] == 7
+    assert meta["sizes"]["practitioners"] == SMALL.practitioners
+    assert scale.stale_because(seed=7, sizes=SMALL) is None
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"seed": 8}, "seed 7, asked for 8"),
+        ({"sizes": replace(SMALL, posts=7)}, "asked for"),
+        ({"today": timezone.localdate() + timedelta(days=8)}, "8 days ago"),
+    ],
+)
+def test_scale_data_of_another_seed_size_or_week_is_stale(scale_data, change, reason):
+    asked = {"seed": 7, "sizes": SMALL, **change}
+    assert reason in scale.stale_because(**asked, max_age_days=7)
+
+
+def test_scale_data_within_its_age_limit_is_used(scale_data):
+    later = timezone.localdate() + timedelta(days=7)
+    assert scale.stale_because(seed=7, sizes=SMALL, today=later) is None
+
+
+def test_scale_data_without_a_record_or_from_an_older_generator_is_stale(scale_data):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {scale.META_TABLE} "
+            "SET value = jsonb_set(value, '{version}', %s)",
+            [str(scale.DATA_VERSION - 1)],
+        )
+    assert "older generator" in scale.stale_because(seed=7, sizes=SMALL)
+    scale.forget_meta()
+    assert "no record" in scale.stale_because(seed=7, sizes=SMALL)
+
+
+def test_scale_data_changed_since_generation_is_stale(scale_data):
+    Post.objects.first().delete()
+    assert "posts in the database" in scale.stale_because(seed=7, sizes=SMALL)
 
 
 def test_the_generator_is_repeatable(monkeypatch):
