@@ -53,7 +53,7 @@ DEFAULT_SEED = 42
 # this many days the "next two weeks" the benchmark times drift out of the data.
 MAX_AGE_DAYS = 7
 # Raise when the generator writes something different, so old data is rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2
 META_TABLE = "bench_meta"
 META_KEY = "scale_data"
 
@@ -336,6 +336,41 @@ def courses_section(rng: random.Random, sizes: Sizes, log) -> None:
 
 BUSY_SLUG = "scale-00000"
 BUSY_BOOKINGS = 200
+# The busy practitioner works every day, long hours, and most of their bookings
+# fall in the next three weeks: the 14 days of slots the benchmark times (from
+# tomorrow, on data up to MAX_AGE_DAYS old) are computed against a full calendar.
+BUSY_HOURS = ("07:00", "21:00")
+BUSY_AHEAD_DAYS = 21
+BUSY_PAST = 20
+BLOCK_MINUTES = 75  # a 60-minute service and its 15-minute after-buffer
+
+
+def _busy_calendar(rng: random.Random, today: date) -> list[tuple[date, int]]:
+    """(day, minute of the day) of BUSY_BOOKINGS bookings that never overlap:
+    BUSY_PAST in the past three months, the rest packed into the next
+    BUSY_AHEAD_DAYS days with random gaps between them."""
+    opens, closes = (int(t[:2]) * 60 + int(t[3:]) for t in BUSY_HOURS)
+    per_day = (closes - opens) // BLOCK_MINUTES
+    ahead = BUSY_BOOKINGS - BUSY_PAST
+    counts = [min(per_day, ahead // BUSY_AHEAD_DAYS)] * BUSY_AHEAD_DAYS
+    for day in rng.sample(range(BUSY_AHEAD_DAYS), ahead - sum(counts)):
+        counts[day] += 1
+    calendar = []
+    for offset, count in enumerate(counts, start=1):
+        # The free quarter hours of the day, dealt out at random between the
+        # bookings: back to back in places, a gap long enough for a slot in others.
+        gaps = [0] * (count + 1)
+        for _ in range((closes - opens - count * BLOCK_MINUTES) // 15):
+            gaps[rng.randrange(count + 1)] += 1
+        minute = opens
+        for gap in gaps[:-1]:
+            minute += gap * 15
+            calendar.append((today + timedelta(days=offset), minute))
+            minute += BLOCK_MINUTES
+    past = [today - timedelta(days=d) for d in range(1, 91)]
+    for day in rng.sample(past, BUSY_PAST):
+        calendar.append((day, 10 * 60))
+    return calendar
 
 
 def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
@@ -361,6 +396,17 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
                     price=practitioner.price_from or 50,
                 )
             )
+        if practitioner.slug == BUSY_SLUG:
+            hours += [
+                WeeklyHours(
+                    practitioner=practitioner,
+                    weekday=weekday,
+                    start_time=BUSY_HOURS[0],
+                    end_time=BUSY_HOURS[1],
+                )
+                for weekday in range(7)
+            ]
+            continue
         for weekday in range(5):
             if rng.random() < 0.2:  # a split shift
                 hours.append(
@@ -434,9 +480,9 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
             )
         )
 
-    slots = [(day, start) for day in weekdays for start in starts]
-    for day, start in rng.sample(slots, min(BUSY_BOOKINGS, len(slots))):
+    for day, start in _busy_calendar(rng, today):
         add(busy, day, start)
+    slots = [(day, start) for day in weekdays for start in starts]
     for n, practitioner in enumerate(others):
         for day, start in rng.sample(slots, each + (1 if n < extra else 0)):
             add(practitioner, day, start)

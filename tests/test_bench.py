@@ -15,6 +15,7 @@ from django.utils import timezone
 from bench import scale, scenarios
 from bench.measure import measure, percentile
 from blog.models import Post
+from bookings.availability import compute_slots
 from bookings.models import Booking
 from courses.models import CourseDate
 from directory.models import Practitioner
@@ -90,6 +91,21 @@ def test_scale_data_without_a_record_or_from_an_older_generator_is_stale(scale_d
 def test_scale_data_changed_since_generation_is_stale(scale_data):
     Post.objects.first().delete()
     assert "posts in the database" in scale.stale_because(seed=7, sizes=SMALL)
+
+
+def test_the_busy_practitioner_has_most_bookings_in_the_timed_fortnight(scale_data):
+    # Timed: 14 days from tomorrow, on data generated up to a week ago.
+    for age in (0, scale.MAX_AGE_DAYS):
+        first = timezone.localdate() + timedelta(days=1 + age)
+        busy = scenarios.busy_bookings_between(first, first + timedelta(days=13))
+        assert busy > scale.BUSY_BOOKINGS // 2
+    practitioner = Practitioner.objects.get(slug=scale.BUSY_SLUG)
+    first = timezone.localdate() + timedelta(days=1)
+    service = practitioner.services.order_by("pk").first()
+    free = compute_slots(
+        service=service, first_day=first, last_day=first + timedelta(days=13)
+    )
+    assert free  # busy, not full
 
 
 def test_the_generator_is_repeatable(monkeypatch):
