@@ -3,6 +3,10 @@
 Timings are never asserted here; query counts and the generator's output are.
 """
 
+import socket
+import subprocess
+import sys
+import tempfile
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from bench import scale, scenarios
+from bench import run, scale, scenarios
 from bench.measure import measure, percentile
 from blog.models import Post
 from bookings.availability import compute_slots
@@ -176,3 +180,64 @@ def test_measure_reports_median_p95_and_queries():
     assert result.runs == 5
     assert result.median_ms <= result.p95_ms
     assert percentile([1, 2, 3, 4, 100], 0.95) == 100
+
+
+def test_a_taken_port_is_named_with_the_setting_that_moves_it():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(run.LoadError, match=f"port {port} .*BENCH_PORT"):
+            run.check_port_free(port)
+
+
+def test_a_server_that_exits_is_reported_with_its_output():
+    script = "import sys; print('Address already in use'); sys.exit(3)"
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=log)
+        process.wait()
+        server = run.Server(process, 8799, log)
+        with pytest.raises(run.LoadError, match="exited with code 3") as error:
+            run.wait_until_up(server, "http://127.0.0.1:9/healthz", seconds=5)
+    assert "Address already in use" in str(error.value)
+
+
+def test_load_that_cannot_run_is_marked_not_measured_with_the_reason(monkeypatch):
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    scenarios_ = [{"name": "directory search", "paths": ["/"]}]
+    rows, reason = run.run_load(scenarios_, seconds=1)
+    assert "wrk is not installed" in reason
+    assert rows == [
+        {
+            "name": "directory search",
+            "connections": 8,
+            "measured": False,
+            "reason": reason,
+        }
+    ]
+    budgets = scenarios.budgets([], rows)
+    assert budgets[0]["measured"] == "not measured"
+    assert budgets[0]["met"] is None
+
+
+def test_the_report_names_the_commit_and_whether_files_differ_from_it():
+    git = run.git_state()
+    assert git["describe"].startswith(git["commit"])
+    assert git["describe"].endswith("-dirty") == bool(git["dirty"])
+
+
+def test_a_busy_machine_and_a_dirty_tree_are_warned_about():
+    git = {"commit": "abc1234", "dirty": True, "changed": ["bench/run.py"]}
+    machine = {
+        "cpus": 2,
+        "load_average": {
+            "start": [3.5, 2.0, 1.0],
+            "before_http": [1.0, 1.0, 1.0],
+            "end": [5.0, 3.0, 2.0],
+        },
+    }
+    found = run.warnings(git, machine)
+    assert "bench/run.py" in found[0]
+    assert "load average 3.5 at the start" in found[1]
+    machine["load_average"]["start"] = [1.5, 1.0, 1.0]
+    assert len(run.warnings({**git, "dirty": False}, machine)) == 0
