@@ -241,3 +241,26 @@ def test_a_busy_machine_and_a_dirty_tree_are_warned_about():
     assert "load average 3.5 at the start" in found[1]
     machine["load_average"]["start"] = [1.5, 1.0, 1.0]
     assert len(run.warnings({**git, "dirty": False}, machine)) == 0
+
+
+def test_query_counts_are_the_most_any_variant_makes():
+    def action(i):
+        for _ in range(i):
+            list(Post.objects.all())
+
+    result = measure("i queries", action, runs=2, warmup=0, variants=4)
+    assert (result.queries, result.queries_min, result.variants) == (3, 0, 4)
+
+
+def test_every_distinct_url_of_the_load_scenarios_has_its_queries_counted(
+    scale_data,
+):
+    load = scenarios.load_scenarios()
+    rows = {row["name"]: row for row in scenarios.scenario_queries(load)}
+    assert rows["directory search"]["urls"] == len(scenarios.SEARCHES)
+    assert rows["directory search"]["max"] <= 5
+    assert rows["practitioner profile"]["urls"] == len(scenarios._profiles(200))
+    worst = max(rows.values(), key=lambda row: row["max"])
+    assert worst["max"] >= worst["min"]
+    budgets = scenarios.budgets([], [], list(rows.values()))
+    assert budgets[-1]["measured"] == f"max {rows['directory search']['max']} queries"
