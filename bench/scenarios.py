@@ -264,14 +264,21 @@ def budgets(
             "met": compute["p95_ms"] <= 10 if compute else None,
         }
     )
-    slots = _find(load, "slots JSON (14 days), one client")
-    rows.append(
-        {
-            "budget": "two weeks of slots over HTTP p95 <= 50 ms",
-            "measured": f"{slots['p95_ms']} ms" if slots else NOT_MEASURED,
-            "met": slots["p95_ms"] <= 50 if slots else None,
-        }
-    )
+    # DESIGN.md names no concurrency for this one: judged for one client alone,
+    # and again at the 8 connections of the other budgets (requests then queue
+    # for the workers, which the p95 includes).
+    for name, label in [
+        ("slots JSON (14 days), one client", "1 connection"),
+        ("slots JSON (14 days)", "8 connections"),
+    ]:
+        slots = _find(load, name)
+        rows.append(
+            {
+                "budget": f"two weeks of slots over HTTP p95 <= 50 ms, {label}",
+                "measured": f"{slots['p95_ms']} ms" if slots else NOT_MEASURED,
+                "met": slots["p95_ms"] <= 50 if slots else None,
+            }
+        )
     list_pages = [
         r["queries"] for r in in_process if r["name"].startswith(LIST_PAGE_PREFIXES)
     ]

@@ -264,3 +264,18 @@ def test_every_distinct_url_of_the_load_scenarios_has_its_queries_counted(
     assert worst["max"] >= worst["min"]
     budgets = scenarios.budgets([], [], list(rows.values()))
     assert budgets[-1]["measured"] == f"max {rows['directory search']['max']} queries"
+
+
+def test_slots_over_http_are_judged_for_one_and_for_eight_connections():
+    def row(name, p95):
+        return {"name": name, "measured": True, "p95_ms": p95, "rps": 1}
+
+    load = [
+        row("slots JSON (14 days), one client", 12.0),
+        row("slots JSON (14 days)", 60.0),
+    ]
+    slots = [r for r in scenarios.budgets([], load) if "slots over HTTP" in r["budget"]]
+    assert [(r["budget"].split(", ")[-1], r["met"]) for r in slots] == [
+        ("1 connection", True),
+        ("8 connections", False),
+    ]
