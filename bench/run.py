@@ -93,6 +93,7 @@ def main() -> int:
     in_process = [r.as_dict() for r in scenarios.in_process(runs=args.runs)]
     load_scenarios = scenarios.load_scenarios()
     queries = scenarios.scenario_queries(load_scenarios)
+    index_use = scenarios.location_index_use()
     phases["in_process_s"] = round(time.monotonic() - started) - sum(phases.values())
 
     load_before_http = os.getloadavg()
@@ -119,6 +120,7 @@ def main() -> int:
         "data": {**scenarios.data_counts(), "generated": data_meta(max_age)},
         "in_process": in_process,
         "queries": queries,
+        "index_use": index_use,
         "load": load,
         "load_error": load_error,
         "budgets": scenarios.budgets(in_process, load, queries),
@@ -435,6 +437,12 @@ def print_report(report: dict) -> None:
             f"  {row['name']:<38} {row['urls']:>4} URLs, {row['min']}-{row['max']}"
             f" queries (most: {row['max_url']})"
         )
+    index = report["index_use"]
+    verdict = {True: "yes", False: "NO", None: "not checked"}[index["uses_index"]]
+    print(
+        f"\nIndex use: {index.get('query', 'directory radius search')} "
+        f"uses {index['index']}: {verdict}"
+    )
     print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors)")
     if report["load_error"]:
         print(f"  not measured: {report['load_error']}")

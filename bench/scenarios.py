@@ -13,6 +13,8 @@ from bookings.availability import compute_slots
 from bookings.models import Booking, Service
 from bookings.services import book_appointment
 from courses.models import CourseDate
+from directory import geo
+from directory import search as directory_search
 from directory.models import Location, Practitioner
 
 from .measure import Result, measure, page, url_queries
@@ -200,6 +202,27 @@ def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
         for scenario in load_scenarios
         if not scenario.get("repeats")
     ]
+
+
+def location_index_use(where: str = "Brighton", radius: int = 10) -> dict:
+    """EXPLAIN of the directory's radius search on this data: does PostgreSQL narrow
+    the locations with the (latitude, longitude) index?"""
+    index = next(
+        i.name for i in Location._meta.indexes if i.fields == ["latitude", "longitude"]
+    )
+    place = geo.resolve(where)
+    if place is None:
+        return {"index": index, "uses_index": None, "reason": f"{where} not found"}
+    nearest = directory_search.NearestFirst(
+        Practitioner.objects.listed(), place, radius
+    )
+    plan = nearest.query.explain()
+    return {
+        "query": f"locations within {radius} miles of {where} (directory search)",
+        "index": index,
+        "uses_index": index in plan,
+        "plan": plan.splitlines(),
+    }
 
 
 def load_scenarios() -> list[dict]:

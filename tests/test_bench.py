@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -279,3 +279,15 @@ def test_slots_over_http_are_judged_for_one_and_for_eight_connections():
         ("1 connection", True),
         ("8 connections", False),
     ]
+
+
+def test_the_report_says_whether_the_radius_search_uses_the_location_index(
+    scale_data,
+):
+    found = scenarios.location_index_use()
+    assert found["index"] == "location_lat_lng"
+    assert found["uses_index"] == ("location_lat_lng" in "\n".join(found["plan"]))
+    # A few dozen rows are read faster without it; at scale the planner takes it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        assert scenarios.location_index_use()["uses_index"] is True
