@@ -72,12 +72,14 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import scale, scenarios
+    from bench import booking_load, scale, scenarios
 
     started = time.monotonic()
     phases = {}
     print("Preparing the benchmark database ...", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
+    # Left by a run that was cut short, they would count as changed scale data.
+    booking_load.remove()
     sizes = scale.Sizes()
     seed = scale.DEFAULT_SEED if args.seed is None else args.seed
     max_age = scale.MAX_AGE_DAYS if args.max_age_days is None else args.max_age_days
@@ -89,21 +91,32 @@ def main() -> int:
     call_command("collectstatic", verbosity=0, interactive=False)
     phases["data_s"] = round(time.monotonic() - started)
 
-    print("Measuring in process ...", flush=True)
-    in_process = [r.as_dict() for r in scenarios.in_process(runs=args.runs)]
-    load_scenarios = scenarios.load_scenarios()
-    queries = scenarios.scenario_queries(load_scenarios)
-    index_use = scenarios.location_index_use()
-    phases["in_process_s"] = round(time.monotonic() - started) - sum(phases.values())
+    # Enough distinct slots for the booking mix to book at 150 requests a second.
+    wanted = 50 if args.skip_load else max(1000, args.seconds * 150)
+    try:
+        posts = booking_load.prepare(wanted)
+        print("Measuring in process ...", flush=True)
+        in_process = [
+            r.as_dict() for r in scenarios.in_process(runs=args.runs, bookings=posts)
+        ]
+        load_scenarios = scenarios.load_scenarios(posts)
+        queries = scenarios.scenario_queries(load_scenarios)
+        index_use = scenarios.location_index_use()
+        phases["in_process_s"] = round(time.monotonic() - started) - sum(
+            phases.values()
+        )
 
-    load_before_http = os.getloadavg()
-    load, load_error = [], None
-    if args.skip_load:
-        load_error = "skipped (--skip-load)"
-    else:
-        print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
-        load, load_error = run_load(load_scenarios, args.seconds)
-    phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+        load_before_http = os.getloadavg()
+        load, load_error = [], None
+        if args.skip_load:
+            load_error = "skipped (--skip-load)"
+        else:
+            print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
+            load, load_error = run_load(load_scenarios, args.seconds)
+        phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+    finally:
+        booking_load.remove()
+        booking_load.purge_broker_queue()
 
     machine = machine_info()
     machine["load_average"] = {
@@ -185,18 +198,20 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
         with gunicorn(PORT) as server:
             wait_until_up(server, f"http://127.0.0.1:{PORT}/healthz")
             for scenario in load_scenarios:
+                if "visits" in scenario and not scenario["visits"]:
+                    results.append(_not_measured(scenario, "no free slot to book"))
+                    continue
                 # A short warm-up so every worker has its connections and templates.
                 connections = scenario.get("connections", 8)
                 wrk(scenario["paths"], seconds=2, connections=connections)
                 figures = wrk(
-                    scenario["paths"], seconds=seconds, connections=connections
+                    scenario["paths"],
+                    seconds=seconds,
+                    connections=connections,
+                    visits=scenario.get("visits"),
                 )
                 ensure_running(server)
-                figures["name"] = scenario["name"]
-                figures["connections"] = connections
-                figures["paths"] = len(scenario["paths"])
-                figures["measured"] = True
-                results.append(figures)
+                results.append(_figures(scenario, figures))
                 print(
                     f"  {scenario['name']}: {figures['rps']} req/s, "
                     f"p95 {figures['p95_ms']} ms",
@@ -211,6 +226,26 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
         ]
         return results, reason
     return results, None
+
+
+def _figures(scenario: dict, figures: dict) -> dict:
+    from bench import booking_load
+
+    booking_posts = {
+        "prepared": len(scenario.get("visits") or []),
+        "booked": figures.pop("booked"),
+        "refused": figures.pop("refused"),
+        "ran_out": figures.pop("ran_out"),
+    }
+    figures["name"] = scenario["name"]
+    figures["connections"] = scenario.get("connections", 8)
+    figures["paths"] = len(scenario["paths"])
+    figures["measured"] = True
+    if scenario.get("visits"):
+        # What the responses said, and what the database holds.
+        booking_posts["in_database"] = booking_load.booked()
+        figures["booking_posts"] = booking_posts
+    return figures
 
 
 def check_port_free(port: int) -> None:
@@ -307,10 +342,34 @@ def wait_until_up(server: Server, url: str, seconds: float = 30) -> None:
     )
 
 
-def wrk(paths: list[str], seconds: int, connections: int = 8) -> dict:
+def wrk(
+    paths: list[str],
+    seconds: int,
+    connections: int = 8,
+    visits: list[list[tuple]] | None = None,
+) -> dict:
+    """One wrk run rotating over `paths`; with `visits` (lists of requests, POSTs
+    among them), each wrk thread goes through its share of the visits instead."""
+    threads = min(2, connections)  # wrk refuses more threads than connections
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+        arguments = paths
+        if visits:
+            prefix = Path(folder) / "requests"
+            for thread in range(threads):
+                lines = [
+                    "\t".join(request)
+                    for visit in visits[thread::threads]
+                    for request in visit
+                ]
+                Path(f"{prefix}.{thread}").write_text("\n".join(lines) + "\n")
+            arguments = [f"@{prefix}"]
+        return _wrk(arguments, seconds, connections, threads)
+
+
+def _wrk(arguments: list[str], seconds: int, connections: int, threads: int) -> dict:
     command = [
         "wrk",
-        f"-t{min(2, connections)}",  # wrk refuses more threads than connections
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
@@ -319,7 +378,7 @@ def wrk(paths: list[str], seconds: int, connections: int = 8) -> dict:
         str(ROOT / "bench" / "report.lua"),
         f"http://127.0.0.1:{PORT}",
         "--",
-        *paths,
+        *arguments,
     ]
     try:
         finished = subprocess.run(
@@ -434,7 +493,7 @@ def print_report(report: dict) -> None:
     print("\nQueries per request, every distinct URL of each load scenario")
     for row in report["queries"]:
         print(
-            f"  {row['name']:<38} {row['urls']:>4} URLs, {row['min']}-{row['max']}"
+            f"  {row['name']:<50} {row['urls']:>4} URLs, {row['min']}-{row['max']}"
             f" queries (most: {row['max_url']})"
         )
     index = report["index_use"]
@@ -448,14 +507,22 @@ def print_report(report: dict) -> None:
         print(f"  not measured: {report['load_error']}")
     for row in report["load"]:
         if not row["measured"]:
-            print(f"  {row['name']:<38} {row['connections']:>3}     not measured")
+            print(f"  {row['name']:<50} {row['connections']:>3}     not measured")
             continue
         print(
-            f"  {row['name']:<38} {row['connections']:>3} {row['rps']:>8.1f}"
+            f"  {row['name']:<50} {row['connections']:>3} {row['rps']:>8.1f}"
             f" {row['p50_ms']:>8.1f}"
             f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f}"
             f" {row['errors']['total']:>6}"
         )
+        if "booking_posts" in row:
+            posts = row["booking_posts"]
+            print(
+                f"  {'':<50}     booked {posts['booked']} of {posts['prepared']} "
+                f"prepared slots ({posts['in_database']} in the database), "
+                f"{posts['refused']} refused"
+                + (", ran out of slots" if posts["ran_out"] else "")
+            )
     print("\nBudgets (DESIGN.md)")
     for row in report["budgets"]:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[row["met"]]

@@ -1,6 +1,6 @@
 """What the benchmark measures, and the budgets from DESIGN.md it compares against."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from directory import geo
 from directory import search as directory_search
 from directory.models import Location, Practitioner
 
+from . import booking_load
+from .booking_load import BookingPost
 from .measure import Result, measure, page, url_queries
 from .scale import BUSY_SLUG
 
@@ -119,7 +121,7 @@ def _profiles(limit: int) -> list[str]:
     return [f"/practitioners/{slug}/" for slug in slugs]
 
 
-def in_process(runs: int) -> list[Result]:
+def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
     client = Client()
     results = [
         measure(
@@ -181,6 +183,15 @@ def in_process(runs: int) -> list[Result]:
             variants=min(len(free), 10),
         )
     )
+    if bookings:
+        results.append(
+            measure(
+                "booking POST through the flow (CSRF, session, rolled back)",
+                booking_load.post_and_undo(list(bookings)),
+                runs=runs,
+                variants=min(len(bookings), 10),
+            )
+        )
     profiles = _profiles(50)
     results.append(
         measure(
@@ -200,7 +211,7 @@ def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
     return [
         url_queries(client, scenario["name"], scenario["paths"])
         for scenario in load_scenarios
-        if not scenario.get("repeats")
+        if scenario["paths"] and not scenario.get("repeats")
     ]
 
 
@@ -225,19 +236,30 @@ def location_index_use(where: str = "Brighton", radius: int = 10) -> dict:
     }
 
 
-def load_scenarios() -> list[dict]:
+def _client_visits(posts: Sequence[BookingPost]) -> list[list[tuple]]:
+    """A client on their way to book: the profile, the time picker, the slots JSON,
+    then the booking POST, each visit on a slot of its own."""
+    first = timezone.localdate() + timedelta(days=1)
+    last = first + timedelta(days=13)
+    return [
+        [
+            ("GET", f"/practitioners/{post.slug}/"),
+            ("GET", f"/book/{post.slug}/{post.service_id}/"),
+            (
+                "GET",
+                f"/api/practitioners/{post.slug}/slots/?service={post.service_id}"
+                f"&from={first}&to={last}",
+            ),
+            ("POST", post.path, post.cookie, post.body),
+        ]
+        for post in posts
+    ]
+
+
+def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     profiles = _profiles(200)
     slots = _slot_urls(200)
-    booking_pages = [
-        f"/book/{url.split('/')[3]}/{url.split('service=')[1].split('&')[0]}/"
-        for url in slots[:100]
-    ]
-    # A client on their way to book: profile, time picker, slots, in turn.
-    mix = [
-        path
-        for trio in zip(profiles[:100], booking_pages, slots[:100], strict=False)
-        for path in trio
-    ]
+    visits = _client_visits(posts)
     return [
         {"name": "directory search", "paths": SEARCHES},
         {"name": "practitioner profile", "paths": profiles},
@@ -249,8 +271,16 @@ def load_scenarios() -> list[dict]:
             "repeats": "slots JSON (14 days)",
         },
         {"name": "blog post", "paths": _posts(200)},
-        {"name": "booking mix (profile, times, slots)", "paths": mix},
+        {
+            "name": BOOKING_MIX,
+            # The GETs alone warm the server up: every slot is booked only once.
+            "paths": [r[1] for visit in visits for r in visit if r[0] == "GET"],
+            "visits": visits,
+        },
     ]
+
+
+BOOKING_MIX = "booking mix (profile, times, slots, booking POST)"
 
 
 def _find(rows: list[dict], name: str) -> dict | None:

@@ -12,17 +12,19 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from bench import run, scale, scenarios
+from bench import booking_load, run, scale, scenarios
 from bench.measure import measure, percentile
 from blog.models import Post
 from bookings.availability import compute_slots
 from bookings.models import Booking
 from courses.models import CourseDate
 from directory.models import Practitioner
+from notifications.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +293,51 @@ def test_the_report_says_whether_the_radius_search_uses_the_location_index(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         assert scenarios.location_index_use()["uses_index"] is True
+
+
+def test_prepared_booking_posts_book_distinct_slots_through_the_flow(scale_data):
+    posts = booking_load.prepare(12, practitioners=4)
+    assert len(posts) == 12
+    assert len({p.slug for p in posts[:4]}) == 4  # practitioners in turn
+    assert len({(p.slug, p.starts_at) for p in posts}) == 12
+    client = Client(enforce_csrf_checks=True)
+    for post in posts:
+        response = client.post(
+            post.path,
+            post.body,
+            content_type=booking_load.FORM,
+            HTTP_COOKIE=post.cookie,
+        )
+        assert response.status_code == 302
+        assert "/book/done/" in response["Location"]
+    assert booking_load.booked() == 12
+    assert OutboundEmail.objects.filter(to__endswith=booking_load.LOAD_DOMAIN).exists()
+
+    assert booking_load.remove() == 12
+    assert Booking.objects.count() == SMALL.bookings
+    assert not OutboundEmail.objects.exists()
+    assert not Session.objects.exists()
+
+
+def test_a_booking_post_without_its_csrf_token_is_refused(scale_data):
+    post = booking_load.prepare(1)[0]
+    client = Client(enforce_csrf_checks=True)
+    body = post.body.replace("csrfmiddlewaretoken", "token")
+    response = client.post(
+        post.path, body, content_type=booking_load.FORM, HTTP_COOKIE=post.cookie
+    )
+    assert response.status_code == 403
+    assert booking_load.booked() == 0
+
+
+def test_the_booking_mix_visits_then_books_and_measures_in_process(scale_data):
+    posts = booking_load.prepare(6)
+    mix = next(
+        s for s in scenarios.load_scenarios(posts) if s["name"] == scenarios.BOOKING_MIX
+    )
+    assert [r[0] for r in mix["visits"][0]] == ["GET", "GET", "GET", "POST"]
+    assert len(mix["paths"]) == 18  # the GETs, for the warm-up
+    results = {r.name: r for r in scenarios.in_process(runs=2, bookings=posts)}
+    booking = results["booking POST through the flow (CSRF, session, rolled back)"]
+    assert booking.queries > 10  # the lock, the re-check, the writes
+    assert booking_load.booked() == 0  # rolled back
