@@ -525,7 +525,7 @@ def print_report(report: dict) -> None:
             )
     print("\nBudgets (DESIGN.md)")
     for row in report["budgets"]:
-        verdict = {True: "met", False: "NOT met", None: "not measured"}[row["met"]]
+        verdict = {True: "met", False: "NOT met", None: "-"}[row["met"]]
         print(f"  {row['budget']:<62} {row['measured']:<24} {verdict}")
     _print_warnings(report)
 
