@@ -6,6 +6,7 @@ machine is slow: the exit code is non-zero only when the benchmark could not run
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -13,11 +14,16 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import django
 
@@ -26,7 +32,15 @@ RESULTS = ROOT / "bench" / "results"
 PORT = int(os.environ.get("BENCH_PORT", "8799"))
 
 
+class LoadError(Exception):
+    """The load runs could not be made; the reason goes into the report."""
+
+
 def main() -> int:
+    # Before anything runs: the code measured is the code of this moment, and the
+    # load average says whether other work was already running.
+    git = git_state()
+    load_at_start = os.getloadavg()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--regenerate",
@@ -43,115 +57,319 @@ def main() -> int:
         help="repetitions of each in-process measurement",
     )
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of the scale data (default 42)"
+    )
+    parser.add_argument(
+        "--max-age-days",
+        type=int,
+        default=None,
+        help="regenerate scale data older than this (default 7)",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     django.setup()
     from django.core.management import call_command
 
-    from bench import scale, scenarios
+    from bench import booking_load, scale, scenarios
 
     started = time.monotonic()
+    phases = {}
     print("Preparing the benchmark database ...", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
+    # Left by a run that was cut short, they would count as changed scale data.
+    booking_load.remove()
     sizes = scale.Sizes()
-    if args.regenerate or not scenarios.scale_data_present(sizes):
-        call_command("generate_scale_data")
+    seed = scale.DEFAULT_SEED if args.seed is None else args.seed
+    max_age = scale.MAX_AGE_DAYS if args.max_age_days is None else args.max_age_days
+    reason = "asked for (--regenerate)" if args.regenerate else None
+    reason = reason or scale.stale_because(seed=seed, sizes=sizes, max_age_days=max_age)
+    if reason:
+        print(f"Generating the scale data: {reason} ...", flush=True)
+        call_command("generate_scale_data", seed=seed)
     call_command("collectstatic", verbosity=0, interactive=False)
+    phases["data_s"] = round(time.monotonic() - started)
 
-    print("Measuring in process ...", flush=True)
-    in_process = [r.as_dict() for r in scenarios.in_process(runs=args.runs)]
+    # Enough distinct slots for the booking mix to book at 150 requests a second.
+    wanted = 50 if args.skip_load else max(1000, args.seconds * 150)
+    try:
+        posts = booking_load.prepare(wanted)
+        print("Measuring in process ...", flush=True)
+        in_process = [
+            r.as_dict() for r in scenarios.in_process(runs=args.runs, bookings=posts)
+        ]
+        load_scenarios = scenarios.load_scenarios(posts)
+        queries = scenarios.scenario_queries(load_scenarios)
+        index_use = scenarios.location_index_use()
+        phases["in_process_s"] = round(time.monotonic() - started) - sum(
+            phases.values()
+        )
 
-    load = []
-    if not args.skip_load:
-        if not shutil.which("wrk"):
-            print(
-                "wrk is not installed (apt-get install -y wrk): skipping the load "
-                "runs.",
-                file=sys.stderr,
-            )
+        load_before_http = os.getloadavg()
+        load, load_error = [], None
+        if args.skip_load:
+            load_error = "skipped (--skip-load)"
         else:
             print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
-            load = run_load(scenarios.load_scenarios(), args.seconds)
+            load, load_error = run_load(load_scenarios, args.seconds)
+        phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+    finally:
+        booking_load.remove()
+        booking_load.purge_broker_queue()
 
+    machine = machine_info()
+    machine["load_average"] = {
+        "start": _rounded(load_at_start),
+        "before_http": _rounded(load_before_http),
+        "end": _rounded(os.getloadavg()),
+    }
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
-        "machine": machine_info(),
-        "data": scenarios.data_counts(),
+        "git_commit": git["describe"],
+        "git": git,
+        "machine": machine,
+        "warnings": warnings(git, machine),
+        "data": {**scenarios.data_counts(), "generated": data_meta(max_age)},
         "in_process": in_process,
+        "queries": queries,
+        "index_use": index_use,
         "load": load,
-        "budgets": scenarios.budgets(in_process, load),
+        "load_error": load_error,
+        "budgets": scenarios.budgets(in_process, load, queries),
+        "phases_s": phases,
         "elapsed_s": round(time.monotonic() - started),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print_report(report)
     print(f"\nWrote {RESULTS / 'latest.json'} in {report['elapsed_s']} s.")
+    if load_error and not args.skip_load:
+        print(f"\nThe load runs could not be made: {load_error}", file=sys.stderr)
+        return 1
     return 0
 
 
-def run_load(load_scenarios: list[dict], seconds: int) -> list[dict]:
+def _rounded(values) -> list[float]:
+    return [round(value, 2) for value in values]
+
+
+def warnings(git: dict, machine: dict) -> list[str]:
+    found = []
+    if git["dirty"]:
+        found.append(
+            f"uncommitted changes beside commit {git['commit']}: "
+            + ", ".join(git["changed"])
+        )
+    cpus = machine["cpus"] or 1
+    # The end figure includes this run's own gunicorn workers and wrk, so it is
+    # recorded but not judged; before the HTTP runs only this process was busy.
+    averages = machine["load_average"]
+    busiest = max(averages["start"][0], averages["before_http"][0])
+    if busiest > cpus:
+        found.append(
+            f"the machine was busy: load average {averages['start'][0]} at the start "
+            f"and {averages['before_http'][0]} before the HTTP runs, on {cpus} CPUs; "
+            "other work was running, and these figures are depressed"
+        )
+    return found
+
+
+def _not_measured(scenario: dict, reason: str) -> dict:
+    return {
+        "name": scenario["name"],
+        "connections": scenario.get("connections", 8),
+        "measured": False,
+        "reason": reason,
+    }
+
+
+def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str | None]:
+    """Figures of each scenario over HTTP, and why any are missing (or None).
+
+    A failure never loses the rest of the report: scenarios not run are marked
+    "not measured" with the reason.
+    """
+    results = []
+    try:
+        if not shutil.which("wrk"):
+            raise LoadError("wrk is not installed (apt-get install -y wrk)")
+        check_port_free(PORT)
+        with gunicorn(PORT) as server:
+            wait_until_up(server, f"http://127.0.0.1:{PORT}/healthz")
+            for scenario in load_scenarios:
+                if "visits" in scenario and not scenario["visits"]:
+                    results.append(_not_measured(scenario, "no free slot to book"))
+                    continue
+                # A short warm-up so every worker has its connections and templates.
+                connections = scenario.get("connections", 8)
+                wrk(scenario["paths"], seconds=2, connections=connections)
+                figures = wrk(
+                    scenario["paths"],
+                    seconds=seconds,
+                    connections=connections,
+                    visits=scenario.get("visits"),
+                )
+                ensure_running(server)
+                results.append(_figures(scenario, figures))
+                print(
+                    f"  {scenario['name']}: {figures['rps']} req/s, "
+                    f"p95 {figures['p95_ms']} ms",
+                    flush=True,
+                )
+    except LoadError as error:
+        reason = str(error)
+        print(f"  not measured: {reason}", file=sys.stderr, flush=True)
+        done = {row["name"] for row in results}
+        results += [
+            _not_measured(s, reason) for s in load_scenarios if s["name"] not in done
+        ]
+        return results, reason
+    return results, None
+
+
+def _figures(scenario: dict, figures: dict) -> dict:
+    from bench import booking_load
+
+    booking_posts = {
+        "prepared": len(scenario.get("visits") or []),
+        "booked": figures.pop("booked"),
+        "refused": figures.pop("refused"),
+        "ran_out": figures.pop("ran_out"),
+    }
+    figures["name"] = scenario["name"]
+    figures["connections"] = scenario.get("connections", 8)
+    figures["paths"] = len(scenario["paths"])
+    figures["measured"] = True
+    if scenario.get("visits"):
+        # What the responses said, and what the database holds.
+        booking_posts["in_database"] = booking_load.booked()
+        figures["booking_posts"] = booking_posts
+    return figures
+
+
+def check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a port left in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise LoadError(
+                f"port {port} on 127.0.0.1 is taken ({error.strerror}); stop what "
+                "listens there or choose another port with BENCH_PORT "
+                f"(now {port})"
+            ) from error
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: IO[str]
+
+    def output(self, lines: int = 15) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return "\n".join(self.log.read().splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def gunicorn(port: int) -> Iterator[Server]:
+    """The site served as in production, on 127.0.0.1:port, for the load runs."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     workers = str(max(2, (os.cpu_count() or 2) * 2))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            workers,
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{PORT}/healthz")
-        results = []
-        for scenario in load_scenarios:
-            # A short warm-up so every worker has its connections and templates.
-            connections = scenario.get("connections", 8)
-            wrk(scenario["paths"], seconds=2, connections=connections)
-            figures = wrk(scenario["paths"], seconds=seconds, connections=connections)
-            figures["name"] = scenario["name"]
-            figures["connections"] = connections
-            figures["paths"] = len(scenario["paths"])
-            results.append(figures)
-            print(
-                f"  {scenario['name']}: {figures['rps']} req/s, "
-                f"p95 {figures['p95_ms']} ms",
-                flush=True,
+    with tempfile.TemporaryFile(mode="w+") as log:
+        try:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    workers,
+                    "--worker-class",
+                    "sync",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
-        return results
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        except OSError as error:
+            raise LoadError(f"gunicorn could not be started: {error}") from error
+        try:
+            yield Server(process, port, log)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
 
 
-def wait_until_up(url: str, seconds: float = 30) -> None:
+def ensure_running(server: Server) -> None:
+    code = server.process.poll()
+    if code is not None:
+        raise LoadError(
+            f"gunicorn (port {server.port}) exited with code {code}:\n{server.output()}"
+        )
+
+
+def wait_until_up(server: Server, url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        ensure_running(server)
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
+                    # Ours, not another server that took the port meanwhile.
+                    ensure_running(server)
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit(f"The benchmark server did not answer at {url}.")
+    raise LoadError(
+        f"the benchmark server did not answer {url} within {seconds:.0f} s:\n"
+        f"{server.output()}"
+    )
 
 
-def wrk(paths: list[str], seconds: int, connections: int = 8) -> dict:
+def wrk(
+    paths: list[str],
+    seconds: int,
+    connections: int = 8,
+    visits: list[list[tuple]] | None = None,
+) -> dict:
+    """One wrk run rotating over `paths`; with `visits` (lists of requests, POSTs
+    among them), each wrk thread goes through its share of the visits instead."""
+    threads = min(2, connections)  # wrk refuses more threads than connections
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+        arguments = paths
+        if visits:
+            prefix = Path(folder) / "requests"
+            for thread in range(threads):
+                lines = [
+                    "\t".join(request)
+                    for visit in visits[thread::threads]
+                    for request in visit
+                ]
+                Path(f"{prefix}.{thread}").write_text("\n".join(lines) + "\n")
+            arguments = [f"@{prefix}"]
+        return _wrk(arguments, seconds, connections, threads)
+
+
+def _wrk(arguments: list[str], seconds: int, connections: int, threads: int) -> dict:
     command = [
         "wrk",
-        f"-t{min(2, connections)}",  # wrk refuses more threads than connections
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
@@ -160,29 +378,65 @@ def wrk(paths: list[str], seconds: int, connections: int = 8) -> dict:
         str(ROOT / "bench" / "report.lua"),
         f"http://127.0.0.1:{PORT}",
         "--",
-        *paths,
+        *arguments,
     ]
-    output = subprocess.run(
-        command, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
-    match = re.search(r"^WRK_JSON (.*)$", output, re.M)
-    if not match:
-        raise SystemExit(f"wrk printed no result:\n{output}")
+    try:
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + 60
+        )
+    except subprocess.TimeoutExpired as error:
+        raise LoadError(f"wrk did not finish within {seconds + 60} s") from error
+    except OSError as error:
+        raise LoadError(f"wrk could not be run: {error}") from error
+    match = re.search(r"^WRK_JSON (.*)$", finished.stdout, re.M)
+    if finished.returncode != 0 or not match:
+        raise LoadError(
+            f"wrk exited with code {finished.returncode} and no result:\n"
+            f"{(finished.stdout + finished.stderr).strip()[-2000:]}"
+        )
     figures = json.loads(match.group(1))
     figures["errors"]["total"] = sum(figures["errors"].values())
     return figures
 
 
-def git_commit() -> str:
-    try:
+def git_state() -> dict:
+    """The commit, and whether tracked files differ from it (like `git describe
+    --always --dirty`, but the benchmark's own results file does not count)."""
+
+    def git(*args: str) -> str:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
+            timeout=30,
+            check=True,
+        ).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        status = git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)bench/results",
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {
+            "commit": "unknown",
+            "dirty": None,
+            "describe": "unknown",
+            "changed": [],
+        }
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    return {
+        "commit": commit,
+        "dirty": bool(changed),
+        "describe": f"{commit}-dirty" if changed else commit,
+        "changed": changed[:20],
+    }
 
 
 def machine_info() -> dict:
@@ -208,26 +462,77 @@ def machine_info() -> dict:
     }
 
 
+def data_meta(max_age_days: int) -> dict:
+    from django.utils import timezone
+
+    from bench import scale
+
+    meta = scale.read_meta() or {}
+    generated_on = meta.get("generated_on")
+    age = None
+    if generated_on:
+        age = (timezone.localdate() - dt.date.fromisoformat(generated_on)).days
+    return {
+        "on": generated_on,
+        "age_days": age,
+        "max_age_days": max_age_days,
+        "seed": meta.get("seed"),
+        "version": meta.get("version"),
+    }
+
+
 def print_report(report: dict) -> None:
-    print("\nIn process (median / p95 ms, queries)")
+    print(f"\nCommit {report['git_commit']}, {report['date']}")
+    _print_warnings(report)
+    print("\nIn process (median / p95 ms, most queries of any variant)")
     for row in report["in_process"]:
         print(
-            f"  {row['name']:<58} {row['median_ms']:>8.2f} {row['p95_ms']:>8.2f}"
+            f"  {row['name']:<68} {row['median_ms']:>8.2f} {row['p95_ms']:>8.2f}"
             f" {row['queries']:>4}"
         )
-    if report["load"]:
-        print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors)")
-        for row in report["load"]:
+    print("\nQueries per request, every distinct URL of each load scenario")
+    for row in report["queries"]:
+        print(
+            f"  {row['name']:<50} {row['urls']:>4} URLs, {row['min']}-{row['max']}"
+            f" queries (most: {row['max_url']})"
+        )
+    index = report["index_use"]
+    verdict = {True: "yes", False: "NO", None: "not checked"}[index["uses_index"]]
+    print(
+        f"\nIndex use: {index.get('query', 'directory radius search')} "
+        f"uses {index['index']}: {verdict}"
+    )
+    print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors)")
+    if report["load_error"]:
+        print(f"  not measured: {report['load_error']}")
+    for row in report["load"]:
+        if not row["measured"]:
+            print(f"  {row['name']:<50} {row['connections']:>3}     not measured")
+            continue
+        print(
+            f"  {row['name']:<50} {row['connections']:>3} {row['rps']:>8.1f}"
+            f" {row['p50_ms']:>8.1f}"
+            f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f}"
+            f" {row['errors']['total']:>6}"
+        )
+        if "booking_posts" in row:
+            posts = row["booking_posts"]
             print(
-                f"  {row['name']:<38} {row['connections']:>3} {row['rps']:>8.1f}"
-                f" {row['p50_ms']:>8.1f}"
-                f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f}"
-                f" {row['errors']['total']:>6}"
+                f"  {'':<50}     booked {posts['booked']} of {posts['prepared']} "
+                f"prepared slots ({posts['in_database']} in the database), "
+                f"{posts['refused']} refused"
+                + (", ran out of slots" if posts["ran_out"] else "")
             )
     print("\nBudgets (DESIGN.md)")
     for row in report["budgets"]:
-        verdict = {True: "met", False: "NOT met", None: "not measured"}[row["met"]]
+        verdict = {True: "met", False: "NOT met", None: "-"}[row["met"]]
         print(f"  {row['budget']:<62} {row['measured']:<24} {verdict}")
+    _print_warnings(report)
+
+
+def _print_warnings(report: dict) -> None:
+    for warning in report["warnings"]:
+        print(f"  WARNING: {warning}")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@ seed and sizes give the same rows. Sections for the other apps are added below a
 those apps exist; each section is a function taking the generator and the sizes.
 """
 
+import json
 import random
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -47,6 +48,16 @@ class Sizes:
     course_dates: int = 50
 
 
+DEFAULT_SEED = 42
+# Bookings, insurance and course dates are relative to the day of generation: after
+# this many days the "next two weeks" the benchmark times drift out of the data.
+MAX_AGE_DAYS = 7
+# Raise when the generator writes something different, so old data is rebuilt.
+DATA_VERSION = 2
+META_TABLE = "bench_meta"
+META_KEY = "scale_data"
+
+
 class NotABenchDatabase(Exception):
     pass
 
@@ -63,6 +74,9 @@ def check_database() -> str:
 
 def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
     check_database()
+    # Half-written data must never look complete: the record goes first, and
+    # comes back only once every section is in.
+    forget_meta()
     rng = random.Random(seed)
     timings = {}
     for name, section in SECTIONS:
@@ -73,7 +87,97 @@ def generate(*, seed: int, sizes: Sizes, log=print) -> dict:
         log(f"  {name}: {timings[name]} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    write_meta(seed=seed, sizes=sizes)
     return timings
+
+
+# --- when, and how, the data was generated (a table of the bench database) --------
+
+
+def _ensure_meta_table(cursor) -> None:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+        "(key text PRIMARY KEY, value jsonb NOT NULL)"
+    )
+
+
+def write_meta(*, seed: int, sizes: Sizes, today: date | None = None) -> dict:
+    meta = {
+        "generated_on": (today or timezone.localdate()).isoformat(),
+        "seed": seed,
+        "sizes": asdict(sizes),
+        "version": DATA_VERSION,
+    }
+    with connection.cursor() as cursor:
+        _ensure_meta_table(cursor)
+        cursor.execute(
+            f"INSERT INTO {META_TABLE} (key, value) VALUES (%s, %s::jsonb) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [META_KEY, json.dumps(meta)],
+        )
+    return meta
+
+
+def forget_meta() -> None:
+    with connection.cursor() as cursor:
+        _ensure_meta_table(cursor)
+        cursor.execute(f"DELETE FROM {META_TABLE} WHERE key = %s", [META_KEY])
+
+
+def read_meta() -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [META_TABLE])
+        if cursor.fetchone()[0] is None:
+            return None
+        cursor.execute(f"SELECT value FROM {META_TABLE} WHERE key = %s", [META_KEY])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+
+
+def stale_because(
+    *,
+    seed: int,
+    sizes: Sizes,
+    max_age_days: int = MAX_AGE_DAYS,
+    today: date | None = None,
+) -> str | None:
+    """Why the scale data must be generated again, or None when it can be used."""
+    meta = read_meta()
+    if meta is None:
+        return "no record of the scale data (never generated, or cut short)"
+    if meta.get("version") != DATA_VERSION:
+        return (
+            f"written by an older generator (version {meta.get('version')}, "
+            f"now {DATA_VERSION})"
+        )
+    if meta.get("seed") != seed:
+        return f"generated with seed {meta.get('seed')}, asked for {seed}"
+    if meta.get("sizes") != asdict(sizes):
+        return f"generated for {meta.get('sizes')}, asked for {asdict(sizes)}"
+    age = (
+        (today or timezone.localdate()) - date.fromisoformat(meta["generated_on"])
+    ).days
+    if age > max_age_days or age < 0:
+        return (
+            f"generated on {meta['generated_on']}, {age} days ago (limit "
+            f"{max_age_days}): its bookings and dates are relative to that day"
+        )
+    from blog.models import Post
+    from bookings.models import Booking
+    from courses.models import CourseDate
+
+    counts = {
+        "practitioners": Practitioner.objects.count(),
+        "bookings": Booking.objects.count(),
+        "posts": Post.objects.count(),
+        "course_dates": CourseDate.objects.count(),
+    }
+    for name, count in counts.items():
+        if count != getattr(sizes, name):
+            return f"{count} {name} in the database, {getattr(sizes, name)} expected"
+    return None
 
 
 def _truncate(*models) -> None:
@@ -232,6 +336,41 @@ def courses_section(rng: random.Random, sizes: Sizes, log) -> None:
 
 BUSY_SLUG = "scale-00000"
 BUSY_BOOKINGS = 200
+# The busy practitioner works every day, long hours, and most of their bookings
+# fall in the next three weeks: the 14 days of slots the benchmark times (from
+# tomorrow, on data up to MAX_AGE_DAYS old) are computed against a full calendar.
+BUSY_HOURS = ("07:00", "21:00")
+BUSY_AHEAD_DAYS = 21
+BUSY_PAST = 20
+BLOCK_MINUTES = 75  # a 60-minute service and its 15-minute after-buffer
+
+
+def _busy_calendar(rng: random.Random, today: date) -> list[tuple[date, int]]:
+    """(day, minute of the day) of BUSY_BOOKINGS bookings that never overlap:
+    BUSY_PAST in the past three months, the rest packed into the next
+    BUSY_AHEAD_DAYS days with random gaps between them."""
+    opens, closes = (int(t[:2]) * 60 + int(t[3:]) for t in BUSY_HOURS)
+    per_day = (closes - opens) // BLOCK_MINUTES
+    ahead = BUSY_BOOKINGS - BUSY_PAST
+    counts = [min(per_day, ahead // BUSY_AHEAD_DAYS)] * BUSY_AHEAD_DAYS
+    for day in rng.sample(range(BUSY_AHEAD_DAYS), ahead - sum(counts)):
+        counts[day] += 1
+    calendar = []
+    for offset, count in enumerate(counts, start=1):
+        # The free quarter hours of the day, dealt out at random between the
+        # bookings: back to back in places, a gap long enough for a slot in others.
+        gaps = [0] * (count + 1)
+        for _ in range((closes - opens - count * BLOCK_MINUTES) // 15):
+            gaps[rng.randrange(count + 1)] += 1
+        minute = opens
+        for gap in gaps[:-1]:
+            minute += gap * 15
+            calendar.append((today + timedelta(days=offset), minute))
+            minute += BLOCK_MINUTES
+    past = [today - timedelta(days=d) for d in range(1, 91)]
+    for day in rng.sample(past, BUSY_PAST):
+        calendar.append((day, 10 * 60))
+    return calendar
 
 
 def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
@@ -257,6 +396,17 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
                     price=practitioner.price_from or 50,
                 )
             )
+        if practitioner.slug == BUSY_SLUG:
+            hours += [
+                WeeklyHours(
+                    practitioner=practitioner,
+                    weekday=weekday,
+                    start_time=BUSY_HOURS[0],
+                    end_time=BUSY_HOURS[1],
+                )
+                for weekday in range(7)
+            ]
+            continue
         for weekday in range(5):
             if rng.random() < 0.2:  # a split shift
                 hours.append(
@@ -300,11 +450,11 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
     bookings = []
     now = timezone.now()
     # Times of day that cannot overlap, 15-minute after-buffer included.
-    starts = ["09:00", "10:30", "12:00", "13:30", "15:00"]
+    starts = [9 * 60, 10 * 60 + 30, 12 * 60, 13 * 60 + 30, 15 * 60]
 
-    def add(practitioner, day, start) -> None:
+    def add(practitioner, day, minute: int) -> None:
         service = first_service[practitioner.pk]
-        hour, minute = map(int, start.split(":"))
+        hour, minute = divmod(minute, 60)
         starts_at = timezone.datetime(
             day.year, day.month, day.day, hour, minute, tzinfo=zone
         )
@@ -330,9 +480,9 @@ def bookings_section(rng: random.Random, sizes: Sizes, log) -> None:
             )
         )
 
-    slots = [(day, start) for day in weekdays for start in starts]
-    for day, start in rng.sample(slots, min(BUSY_BOOKINGS, len(slots))):
+    for day, start in _busy_calendar(rng, today):
         add(busy, day, start)
+    slots = [(day, start) for day in weekdays for start in starts]
     for n, practitioner in enumerate(others):
         for day, start in rng.sample(slots, each + (1 if n < extra else 0)):
             add(practitioner, day, start)

@@ -1,7 +1,8 @@
 """What the benchmark measures, and the budgets from DESIGN.md it compares against."""
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.test import Client
@@ -12,10 +13,14 @@ from bookings.availability import compute_slots
 from bookings.models import Booking, Service
 from bookings.services import book_appointment
 from courses.models import CourseDate
+from directory import geo
+from directory import search as directory_search
 from directory.models import Location, Practitioner
 
-from .measure import Result, measure, page
-from .scale import BUSY_BOOKINGS, BUSY_SLUG, Sizes
+from . import booking_load
+from .booking_load import BookingPost
+from .measure import Result, measure, page, url_queries
+from .scale import BUSY_SLUG
 
 SEARCHES = [
     "/practitioners/?where=Brighton&technique=deep-tissue",
@@ -27,14 +32,6 @@ SEARCHES = [
     "/practitioners/?q=posture",
     "/practitioners/",
 ]
-
-
-def scale_data_present(sizes: Sizes) -> bool:
-    return (
-        Practitioner.objects.count() >= sizes.practitioners
-        and Booking.objects.count() >= sizes.bookings
-        and Post.objects.count() >= sizes.posts
-    )
 
 
 def _busy_service() -> Service:
@@ -88,6 +85,22 @@ def _book_and_undo(service: Service, slots: list) -> Callable[[int], object]:
     return book
 
 
+def busy_bookings_between(first: date, last: date) -> int:
+    """Active bookings of the busy practitioner on those days (Europe/London)."""
+    zone = ZoneInfo("Europe/London")
+    return (
+        Booking.objects.active()
+        .filter(
+            practitioner__slug=BUSY_SLUG,
+            starts_at__gte=datetime.combine(first, time.min, tzinfo=zone),
+            starts_at__lt=datetime.combine(
+                last + timedelta(days=1), time.min, tzinfo=zone
+            ),
+        )
+        .count()
+    )
+
+
 def data_counts() -> dict:
     return {
         "practitioners": Practitioner.objects.count(),
@@ -108,7 +121,7 @@ def _profiles(limit: int) -> list[str]:
     return [f"/practitioners/{slug}/" for slug in slugs]
 
 
-def in_process(runs: int) -> list[Result]:
+def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
     client = Client()
     results = [
         measure(
@@ -120,6 +133,7 @@ def in_process(runs: int) -> list[Result]:
             "directory search: rotating 8 searches",
             lambda i: page(client, SEARCHES[i % len(SEARCHES)])(i),
             runs=runs,
+            variants=len(SEARCHES),
         ),
         measure(
             "directory search: page 20 of all practitioners",
@@ -132,7 +146,10 @@ def in_process(runs: int) -> list[Result]:
     posts = _posts(50)
     results.append(
         measure(
-            "blog post", lambda i: page(client, posts[i % len(posts)])(i), runs=runs
+            "blog post",
+            lambda i: page(client, posts[i % len(posts)])(i),
+            runs=runs,
+            variants=len(posts),
         )
     )
     service = _busy_service()
@@ -140,7 +157,8 @@ def in_process(runs: int) -> list[Result]:
     last = first + timedelta(days=13)
     results.append(
         measure(
-            f"slots: 14 days computed for {BUSY_SLUG} ({BUSY_BOOKINGS} bookings)",
+            f"slots: 14 days computed for {BUSY_SLUG} "
+            f"({busy_bookings_between(first, last)} bookings in those days)",
             lambda i: compute_slots(service=service, first_day=first, last_day=last),
             runs=runs,
         )
@@ -162,60 +180,132 @@ def in_process(runs: int) -> list[Result]:
             "booking service call (book_appointment)",
             _book_and_undo(service, free),
             runs=runs,
+            variants=min(len(free), 10),
         )
     )
+    if bookings:
+        results.append(
+            measure(
+                "booking POST through the flow (CSRF, session, rolled back)",
+                booking_load.post_and_undo(list(bookings)),
+                runs=runs,
+                variants=min(len(bookings), 10),
+            )
+        )
     profiles = _profiles(50)
     results.append(
         measure(
             "practitioner profile",
             lambda i: page(client, profiles[i % len(profiles)])(i),
             runs=runs,
+            variants=len(profiles),
         )
     )
     return results
 
 
-def load_scenarios() -> list[dict]:
+def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
+    """The queries of every distinct URL each load scenario requests (fetched once
+    in process), so a slow page hiding among 200 shows up."""
+    client = Client()
+    return [
+        url_queries(client, scenario["name"], scenario["paths"])
+        for scenario in load_scenarios
+        if scenario["paths"] and not scenario.get("repeats")
+    ]
+
+
+def location_index_use(where: str = "Brighton", radius: int = 10) -> dict:
+    """EXPLAIN of the directory's radius search on this data: does PostgreSQL narrow
+    the locations with the (latitude, longitude) index?"""
+    index = next(
+        i.name for i in Location._meta.indexes if i.fields == ["latitude", "longitude"]
+    )
+    place = geo.resolve(where)
+    if place is None:
+        return {"index": index, "uses_index": None, "reason": f"{where} not found"}
+    nearest = directory_search.NearestFirst(
+        Practitioner.objects.listed(), place, radius
+    )
+    plan = nearest.query.explain()
+    return {
+        "query": f"locations within {radius} miles of {where} (directory search)",
+        "index": index,
+        "uses_index": index in plan,
+        "plan": plan.splitlines(),
+    }
+
+
+def _client_visits(posts: Sequence[BookingPost]) -> list[list[tuple]]:
+    """A client on their way to book: the profile, the time picker, the slots JSON,
+    then the booking POST, each visit on a slot of its own."""
+    first = timezone.localdate() + timedelta(days=1)
+    last = first + timedelta(days=13)
+    return [
+        [
+            ("GET", f"/practitioners/{post.slug}/"),
+            ("GET", f"/book/{post.slug}/{post.service_id}/"),
+            (
+                "GET",
+                f"/api/practitioners/{post.slug}/slots/?service={post.service_id}"
+                f"&from={first}&to={last}",
+            ),
+            ("POST", post.path, post.cookie, post.body),
+        ]
+        for post in posts
+    ]
+
+
+def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     profiles = _profiles(200)
     slots = _slot_urls(200)
-    booking_pages = [
-        f"/book/{url.split('/')[3]}/{url.split('service=')[1].split('&')[0]}/"
-        for url in slots[:100]
-    ]
-    # A client on their way to book: profile, time picker, slots, in turn.
-    mix = [
-        path
-        for trio in zip(profiles[:100], booking_pages, slots[:100], strict=False)
-        for path in trio
-    ]
+    visits = _client_visits(posts)
     return [
         {"name": "directory search", "paths": SEARCHES},
         {"name": "practitioner profile", "paths": profiles},
         {"name": "slots JSON (14 days)", "paths": slots},
-        {"name": "slots JSON (14 days), one client", "paths": slots, "connections": 1},
+        {
+            "name": "slots JSON (14 days), one client",
+            "paths": slots,
+            "connections": 1,
+            "repeats": "slots JSON (14 days)",
+        },
         {"name": "blog post", "paths": _posts(200)},
-        {"name": "booking mix (profile, times, slots)", "paths": mix},
+        {
+            "name": BOOKING_MIX,
+            # The GETs alone warm the server up: every slot is booked only once.
+            "paths": [r[1] for visit in visits for r in visit if r[0] == "GET"],
+            "visits": visits,
+        },
     ]
 
 
+BOOKING_MIX = "booking mix (profile, times, slots, booking POST)"
+
+
 def _find(rows: list[dict], name: str) -> dict | None:
-    return next((row for row in rows if row["name"] == name), None)
+    return next(
+        (row for row in rows if row["name"] == name and row.get("measured", True)),
+        None,
+    )
 
 
-def budgets(in_process: list[dict], load: list[dict]) -> list[dict]:
+def budgets(
+    in_process: list[dict], load: list[dict], queries: list[dict] = ()
+) -> list[dict]:
     rows = []
     search = _find(load, "directory search")
     rows.append(
         {
             "budget": "directory search >= 100 req/s at 8 connections",
-            "measured": f"{search['rps']} req/s" if search else "-",
+            "measured": f"{search['rps']} req/s" if search else NOT_MEASURED,
             "met": search["rps"] >= 100 if search else None,
         }
     )
     rows.append(
         {
             "budget": "directory search p95 <= 150 ms at 8 connections",
-            "measured": f"{search['p95_ms']} ms" if search else "-",
+            "measured": f"{search['p95_ms']} ms" if search else NOT_MEASURED,
             "met": search["p95_ms"] <= 150 if search else None,
         }
     )
@@ -223,28 +313,41 @@ def budgets(in_process: list[dict], load: list[dict]) -> list[dict]:
     rows.append(
         {
             "budget": "two weeks of slots computed in <= 10 ms (p95)",
-            "measured": f"{compute['p95_ms']} ms" if compute else "-",
+            "measured": f"{compute['p95_ms']} ms" if compute else NOT_MEASURED,
             "met": compute["p95_ms"] <= 10 if compute else None,
         }
     )
-    slots = _find(load, "slots JSON (14 days), one client")
-    rows.append(
-        {
-            "budget": "two weeks of slots over HTTP p95 <= 50 ms",
-            "measured": f"{slots['p95_ms']} ms" if slots else "-",
-            "met": slots["p95_ms"] <= 50 if slots else None,
-        }
-    )
-    list_pages = [r for r in in_process if r["name"].startswith(LIST_PAGE_PREFIXES)]
-    worst = max((r["queries"] for r in list_pages), default=None)
+    # DESIGN.md names no concurrency for this one: judged for one client alone,
+    # and again at the 8 connections of the other budgets (requests then queue
+    # for the workers, which the p95 includes).
+    for name, label in [
+        ("slots JSON (14 days), one client", "1 connection"),
+        ("slots JSON (14 days)", "8 connections"),
+    ]:
+        slots = _find(load, name)
+        rows.append(
+            {
+                "budget": f"two weeks of slots over HTTP p95 <= 50 ms, {label}",
+                "measured": f"{slots['p95_ms']} ms" if slots else NOT_MEASURED,
+                "met": slots["p95_ms"] <= 50 if slots else None,
+            }
+        )
+    list_pages = [
+        r["queries"] for r in in_process if r["name"].startswith(LIST_PAGE_PREFIXES)
+    ]
+    list_pages += [
+        r["max"] for r in queries if r["name"].startswith(LIST_PAGE_PREFIXES)
+    ]
+    worst = max(list_pages, default=None)
     rows.append(
         {
             "budget": "every list page <= 5 queries, whatever the page size",
-            "measured": f"max {worst} queries" if worst is not None else "-",
+            "measured": f"max {worst} queries" if worst is not None else NOT_MEASURED,
             "met": worst <= 5 if worst is not None else None,
         }
     )
     return rows
 
 
+NOT_MEASURED = "not measured"
 LIST_PAGE_PREFIXES = ("directory search", "course dates list", "blog list")

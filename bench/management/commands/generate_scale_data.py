@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--seed", type=int, default=scale.DEFAULT_SEED)
         defaults = scale.Sizes()
         for name in ["practitioners", "bookings", "posts", "course_dates"]:
             parser.add_argument(
