@@ -181,6 +181,24 @@ def find_slots(
             window_end = _boundary_to_utc(day, window.end, zone)
             wall = datetime.combine(day, window.start)
             last_wall = datetime.combine(day, window.end)
+            if window_end - window_start == last_wall - wall:
+                # No clock change inside the window (one would stretch or shrink
+                # it by an hour), so wall times and instants step together: no
+                # time zone arithmetic per slot, the common case by far.
+                starts_at = window_start
+                while starts_at < window_end:
+                    ends_at = starts_at + duration
+                    if ends_at > window_end or starts_at > latest:
+                        break
+                    if (
+                        starts_at >= earliest
+                        and not time_off.overlaps(starts_at, ends_at)
+                        and not busy.overlaps(starts_at - before, ends_at + after)
+                        and starts_at not in found
+                    ):
+                        found[starts_at] = Slot(starts_at, ends_at, window.location_id)
+                    starts_at += rules.interval
+                continue
             while wall < last_wall:
                 starts_at = local_to_utc(day, wall.time(), zone)
                 wall += rules.interval

@@ -341,3 +341,65 @@ def test_is_bookable_reads_the_day_in_the_practitioners_zone():
 def test_bad_durations_are_refused():
     with pytest.raises(ValueError):
         slots(make_rules(), MONDAY, minutes=0)
+
+
+def slots_by_the_clock(
+    window: Window, day: date, *, duration: timedelta, interval: timedelta
+) -> list[datetime]:
+    """The rule spelled out one wall-clock time at a time: every start time from the
+    window's start, `interval` apart, that exists that day, read as its first
+    occurrence, and ends (in real time) by the window's end (an end inside the
+    skipped spring hour is the moment the clocks jump)."""
+
+    def instant(wall: datetime) -> datetime | None:
+        aware = wall.replace(tzinfo=LONDON)
+        moment = aware.astimezone(UTC)
+        return (
+            moment if moment.astimezone(LONDON).replace(tzinfo=None) == wall else None
+        )
+
+    last_wall = datetime.combine(day, window.end)
+    end = instant(last_wall)
+    while end is None:  # inside the spring gap: the first real minute after it
+        last_wall += timedelta(minutes=1)
+        end = instant(last_wall)
+    found, wall = [], datetime.combine(day, window.start)
+    while wall < datetime.combine(day, window.end):
+        start = instant(wall)
+        if start is not None and start + duration <= end:
+            found.append(start)
+        wall += interval
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize(
+    "day", [date(2026, 3, 29), date(2026, 10, 25), date(2026, 6, 1), date(2026, 1, 5)]
+)
+def test_every_window_on_clock_change_days_matches_the_clock(day):
+    """Whole-day sweeps: windows starting at every hour, of several lengths, with
+    several durations and intervals, against the rule spelled out above."""
+    for start_hour in range(0, 23):
+        for length in (1, 2, 3, 5, 8):
+            end_hour = min(start_hour + length, 23)
+            window = Window(
+                time(start_hour), time(end_hour, 59 if end_hour == 23 else 0)
+            )
+            for minutes, every in ((30, 15), (60, 30), (90, 60), (45, 20)):
+                rules = make_rules(
+                    weekly={},
+                    overrides={day: [window]},
+                    interval=timedelta(minutes=every),
+                )
+                found = [
+                    slot.starts_at
+                    for slot in slots(
+                        rules, day, minutes=minutes, now=at(day, 0) - 30 * HOUR
+                    )
+                ]
+                expected = slots_by_the_clock(
+                    window,
+                    day,
+                    duration=timedelta(minutes=minutes),
+                    interval=timedelta(minutes=every),
+                )
+                assert found == expected, (window, minutes, every)
