@@ -1,6 +1,7 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -25,14 +26,26 @@ from django.db.models.functions import Coalesce, Greatest
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
 
+logger = logging.getLogger(__name__)
+
 TECHNIQUES_CACHE_KEY = "directory:techniques"
 EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
+
+
+def _cached[T](key: str, compute: Callable[[], T], timeout: int) -> T:
+    """cache.get_or_set that computes instead when the cache (Redis) is down: the
+    directory stays up, only slower."""
+    try:
+        return cache.get_or_set(key, compute, timeout=timeout)
+    except Exception:  # the cache backend raises its client's own errors
+        logger.warning("Cache unavailable for %s; computing it instead.", key)
+        return compute()
 
 
 def all_techniques() -> list[Technique]:
     """The shared technique list, cached briefly: every search page needs it and it
     changes a few times a year (an edit shows within five minutes)."""
-    return cache.get_or_set(
+    return _cached(
         TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
     )
 
@@ -59,7 +72,7 @@ def towns_with_practitioners(limit: int = 5) -> list[str]:
         found = (names.get(geo.normalise(town)) for town in typed)
         return list(dict.fromkeys(name for name in found if name))[:limit]
 
-    return cache.get_or_set(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
+    return _cached(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
 
 
 @dataclass

@@ -450,3 +450,20 @@ def test_suggestions_ignore_full_postcodes(brighton):
     PlaceFactory(kind="postcode", name="BN1 1UG", key="BN1 1UG")
     assert geo.suggestions("Brighto") == ["Brighton"]
     assert geo.suggestions("") == []
+
+
+def test_search_works_while_the_cache_is_down(client, brighton, monkeypatch, caplog):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*args, **kwargs):
+        raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(cache, "get_or_set", down)
+    practitioner_at(1)
+    response = client.get(URL, {"where": "Brighton", "technique": "deep-tissue"})
+    assert response.status_code == 200
+    assert "Deep tissue" in response.content.decode()
+    assert "Cache unavailable" in caplog.text
+    response = client.get(URL, {"where": "Atlantis"})
+    assert response.status_code == 200
