@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+
+from config.admin_actions import confirm_action
 
 from . import services
 from .models import (
@@ -81,17 +82,16 @@ class BookingAdmin(admin.ModelAdmin):
     ) -> TemplateResponse | None:
         form = StaffCancelForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return TemplateResponse(
+            return confirm_action(
+                self,
                 request,
-                "admin/bookings/booking/cancel_selected.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Cancel bookings",
-                    "opts": self.model._meta,
-                    "bookings": queryset.select_related("practitioner", "service"),
-                    "form": form,
-                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                },
+                queryset.select_related("practitioner", "service"),
+                title="Cancel bookings",
+                question="Cancel these bookings? The client and the practitioner are "
+                "emailed, with your reason, and the reminders are cancelled. A "
+                "booking already cancelled, declined or completed is left as it is.",
+                button="Cancel these bookings",
+                form=form,
             )
         reason = form.cleaned_data["reason"]
         cancelled = 0

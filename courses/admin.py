@@ -1,42 +1,15 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin_actions import confirm_action
+
 from . import exports, services
 from .forms import DepositForm
 from .models import Course, CourseDate, Enrolment, WaitingListEntry, format_money
-
-
-def confirm_action(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    title: str,
-    question: str,
-    button: str,
-    form=None,
-) -> TemplateResponse:
-    """The page an admin action shows before doing something that cannot be undone."""
-    return TemplateResponse(
-        request,
-        "admin/courses/confirm_action.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "question": question,
-            "button": button,
-            "objects": queryset,
-            "form": form,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
 
 
 def _run_each(modeladmin, request, queryset, service, done: str) -> None:
