@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,18 +127,6 @@ def _calendar_note(attachment: outbox.Attachment | None, booking: Booking) -> st
         "The attached .ics file puts the appointment in your calendar "
         "(or updates it there)."
     )
-
-
-def _revise_calendar_entry(booking: Booking) -> None:
-    """The appointment moved or was cancelled: raise its calendar SEQUENCE, so the
-    .ics sent now replaces the one the client imported before (see bookings.ics).
-
-    In the transaction of the change, on the row the service has locked.
-    """
-    Booking.objects.filter(pk=booking.pk).update(
-        calendar_sequence=F("calendar_sequence") + 1
-    )
-    booking.refresh_from_db(fields=["calendar_sequence"])
 
 
 def _occasion(booking: Booking) -> str:
@@ -406,7 +393,6 @@ def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") 
     """To the other party, or to both when our staff cancelled: the appointment
     is cancelled, by whom and why. Its pending reminders are cancelled; the
     client's email carries an .ics that removes the calendar entry."""
-    _revise_calendar_entry(booking)
     if cancelled_by != Booking.CancelledBy.CLIENT:
         _cancelled_to_client(booking, cancelled_by=cancelled_by, reason=reason)
     if cancelled_by != Booking.CancelledBy.PRACTITIONER:
@@ -473,7 +459,6 @@ def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> No
     """To the client (with a new .ics) and the practitioner: the appointment moved.
     The old time's reminders are cancelled and the new time's queued."""
     practitioner = booking.practitioner
-    _revise_calendar_entry(booking)
     occasion = _occasion(booking)
     confirmed = booking.status == Booking.Status.CONFIRMED
     paragraphs = ["Your appointment has moved to a new time:"]

@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545) text for one booking and for a practitioner's feed.
 
 Every version of one booking's entry has the same UID (booking-<pk>@host) and a
-SEQUENCE that rises each time it is moved or cancelled (Booking.calendar_sequence),
-so a calendar app that imports the file from a later email replaces the entry it
-has, and the cancellation's METHOD:CANCEL file removes it (RFC 5546).
+SEQUENCE (Booking.calendar_sequence) that the services raise each time it is moved
+or cancelled, so a calendar app that imports the file from a later email replaces
+the entry it has, and the cancellation's METHOD:CANCEL file removes it (RFC 5546).
 """
 
 from collections.abc import Iterable

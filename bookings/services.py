@@ -244,6 +244,8 @@ def reschedule_booking(
     locked.blocked_starts_at = slot.starts_at - policy.buffer_before
     locked.blocked_ends_at = slot.ends_at + policy.buffer_after
     locked.location_id = slot.location_id
+    # The client's calendar entry changes: its next .ics replaces the old one.
+    locked.calendar_sequence += 1
     _save_holding_time(locked)
     emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
     return locked
@@ -290,12 +292,14 @@ def cancel_booking(
     _stamp_status(locked, Booking.Status.CANCELLED, now)
     locked.cancelled_by = cancelled_by
     locked.status_reason = reason
+    locked.calendar_sequence += 1  # the cancellation's .ics removes the entry
     locked.save(
         update_fields=[
             "status",
             "status_changed_at",
             "cancelled_by",
             "status_reason",
+            "calendar_sequence",
             "updated_at",
         ]
     )
