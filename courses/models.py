@@ -34,6 +34,15 @@ def format_deadline(value: datetime) -> str:
     return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
 
 
+def staff_may_view(user, model_name: str) -> bool:
+    """As the admin decides: staff with the view or change permission on this
+    courses model. Being staff alone is not enough (blog editors are staff)."""
+    return user.is_staff and (
+        user.has_perm(f"courses.view_{model_name}")
+        or user.has_perm(f"courses.change_{model_name}")
+    )
+
+
 def format_money(amount: Decimal | None) -> str:
     """'£1,650' for whole pounds, '£49.50' otherwise."""
     if amount is None:
@@ -50,11 +59,7 @@ class CourseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CourseQuerySet":
         """Staff who may see courses in the admin also see drafts, to check them
         before publishing; other staff (blog editors) see what the public sees."""
-        may_see_drafts = user.is_staff and (
-            user.has_perm("courses.view_course")
-            or user.has_perm("courses.change_course")
-        )
-        if may_see_drafts:
+        if staff_may_view(user, "course"):
             return self.all()
         return self.published()
 

@@ -11,7 +11,13 @@ from directory.models import Technique
 
 from . import exports, jsonld, services
 from .forms import CourseDateFilterForm, EnrolmentForm
-from .models import Course, CourseDate, Enrolment, WaitingListEntry
+from .models import (
+    Course,
+    CourseDate,
+    Enrolment,
+    WaitingListEntry,
+    staff_may_view,
+)
 
 PAGE_SIZE = 12
 
@@ -118,24 +124,15 @@ def course_date_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     elif course_date.is_full:
         context["can_join_waiting_list"] = course_date.is_open_for_enrolment()
     # Names, emails and phones: only for staff who may see them in the admin too.
-    if _staff_may_view(user, "enrolment"):
+    if staff_may_view(user, "enrolment"):
         context["class_list"] = course_date.enrolments.select_related(
             "student"
         ).order_by("status", "full_name")
-    if _staff_may_view(user, "waitinglistentry"):
+    if staff_may_view(user, "waitinglistentry"):
         context["waiting_list"] = course_date.waiting_list.active().select_related(
             "student"
         )
     return render(request, "courses/coursedate_detail.html", context)
-
-
-def _staff_may_view(user, model_name: str) -> bool:
-    """As the admin decides: staff with the view or change permission. Being staff
-    alone is not enough (blog editors are staff)."""
-    return user.is_staff and (
-        user.has_perm(f"courses.view_{model_name}")
-        or user.has_perm(f"courses.change_{model_name}")
-    )
 
 
 @login_required
@@ -279,7 +276,7 @@ def leave_waiting_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def class_list_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    if not _staff_may_view(request.user, "enrolment"):
+    if not staff_may_view(request.user, "enrolment"):
         raise Http404("No class list here.")
     course_date = _course_date_or_404(request, slug, pk)
     return exports.class_list_response(
