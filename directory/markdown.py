@@ -1,7 +1,7 @@
 """Markdown written by people (bios, posts, courses) rendered to safe HTML."""
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import urlsplit
 
 import markdown as markdown_lib
@@ -53,31 +53,21 @@ def leaves_site(href: str) -> bool:
     return scheme not in ("", "http", "https") or parts.hostname != own_host
 
 
-class _ExternalLinks(HTMLParser):
-    """Where the <a> start tags that leave the site are, in nh3's output."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[tuple[int, int], int]] = []  # (line, column), length
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href and leaves_site(href):
-            self.found.append((self.getpos(), len(self.get_starttag_text())))
+# nh3's output is well formed: every attribute value is double-quoted, with any
+# quote inside it escaped, so a start tag runs to the first ">" outside quotes.
+_LINK_START_TAG = re.compile(r'<a\b(?:[^>"]|"[^"]*")*>')
+_HREF = re.compile(r'\shref="([^"]*)"')
 
 
 def _mark_external_links(html: str) -> str:
-    """Adds rel to the external links of sanitised HTML.
+    """Adds rel to the external links of sanitised HTML (nh3 cannot add an
+    attribute to some links only); nothing else is re-written."""
 
-    nh3 cannot add an attribute to some links only. Its output is well formed
-    (every attribute value double-quoted, text escaped), so the start tags the
-    parser reports are spliced by position; nothing else is re-written.
-    """
-    parser = _ExternalLinks()
-    parser.feed(html)
-    parser.close()
-    line_starts = [0] + [match.end() for match in re.finditer("\n", html)]
-    for (line, column), length in reversed(parser.found):
-        end = line_starts[line - 1] + column + length - 1  # the tag's closing ">"
-        html = f'{html[:end]} rel="{EXTERNAL_REL}"{html[end:]}'
-    return html
+    def mark(match: re.Match) -> str:
+        tag = match.group()
+        href = _HREF.search(tag)
+        if href and leaves_site(unescape(href.group(1))):
+            return f'{tag[:-1]} rel="{EXTERNAL_REL}">'
+        return tag
+
+    return _LINK_START_TAG.sub(mark, html)
