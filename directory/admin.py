@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from . import services
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -73,12 +72,11 @@ class PractitionerAdmin(admin.ModelAdmin):
     exclude = ["verified_techniques"]
 
     def save_model(self, request, obj, form, change):
-        old_photo = form.initial.get("photo")
+        previous = form.initial.get("photo")
         super().save_model(request, obj, form, change)
-        if old_photo and not obj.photo:
-            name = getattr(old_photo, "name", old_photo)
-            storage = obj.photo.storage
-            transaction.on_commit(lambda: storage.delete(name))
+        services.discard_replaced_photo(
+            practitioner=obj, previous=getattr(previous, "name", previous or "")
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Qualification:

@@ -150,6 +150,15 @@ def apply_as_practitioner(
     return practitioner
 
 
+def discard_replaced_photo(*, practitioner: Practitioner, previous: str) -> None:
+    """Delete the photo file the profile pointed to before this change, if it no
+    longer does. Only once the change is committed: a rollback must keep the file
+    the profile still points to."""
+    if previous and previous != practitioner.photo.name:
+        storage = practitioner.photo.storage
+        transaction.on_commit(lambda: storage.delete(previous))
+
+
 @transaction.atomic
 def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner:
     # The stored name, not the instance's: a bound form has already put the
@@ -161,11 +170,7 @@ def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner
     )
     _apply_profile(practitioner, profile)
     practitioner.save()
-    if stored_photo and stored_photo != practitioner.photo.name:
-        storage = practitioner.photo.storage
-        # Only once the change is committed: a rollback must keep the file the
-        # profile still points to.
-        transaction.on_commit(lambda: storage.delete(stored_photo))
+    discard_replaced_photo(practitioner=practitioner, previous=stored_photo)
     techniques = set(profile.get("techniques") or [])
     # Verified techniques stay offered: they were earned, not just claimed.
     techniques |= set(practitioner.verified_techniques.all())
