@@ -380,7 +380,12 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service.name} with {self.practitioner} at {self.starts_at:%c}"
+        # The practitioner's wall-clock time, as every page shows it.
+        when = self.local_starts_at
+        return (
+            f"{self.service.name} with {self.practitioner}, "
+            f"{when:%a} {when.day} {when:%b %Y} {when:%H:%M}"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:appointment", kwargs={"pk": self.pk})

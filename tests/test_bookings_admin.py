@@ -107,6 +107,7 @@ def test_the_cancel_action_asks_for_a_reason_first(staff_client, booking):
     assert 'name="reason"' in html
     assert f'value="{booking.pk}"' in html
     assert "Pat Rivers" in html
+    assert f"{booking.local_starts_at:%b %Y} 10:00" in html  # London wall time
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
 
