@@ -5,16 +5,10 @@ import pytest
 from playwright.sync_api import expect
 
 from blog.demo import POSTS, TAGS
+from tests.blog.factories import PostFactory, TagFactory, VideoFactory
 from tests.browser.axe import assert_accessible
-from tests.factories import (
-    LocationFactory,
-    PlaceFactory,
-    PostFactory,
-    StaffFactory,
-    TagFactory,
-    TechniqueFactory,
-    VideoFactory,
-)
+from tests.directory.factories import LocationFactory, PlaceFactory, TechniqueFactory
+from tests.users.factories import StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

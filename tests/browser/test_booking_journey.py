@@ -5,9 +5,11 @@ import pytest
 from playwright.sync_api import expect
 
 from bookings.models import Booking, HealthIntake
-from tests.bookings_helpers import book, bookable_service, future_day, london_at
+from tests.bookings.factories import book, bookable_service
 from tests.browser.axe import assert_accessible
-from tests.factories import TEST_PASSWORD, LocationFactory, PlaceFactory
+from tests.clock import future_day, london_at
+from tests.directory.factories import LocationFactory, PlaceFactory
+from tests.users.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,12 +5,8 @@ from playwright.sync_api import expect
 
 from courses.models import Enrolment
 from tests.browser.axe import assert_accessible
-from tests.factories import (
-    CourseDateFactory,
-    CourseFactory,
-    UserFactory,
-    full_course_date,
-)
+from tests.courses.factories import CourseDateFactory, CourseFactory, full_course_date
+from tests.users.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

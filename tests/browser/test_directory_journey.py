@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
-from tests.factories import (
+from tests.directory.factories import (
     LocationFactory,
     PlaceFactory,
     QualificationFactory,

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from directory import services
 from directory.models import Practitioner
 from tests.browser.axe import assert_accessible
-from tests.factories import TEST_PASSWORD, PlaceFactory, TechniqueFactory, UserFactory
+from tests.directory.factories import PlaceFactory, TechniqueFactory
+from tests.users.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,13 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, HealthIntake
+from tests.bookings.factories import BookingFactory, HealthIntakeFactory
 from tests.browser.axe import assert_accessible
-from tests.factories import (
-    TEST_PASSWORD,
-    BookingFactory,
-    HealthIntakeFactory,
-    UserFactory,
-)
+from tests.users.factories import TEST_PASSWORD, UserFactory
 from users.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,14 @@ import pytest
 
 from courses import emails
 
-from .support import EMAIL_EVENTS
+EMAIL_EVENTS = [
+    "enrolment_received",
+    "enrolment_confirmed",
+    "enrolment_cancelled",
+    "waiting_list_offer",
+    "waiting_list_offer_expired",
+    "course_starts_soon",
+]
 
 
 @pytest.fixture

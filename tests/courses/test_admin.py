@@ -6,15 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseDate, Enrolment, WaitingListEntry
-from tests.factories import (
+from tests.courses.factories import (
     CourseDateFactory,
     CourseFactory,
     EnrolmentFactory,
-    PractitionerFactory,
-    StaffFactory,
     WaitingListEntryFactory,
     full_course_date,
 )
+from tests.directory.factories import PractitionerFactory
+from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,12 @@ from django.utils import timezone
 
 from courses import services
 from courses.models import Enrolment
-from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import CourseDateFactory, EnrolmentFactory, UserFactory
+from tests.courses.factories import (
+    ENROLMENT_DETAILS,
+    CourseDateFactory,
+    EnrolmentFactory,
+)
+from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,25 +9,16 @@ from courses import services
 from courses.models import CourseDate, WaitingListEntry
 from notifications import outbox
 from notifications.models import OutboundEmail
-from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import (
+from tests.clock import london
+from tests.courses.factories import (
     CourseDateFactory,
     EnrolmentFactory,
-    StaffFactory,
-    UserFactory,
     WaitingListEntryFactory,
-    london,
+    enrol,
 )
+from tests.users.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def enrol(course_date, student=None, **overrides):
-    return services.enrol_student(
-        course_date=course_date,
-        student=student or UserFactory(),
-        **(ENROLMENT_DETAILS | overrides),
-    )
 
 
 def test_enrolling_queues_one_email_with_deposit_instructions(mailoutbox):

@@ -8,29 +8,19 @@ from courses import services
 from courses.models import CourseDate, Enrolment, WaitingListEntry
 from courses.services import EnrolmentError
 from directory.models import Practitioner, Qualification
-from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import (
+from tests.clock import london
+from tests.courses.factories import (
     CourseDateFactory,
     CourseFactory,
     EnrolmentFactory,
-    PractitionerFactory,
-    StaffFactory,
-    TechniqueFactory,
-    UserFactory,
     WaitingListEntryFactory,
+    enrol,
     full_course_date,
-    london,
 )
+from tests.directory.factories import PractitionerFactory, TechniqueFactory
+from tests.users.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def enrol(course_date, student=None, **overrides):
-    return services.enrol_student(
-        course_date=course_date,
-        student=student or UserFactory(),
-        **(ENROLMENT_DETAILS | overrides),
-    )
 
 
 def places_taken(course_date) -> int:

@@ -6,7 +6,11 @@ from django.utils import timezone
 
 from courses import tasks
 from courses.models import Enrolment, WaitingListEntry
-from tests.factories import CourseDateFactory, EnrolmentFactory, WaitingListEntryFactory
+from tests.courses.factories import (
+    CourseDateFactory,
+    EnrolmentFactory,
+    WaitingListEntryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,9 @@ from django.utils import timezone
 
 from courses.models import CourseDate
 from directory.models import Technique
-from tests.factories import (
-    CourseDateFactory,
-    CourseFactory,
-    TechniqueFactory,
-    full_course_date,
-    london,
-)
+from tests.clock import london
+from tests.courses.factories import CourseDateFactory, CourseFactory, full_course_date
+from tests.directory.factories import TechniqueFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,19 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseDate, Enrolment, WaitingListEntry
-from tests.courses.support import ENROLMENT_DETAILS
-from tests.factories import (
+from tests.blog.factories import EditorFactory
+from tests.config.test_site import loaded_urls
+from tests.courses.factories import (
+    ENROLMENT_DETAILS,
     CourseDateFactory,
     CourseFactory,
-    EditorFactory,
     EnrolmentFactory,
-    StaffFactory,
-    TechniqueFactory,
-    UserFactory,
     WaitingListEntryFactory,
     full_course_date,
 )
-from tests.test_site import loaded_urls
+from tests.directory.factories import TechniqueFactory
+from tests.users.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

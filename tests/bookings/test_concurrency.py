@@ -1,0 +1,140 @@
+"""Many clients book overlapping times of one practitioner at the same moment.
+
+Real threads, each with its own database connection, released together by a
+barrier. `transaction=True`: the usual test transaction would hide their writes.
+"""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from bookings import services
+from bookings.models import Booking
+from directory.models import Practitioner
+from tests.bookings.factories import book, bookable_service
+from tests.clock import future_day, london_at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 24
+
+
+def overlapping_starts(day):
+    # Four start times 15 minutes apart: every pair of 60-minute slots overlaps.
+    return [
+        london_at(day, 10) + timedelta(minutes=15 * (i % 4)) for i in range(THREADS)
+    ]
+
+
+def race(service, starts):
+    """Book every start at once; returns the outcomes and when each thread left the
+    barrier."""
+    barrier = threading.Barrier(len(starts))
+    outcomes, released = [], []
+    record = threading.Lock()
+
+    def client(i, starts_at):
+        try:
+            barrier.wait(timeout=30)
+            left = time.monotonic()
+            try:
+                booking = book(service, starts_at, email=f"client{i}@example.com")
+                outcome = ("booked", booking.pk)
+            except services.SlotTaken as error:
+                outcome = ("taken", str(error))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                outcome = ("error", repr(error))
+            with record:
+                outcomes.append(outcome)
+                released.append(left)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=client, args=(i, starts_at))
+        for i, starts_at in enumerate(starts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes, released
+
+
+@pytest.fixture
+def slow_insert(monkeypatch):
+    """Widen the gap between checking a slot and writing the booking."""
+    original = services._save_holding_time
+
+    def slow(booking):
+        time.sleep(0.2)
+        return original(booking)
+
+    monkeypatch.setattr(services, "_save_holding_time", slow)
+
+
+def kinds(outcomes):
+    return sorted(kind for kind, _ in outcomes)
+
+
+def test_many_clients_racing_for_overlapping_slots_give_exactly_one_booking(
+    slow_insert,
+):
+    service = bookable_service()
+    outcomes, released = race(service, overlapping_starts(future_day()))
+
+    assert len(outcomes) == THREADS
+    assert kinds(outcomes) == ["booked"] + ["taken"] * (THREADS - 1), outcomes
+    assert all("just taken" in message for kind, message in outcomes if kind == "taken")
+    assert Booking.objects.count() == 1
+    # The barrier really released them together: a race, not a queue of threads.
+    assert max(released) - min(released) < 0.5
+
+
+def test_without_the_lock_the_exclusion_constraint_still_allows_only_one(
+    monkeypatch, slow_insert
+):
+    # Every thread checks the slot before any has written: all see it free.
+    monkeypatch.setattr(
+        services, "_lock_practitioner", lambda pk: Practitioner.objects.get(pk=pk)
+    )
+    service = bookable_service()
+    outcomes, _ = race(service, overlapping_starts(future_day()))
+
+    assert kinds(outcomes) == ["booked"] + ["taken"] * (THREADS - 1), outcomes
+    assert Booking.objects.count() == 1
+
+
+def test_control_without_lock_recheck_or_constraint_the_race_double_books(
+    monkeypatch,
+):
+    """Proves the tests above would catch a race: with every protection bypassed,
+    the same threads make overlapping bookings."""
+    monkeypatch.setattr(
+        services, "_lock_practitioner", lambda pk: Practitioner.objects.get(pk=pk)
+    )
+    original_load = services.load_rules
+
+    def blind_rules(**kwargs):
+        from dataclasses import replace
+
+        return replace(original_load(**kwargs), busy=())
+
+    monkeypatch.setattr(services, "load_rules", blind_rules)
+    constraint = next(
+        c for c in Booking._meta.constraints if c.name == "booking_no_overlap"
+    )
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(Booking, constraint)
+    try:
+        service = bookable_service()
+        outcomes, _ = race(service, overlapping_starts(future_day()))
+        assert kinds(outcomes).count("booked") > 1, outcomes
+        assert Booking.objects.count() > 1
+    finally:
+        Booking.objects.all().delete()
+        with connection.schema_editor() as editor:
+            editor.add_constraint(Booking, constraint)

@@ -1,0 +1,167 @@
+"""The outbox under real concurrency: threads on separate connections, and a real
+Celery worker process delivering from the test database."""
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.core.mail.backends import locmem
+from django.db import connection, transaction
+
+from config.celery import app
+from notifications import outbox
+from notifications.models import OutboundEmail
+from notifications.tasks import deliver_email
+from tests.notifications.factories import OutboundEmailFactory
+from tests.notifications.worker import binding_keys, mail_worker, wait_for
+
+Status = OutboundEmail.Status
+
+
+@pytest.fixture
+def slow_mail_server(monkeypatch):
+    """Each send takes a moment, so concurrent deliverers really overlap."""
+    send_messages = locmem.EmailBackend.send_messages
+
+    def slow(self, messages):
+        time.sleep(0.01)
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
+
+
+def run_together(*functions) -> list:
+    """Run each function in its own thread (and database connection), released
+    at the same moment by a barrier; returns their results in order."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+    errors: list[BaseException] = []
+
+    def run(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(index, function))
+        for index, function in enumerate(functions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_at_once_send_each_email_exactly_once(
+    slow_mail_server,
+):
+    emails = OutboundEmailFactory.create_batch(30)
+
+    sent = run_together(outbox.deliver_due, outbox.deliver_due)
+
+    assert sum(sent) == 30
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        email.to for email in emails
+    )
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kick_and_the_sweep_at_once_send_each_email_exactly_once(
+    slow_mail_server,
+):
+    emails = OutboundEmailFactory.create_batch(10)
+
+    def kick_each():
+        return sum(outbox.deliver_one(pk=email.pk) for email in emails)
+
+    sent = run_together(kick_each, outbox.deliver_due)
+
+    assert sum(sent) == 10
+    assert len(mail.outbox) == 10
+    assert len({message.to[0] for message in mail.outbox}) == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_enqueues_with_one_dedup_key_write_one_row_and_never_raise():
+    first_inserted = threading.Event()
+
+    def enqueue():
+        return outbox.enqueue(
+            to="chris@example.com",
+            subject="Reminder",
+            template="message",
+            context={"paragraphs": ["See you tomorrow."]},
+            dedup_key="booking:42:reminder",
+        )
+
+    def first():
+        with transaction.atomic():
+            email = enqueue()
+            first_inserted.set()
+            # Hold the uncommitted row while the second enqueue runs into it.
+            time.sleep(0.5)
+        return email
+
+    def second():
+        first_inserted.wait(timeout=10)
+        return enqueue()
+
+    winner, loser = run_together(first, second)
+
+    assert winner is not None
+    assert loser is None
+    assert OutboundEmail.objects.count() == 1
+
+
+# A real worker process
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    with mail_worker(tmp_path) as running:
+        yield running.queue, running.mail_dir, running.log
+
+
+def test_a_worker_process_delivers_the_kicked_email_to_a_file(worker, kicks):
+    queue, mail_dir, log = worker
+    # The kick as enqueue() makes it, sent to this worker's queue only.
+    kicks.side_effect = lambda args, **options: app.send_task(
+        deliver_email.name, args=args, queue=queue, ignore_result=True, **options
+    )
+
+    with transaction.atomic():
+        email = outbox.enqueue(
+            to="chris@example.com",
+            subject="Your booking is confirmed",
+            template="message",
+            context={"greeting": "Hello Chris,", "paragraphs": ["Friday, 10:00."]},
+            dedup_key="booking:42:confirmed",
+        )
+
+    files = wait_for(lambda: list(mail_dir.glob("*.log")))
+    assert files, f"no email file; worker log:\n{log.read_text()}"
+    content = files[0].read_text()
+    assert "Subject: Your booking is confirmed" in content
+    assert "To: chris@example.com" in content
+    assert wait_for(
+        lambda: OutboundEmail.objects.get(pk=email.pk).status == Status.SENT, 10
+    )
+
+
+def test_a_stopped_test_worker_leaves_no_queue_keys_in_redis(
+    transactional_db, tmp_path
+):
+    with mail_worker(tmp_path) as worker:
+        # The worker declares its queue when it starts consuming.
+        assert wait_for(lambda: binding_keys(worker.queue)), worker.log.read_text()
+
+    assert binding_keys(worker.queue) == []

@@ -1,0 +1,311 @@
+import re
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import signing
+from django.urls import reverse
+
+from tests.users.factories import TEST_PASSWORD, UserFactory
+from users import services
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_up(client, email="new.client@example.com", **overrides):
+    data = {
+        "full_name": "Nia Newcomer",
+        "email": email,
+        "password1": TEST_PASSWORD,
+        "password2": TEST_PASSWORD,
+        **overrides,
+    }
+    return client.post(reverse("account_signup"), data, follow=True)
+
+
+def link_in(message) -> str:
+    match = re.search(r"https?://\S+", message.body)
+    assert match, message.body
+    return match.group(0)
+
+
+def test_sign_up_sends_a_verification_link_and_keeps_the_address_unverified(
+    client, mailoutbox
+):
+    response = sign_up(client)
+    assert "Verify Your Email Address" in response.content.decode()
+    user = User.objects.get(email="new.client@example.com")
+    assert user.full_name == "Nia Newcomer"
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["new.client@example.com"]
+    assert "/accounts/confirm-email/" in link_in(mailoutbox[0])
+
+
+def test_following_the_link_verifies_the_address_and_allows_login(client, mailoutbox):
+    sign_up(client)
+    link = link_in(mailoutbox[0])
+    confirm_page = client.get(link)
+    assert confirm_page.status_code == 200
+    client.post(link)
+    assert EmailAddress.objects.get(email="new.client@example.com").verified
+    response = client.post(
+        reverse("account_login"),
+        {"login": "new.client@example.com", "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("users:account")).status_code == 200
+
+
+def test_login_before_verification_asks_for_verification(client, mailoutbox):
+    sign_up(client)
+    client.logout()
+    response = client.post(
+        reverse("account_login"),
+        {"login": "new.client@example.com", "password": TEST_PASSWORD},
+        follow=True,
+    )
+    assert "Verify Your Email Address" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_with_a_taken_email_is_refused(client, mailoutbox):
+    UserFactory(email="taken@example.com")
+    response = sign_up(client, email="Taken@Example.com")
+    assert "A user is already registered with this email address." in (
+        response.content.decode()
+    )
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.com", "a b@x.com"])
+def test_sign_up_with_a_malformed_email_is_refused(client, email):
+    response = sign_up(client, email=email)
+    assert "Enter a valid email address." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_sign_up_with_mismatched_passwords_is_refused(client):
+    response = sign_up(client, password2="something-else-entirely")
+    assert "You must type the same password each time." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_sign_up_with_a_weak_password_is_refused(client):
+    response = sign_up(client, password1="12345", password2="12345")
+    assert "This password is too short." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_sign_up_needs_a_name(client):
+    response = sign_up(client, full_name="")
+    assert "This field is required." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_wrong_password_gives_a_clear_message(client):
+    UserFactory(email="known@example.com")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "known@example.com", "password": "wrong-password-here"},
+    )
+    assert response.status_code == 200
+    assert "The email address and/or password you specified are not correct." in (
+        response.content.decode()
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failed_logins_are_rate_limited(client):
+    UserFactory(email="known@example.com")
+    for _ in range(5):
+        client.post(
+            reverse("account_login"),
+            {"login": "known@example.com", "password": "wrong-password-here"},
+        )
+    response = client.post(
+        reverse("account_login"),
+        {"login": "known@example.com", "password": TEST_PASSWORD},
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_expired_verification_link_is_refused(client, mailoutbox, monkeypatch):
+    four_days_ago = int(time.time()) - 4 * 24 * 3600
+    monkeypatch.setattr(
+        signing.TimestampSigner,
+        "timestamp",
+        lambda self: signing.b62_encode(four_days_ago),
+    )
+    sign_up(client)
+    monkeypatch.undo()
+    link = link_in(mailoutbox[0])
+    response = client.get(link)
+    assert "This email confirmation link expired or is invalid." in (
+        response.content.decode()
+    )
+    client.post(link)
+    assert not EmailAddress.objects.get(email="new.client@example.com").verified
+
+
+def test_a_reused_verification_link_changes_nothing(client, mailoutbox):
+    sign_up(client)
+    link = link_in(mailoutbox[0])
+    client.post(link)
+    address = EmailAddress.objects.get(email="new.client@example.com")
+    assert address.verified
+    response = client.get(link)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "expired or is invalid" in html or "has already been confirmed" in html, html
+    client.post(link)
+    address.refresh_from_db()
+    assert address.verified and address.primary
+    assert EmailAddress.objects.filter(email="new.client@example.com").count() == 1
+    assert "_auth_user_id" not in client.session, "a confirmation link never logs in"
+
+
+def request_reset(client, email):
+    return client.post(reverse("account_reset_password"), {"email": email}, follow=True)
+
+
+def test_password_reset_sets_a_new_password(client, mailoutbox):
+    user = UserFactory(email="forgetful@example.com")
+    request_reset(client, "forgetful@example.com")
+    assert len(mailoutbox) == 1
+    link = link_in(mailoutbox[0])
+    form_page = client.get(link, follow=True)
+    form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
+    response = client.post(
+        form_url,
+        {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"},
+        follow=True,
+    )
+    assert "Your password is now changed." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("a-brand-new-passphrase")
+
+
+def test_a_reused_reset_link_is_refused(client, mailoutbox):
+    user = UserFactory(email="forgetful@example.com")
+    request_reset(client, "forgetful@example.com")
+    link = link_in(mailoutbox[0])
+    form_page = client.get(link, follow=True)
+    form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
+    new = {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"}
+    client.post(form_url, new)
+    client.logout()
+    response = client.get(link, follow=True)
+    assert "This reset link no longer works" in response.content.decode()
+    again = {
+        "password1": "yet-another-passphrase",
+        "password2": "yet-another-passphrase",
+    }
+    client.post(form_url, again)
+    user.refresh_from_db()
+    assert user.check_password("a-brand-new-passphrase")
+
+
+def test_an_expired_reset_link_is_refused(client, mailoutbox, monkeypatch, settings):
+    user = UserFactory(email="forgetful@example.com")
+    request_reset(client, "forgetful@example.com")
+    link = link_in(mailoutbox[0])
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+    later = datetime.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    monkeypatch.setattr(PasswordResetTokenGenerator, "_now", lambda self: later)
+    response = client.get(link, follow=True)
+    assert "This reset link no longer works" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+
+
+def test_password_reset_for_an_unknown_address_sends_no_reset_link(client, mailoutbox):
+    request_reset(client, "nobody@example.com")
+    assert all("/accounts/password/reset/key/" not in m.body for m in mailoutbox)
+
+
+def test_the_reset_form_does_not_tell_who_has_an_account(client, mailoutbox):
+    UserFactory(email="forgetful@example.com")
+    known = client.post(
+        reverse("account_reset_password"), {"email": "forgetful@example.com"}
+    )
+    unknown = client.post(
+        reverse("account_reset_password"), {"email": "nobody@example.com"}
+    )
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in mailoutbox] == [
+        ["forgetful@example.com"],
+        ["nobody@example.com"],
+    ]
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+    assert "/accounts/password/reset/key/" not in mailoutbox[1].body
+
+
+def test_changing_the_password_needs_the_current_one(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": "not-my-password",
+            "password1": "a-brand-new-passphrase",
+            "password2": "a-brand-new-passphrase",
+        },
+    )
+    assert "Please type your current password." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+
+
+def test_the_account_page_needs_a_login(client):
+    response = client.get(reverse("users:account"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_a_person_updates_their_name(client):
+    user = UserFactory(full_name="Old Name")
+    client.force_login(user)
+    response = client.post(
+        reverse("users:account"), {"full_name": "  New Name "}, follow=True
+    )
+    assert "Your details are saved." in response.content.decode()
+    user.refresh_from_db()
+    assert user.full_name == "New Name"
+
+
+def test_an_empty_name_is_refused_and_changes_nothing(client):
+    user = UserFactory(full_name="Old Name")
+    client.force_login(user)
+    response = client.post(reverse("users:account"), {"full_name": ""})
+    assert "This field is required." in response.content.decode()
+    user.refresh_from_db()
+    assert user.full_name == "Old Name"
+
+
+def test_update_profile_strips_whitespace():
+    user = UserFactory()
+    services.update_profile(user=user, full_name="  Ada  ")
+    user.refresh_from_db()
+    assert user.full_name == "Ada"
+
+
+def test_emails_are_unique_whatever_their_case():
+    from django.db import IntegrityError, transaction
+
+    UserFactory(email="same@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="SAME@example.com", password="x")
+
+
+def test_the_login_page_speaks_the_sites_language(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "<h1>Log in</h1>" in html or ">Log in</h1>" in html
+    assert "Keep me logged in on this device" in html
+    assert "Sign In" not in html and "Remember Me" not in html
