@@ -1,8 +1,10 @@
 import os
+import threading
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are ordinary synchronous code.
@@ -50,3 +52,37 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def password() -> str:
     return "a-long-test-passphrase"
+
+
+@pytest.fixture
+def run_together(transactional_db):
+    """Runs jobs at one moment: each in a thread of its own, with its own database
+    connection, all released together by a barrier. Returns, in order, what each job
+    returned or the exception it raised. Needs real commits (`transactional_db`):
+    one test transaction would hide each thread's writes from the others."""
+
+    def run(*jobs) -> list:
+        barrier = threading.Barrier(len(jobs), timeout=30)
+        results: list = [None] * len(jobs)
+
+        def one(index, job):
+            try:
+                barrier.wait()
+                results[index] = job()
+            except Exception as error:  # the test reads it among the results
+                results[index] = error
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=one, args=(index, job))
+            for index, job in enumerate(jobs)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+        return results
+
+    return run

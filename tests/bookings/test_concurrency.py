@@ -4,9 +4,9 @@ Real threads, each with its own database connection, released together by a
 barrier. `transaction=True`: the usual test transaction would hide their writes.
 """
 
-import threading
 import time
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -29,39 +29,33 @@ def overlapping_starts(day):
     ]
 
 
-def race(service, starts):
+@pytest.fixture
+def race(run_together):
     """Book every start at once; returns the outcomes and when each thread left the
     barrier."""
-    barrier = threading.Barrier(len(starts))
-    outcomes, released = [], []
-    record = threading.Lock()
 
-    def client(i, starts_at):
-        try:
-            barrier.wait(timeout=30)
-            left = time.monotonic()
+    def race(service, starts):
+        released = []
+
+        def client(i, starts_at):
+            released.append(time.monotonic())
             try:
                 booking = book(service, starts_at, email=f"client{i}@example.com")
-                outcome = ("booked", booking.pk)
             except services.SlotTaken as error:
-                outcome = ("taken", str(error))
-            except Exception as error:  # noqa: BLE001 - reported by the assertion
-                outcome = ("error", repr(error))
-            with record:
-                outcomes.append(outcome)
-                released.append(left)
-        finally:
-            connection.close()
+                return ("taken", str(error))
+            return ("booked", booking.pk)
 
-    threads = [
-        threading.Thread(target=client, args=(i, starts_at))
-        for i, starts_at in enumerate(starts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes, released
+        results = run_together(
+            *[partial(client, i, starts_at) for i, starts_at in enumerate(starts)]
+        )
+        # Anything else a thread raised is reported by the assertions on outcomes.
+        outcomes = [
+            result if isinstance(result, tuple) else ("error", repr(result))
+            for result in results
+        ]
+        return outcomes, released
+
+    return race
 
 
 @pytest.fixture
@@ -81,7 +75,7 @@ def kinds(outcomes):
 
 
 def test_many_clients_racing_for_overlapping_slots_give_exactly_one_booking(
-    slow_insert,
+    race, slow_insert
 ):
     service = bookable_service()
     outcomes, released = race(service, overlapping_starts(future_day()))
@@ -95,7 +89,7 @@ def test_many_clients_racing_for_overlapping_slots_give_exactly_one_booking(
 
 
 def test_without_the_lock_the_exclusion_constraint_still_allows_only_one(
-    monkeypatch, slow_insert
+    race, monkeypatch, slow_insert
 ):
     # Every thread checks the slot before any has written: all see it free.
     monkeypatch.setattr(
@@ -109,7 +103,7 @@ def test_without_the_lock_the_exclusion_constraint_still_allows_only_one(
 
 
 def test_control_without_lock_recheck_or_constraint_the_race_double_books(
-    monkeypatch,
+    race, monkeypatch
 ):
     """Proves the tests above would catch a race: with every protection bypassed,
     the same threads make overlapping bookings."""

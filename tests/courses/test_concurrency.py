@@ -1,11 +1,9 @@
 """Real threads racing on one course date: the row lock and the check constraint
 keep the places exact. transaction=True so each thread sees the others' commits."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from courses import services
@@ -20,40 +18,16 @@ from tests.users.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def run_together(jobs) -> list:
-    """Start every job at the same moment (a Barrier), each in its own thread with
-    its own database connection; return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # reported by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-def test_twenty_five_students_racing_for_the_last_three_places_get_exactly_three():
+def test_twenty_five_students_racing_for_the_last_three_places_get_exactly_three(
+    run_together,
+):
     course_date = CourseDateFactory(places=10)
     for _ in range(7):
         EnrolmentFactory(course_date=course_date)
     students = [UserFactory() for _ in range(25)]
 
     results = run_together(
-        [
+        *[
             lambda student=student: services.enrol_student(
                 course_date=course_date, student=student, **ENROLMENT_DETAILS
             )
@@ -73,12 +47,12 @@ def test_twenty_five_students_racing_for_the_last_three_places_get_exactly_three
     )
 
 
-def test_one_student_submitting_twice_at_once_gets_one_enrolment():
+def test_one_student_submitting_twice_at_once_gets_one_enrolment(run_together):
     course_date = CourseDateFactory(places=5)
     student = UserFactory()
 
     results = run_together(
-        [
+        *[
             lambda: services.enrol_student(
                 course_date=course_date, student=student, **ENROLMENT_DETAILS
             )
@@ -94,14 +68,14 @@ def test_one_student_submitting_twice_at_once_gets_one_enrolment():
     assert course_date.places_taken == 1
 
 
-def test_two_expiry_jobs_at_once_expire_each_reservation_once():
+def test_two_expiry_jobs_at_once_expire_each_reservation_once(run_together):
     course_date = CourseDateFactory(places=5)
     for _ in range(4):
         EnrolmentFactory(
             course_date=course_date, reserved_until=timezone.now() - timedelta(hours=1)
         )
 
-    results = run_together([services.expire_unpaid_reservations] * 4)
+    results = run_together(*[services.expire_unpaid_reservations] * 4)
 
     assert sum(results) == 4
     course_date.refresh_from_db()

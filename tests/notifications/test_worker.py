@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection, transaction
+from django.db import transaction
 
 from config.celery import app
 from notifications import outbox
@@ -31,42 +31,15 @@ def slow_mail_server(monkeypatch):
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", slow)
 
 
-def run_together(*functions) -> list:
-    """Run each function in its own thread (and database connection), released
-    at the same moment by a barrier; returns their results in order."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-    errors: list[BaseException] = []
-
-    def run(index, function):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = function()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, function))
-        for index, function in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_at_once_send_each_email_exactly_once(
-    slow_mail_server,
+    slow_mail_server, run_together
 ):
     emails = OutboundEmailFactory.create_batch(30)
 
     sent = run_together(outbox.deliver_due, outbox.deliver_due)
 
+    assert all(isinstance(count, int) for count in sent), sent
     assert sum(sent) == 30
     assert sorted(message.to[0] for message in mail.outbox) == sorted(
         email.to for email in emails
@@ -76,7 +49,7 @@ def test_two_workers_delivering_at_once_send_each_email_exactly_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_kick_and_the_sweep_at_once_send_each_email_exactly_once(
-    slow_mail_server,
+    slow_mail_server, run_together
 ):
     emails = OutboundEmailFactory.create_batch(10)
 
@@ -85,13 +58,16 @@ def test_the_kick_and_the_sweep_at_once_send_each_email_exactly_once(
 
     sent = run_together(kick_each, outbox.deliver_due)
 
+    assert all(isinstance(count, int) for count in sent), sent
     assert sum(sent) == 10
     assert len(mail.outbox) == 10
     assert len({message.to[0] for message in mail.outbox}) == 10
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_enqueues_with_one_dedup_key_write_one_row_and_never_raise():
+def test_concurrent_enqueues_with_one_dedup_key_write_one_row_and_never_raise(
+    run_together,
+):
     first_inserted = threading.Event()
 
     def enqueue():
@@ -117,7 +93,7 @@ def test_concurrent_enqueues_with_one_dedup_key_write_one_row_and_never_raise():
 
     winner, loser = run_together(first, second)
 
-    assert winner is not None
+    assert isinstance(winner, OutboundEmail), winner
     assert loser is None
     assert OutboundEmail.objects.count() == 1
 

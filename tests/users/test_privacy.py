@@ -3,7 +3,6 @@ account (users/privacy.py, users/services.delete_account, each app's privacy.py)
 
 import json
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
@@ -640,31 +639,8 @@ def test_the_practitioner_is_sent_the_cancellation_notice(person, monkeypatch):
     assert told == [(booking.pk, Booking.CancelledBy.CLIENT)]
 
 
-def run_together(*jobs) -> list:
-    """Each job in its own thread and database connection, started at one moment."""
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # reported by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_deletions_at_once_free_the_place_once():
+def test_two_deletions_at_once_free_the_place_once(run_together):
     student = UserFactory()
     course_date = CourseDateFactory(places=1)
     EnrolmentFactory(course_date=course_date, student=student)
