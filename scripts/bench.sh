@@ -14,4 +14,9 @@ if ! command -v wrk >/dev/null; then
     (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }) || true
   fi
 fi
-exec .venv/bin/python -m bench.run "$@"
+status=0
+.venv/bin/python -m bench.run "$@" || status=$?
+# The figures in docs/benchmarks.md come from the report, never copied by hand. A run
+# that could not load the site still writes its report, so the page follows it too.
+.venv/bin/python -m bench.table || status=$?
+exit "$status"

@@ -1,0 +1,249 @@
+"""The figures tables of docs/benchmarks.md, generated from a benchmark report.
+
+    python -m bench.table            # rewrite the tables from bench/results/latest.json
+    python -m bench.table --check    # exit 1 when docs/benchmarks.md is out of date
+
+`scripts/bench.sh` (`make bench`) runs it after every run, so the figures in the
+docs are never copied by hand. It rewrites only the lines between the two markers
+below and needs neither Django nor a database.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+DOCS = ROOT / "docs" / "benchmarks.md"
+START = "<!-- bench-table:start -->"
+END = "<!-- bench-table:end -->"
+DASH = "-"
+
+
+class MarkersMissing(Exception):
+    """The document has no place for the tables."""
+
+
+def render(report: dict) -> str:
+    """The tables and their notes, as Markdown, for the lines between the markers."""
+    parts = [
+        _measured_when(report),
+        *_warnings(report),
+        _budgets(report.get("budgets") or []),
+        _over_http(report),
+        *_booking_posts(report.get("load") or []),
+        _in_process(report.get("in_process") or []),
+        _queries(report.get("queries") or []),
+        _index_use(report.get("index_use") or {}),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def replace_between(text: str, block: str) -> str:
+    """`text` with everything between the markers replaced by `block`."""
+    start = text.find(START)
+    end = text.find(END, start + 1) if start != -1 else -1
+    if start == -1 or end == -1:
+        raise MarkersMissing(
+            f"the document needs the lines {START} and {END} around the tables"
+        )
+    head = text[: start + len(START)]
+    return f"{head}\n{block}{text[end:]}"
+
+
+def _measured_when(report: dict) -> str:
+    git = report.get("git") or {}
+    tree = {True: "uncommitted changes", False: "clean tree"}.get(git.get("dirty"))
+    commit = report.get("git_commit") or git.get("commit")
+    machine = report.get("machine") or {}
+    postgres = str(machine.get("postgresql") or "").split(" ")[0]
+    data = report.get("data") or {}
+    load = (machine.get("load_average") or {}).get("start")
+    return (
+        f"Measured {_text(str(report.get('date') or '')[:10])} at commit "
+        f"{_code(commit)}{f' ({tree})' if tree else ''}: "
+        f"{_text(machine.get('cpus'))} CPUs, {_text(machine.get('memory'))}, "
+        f"PostgreSQL {_text(postgres)}, Python {_text(machine.get('python'))}, "
+        f"Django {_text(machine.get('django'))}; "
+        f"1-minute load average {_text(load[0] if load else None)} at the start.\n"
+        f"Data: {_count(data.get('practitioners'))} practitioners, "
+        f"{_count(data.get('bookings'))} bookings, {_count(data.get('posts'))} posts, "
+        f"{_count(data.get('course_dates'))} course dates.\n"
+        f"The run took {_text(report.get('elapsed_s'))} s."
+    )
+
+
+def _warnings(report: dict) -> list[str]:
+    return [f"**Warning:** {warning}" for warning in report.get("warnings") or []]
+
+
+def _budgets(rows: list[dict]) -> str:
+    verdicts = {True: "met", False: "**not met**"}
+    lines = ["| budget | measured | |", "|---|---|---|"]
+    for row in rows:
+        lines.append(
+            _row(
+                row.get("budget"),
+                row.get("measured"),
+                verdicts.get(row.get("met"), DASH),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _over_http(report: dict) -> str:
+    lines = [
+        "| over HTTP | connections | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    reasons = []
+    for row in report.get("load") or []:
+        figures = [DASH] * 5
+        if row.get("measured"):
+            errors = (row.get("errors") or {}).get("total")
+            figures = [
+                _number(row.get("rps")),
+                _number(row.get("p50_ms")),
+                _number(row.get("p95_ms")),
+                _number(row.get("p99_ms")),
+                _text(errors),
+            ]
+        elif row.get("reason"):
+            reasons.append(f"{row.get('name')}: {row.get('reason')}")
+        lines.append(_row(row.get("name"), row.get("connections"), *figures))
+    if report.get("load_error"):
+        lines.append(f"\nNot measured over HTTP: {_flat(report['load_error'])}.")
+    elif reasons:
+        lines.append("\nNot measured: " + "; ".join(_flat(r) for r in reasons) + ".")
+    return "\n".join(lines)
+
+
+def _booking_posts(load: list[dict]) -> list[str]:
+    notes = []
+    for row in load:
+        posts = row.get("booking_posts")
+        if not posts:
+            continue
+        refused = posts.get("refused")
+        notes.append(
+            f"The booking mix booked {_count(posts.get('booked'))} of its "
+            f"{_count(posts.get('prepared'))} prepared slots "
+            f"({_count(posts.get('in_database'))} in the database), "
+            f"{'none' if refused == 0 else _count(refused)} refused"
+            + (", and ran out of slots." if posts.get("ran_out") else ".")
+        )
+    return notes
+
+
+def _in_process(rows: list[dict]) -> str:
+    lines = ["| in process | median ms | p95 ms | queries |", "|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            _row(
+                row.get("name"),
+                _number(row.get("median_ms")),
+                _number(row.get("p95_ms")),
+                row.get("queries"),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _queries(rows: list[dict]) -> str:
+    lines = [
+        "| queries per request | URLs | fewest | most | most at |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        url = row.get("max_url")
+        lines.append(
+            _row(
+                row.get("name"),
+                row.get("urls"),
+                row.get("min"),
+                row.get("max"),
+                _code(url) if url else None,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _index_use(index: dict) -> str:
+    if not index:
+        return ""
+    verdict = {True: "yes", False: "**no**"}.get(index.get("uses_index"), DASH)
+    return (
+        f"Index use: {_text(index.get('query'))} reads {_code(index.get('index'))}: "
+        f"{verdict}."
+    )
+
+
+def _row(*cells) -> str:
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def _cell(value) -> str:
+    return _text(value).replace("|", "\\|")
+
+
+def _flat(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return DASH
+    return _flat(value)
+
+
+def _number(value) -> str:
+    return DASH if value is None else f"{value:.1f}"
+
+
+def _count(value) -> str:
+    return DASH if value is None else f"{value:,}"
+
+
+def _code(value) -> str:
+    return DASH if not value else f"`{value}`"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Rewrite the figures tables of docs/benchmarks.md from a report."
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when the document's tables are out of date",
+    )
+    args = parser.parse_args(argv)
+    try:
+        report = json.loads(args.results.read_text())
+        current = args.docs.read_text()
+        wanted = replace_between(current, render(report))
+    except (OSError, ValueError, MarkersMissing) as error:
+        print(f"bench.table: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        if wanted != current:
+            print(
+                f"{args.docs} does not match {args.results}: "
+                "run `python -m bench.table`.",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    if wanted != current:
+        args.docs.write_text(wanted)
+        print(f"Rewrote the figures in {args.docs} from {args.results}.")
+    else:
+        print(f"The figures in {args.docs} already match {args.results}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
