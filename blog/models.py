@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.markdown import render_markdown
+from core.markdown import render_markdown
 
 from . import youtube
 

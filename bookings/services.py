@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import constraint_name
 from directory.models import Location, Practitioner
 from users.models import User
 
@@ -137,8 +138,7 @@ def _save_holding_time(booking: Booking) -> None:
         with transaction.atomic():
             booking.save()
     except IntegrityError as error:
-        diag = getattr(error.__cause__, "diag", None)
-        if getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT:
+        if constraint_name(error) == OVERLAP_CONSTRAINT:
             raise SlotTaken() from error
         raise
 

@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin_actions import confirm_action
+from core.admin_actions import confirm_action
+from core.formatting import format_money
 
 from . import exports, services
 from .forms import DepositForm
-from .models import Course, CourseDate, Enrolment, WaitingListEntry, format_money
+from .models import Course, CourseDate, Enrolment, WaitingListEntry
 
 
 def _run_each(modeladmin, request, queryset, service, done: str) -> None:

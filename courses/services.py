@@ -6,27 +6,24 @@ confirmed and completed enrolments plus open waiting-list offers; only this modu
 changes it, under that lock, and a check constraint refuses any value above `places`.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.formatting import format_day, format_deadline
 from directory.models import Practitioner, Qualification
 from directory.services import grant_verified_technique
 from users.models import User
 
 from . import emails
-from .models import CourseDate, Enrolment, WaitingListEntry, format_deadline
+from .models import CourseDate, Enrolment, WaitingListEntry
 
 
 class EnrolmentError(Exception):
     """A change courses refuses, with a message for the person."""
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _hold_until(course_date: CourseDate, *, now: datetime, hours: int) -> datetime:
@@ -98,7 +95,8 @@ def enrolment_problem(
         return "Enrolment for this course date is closed."
     if course_date.enrolment_deadline < today:
         return (
-            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
+            "Enrolment for this date closed on "
+            f"{format_day(course_date.enrolment_deadline)}."
         )
     if course_date.is_full:
         lapsed = (
@@ -141,7 +139,8 @@ def waiting_list_problem(
         return "Enrolment for this course date is closed."
     if course_date.enrolment_deadline < today:
         return (
-            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
+            "Enrolment for this date closed on "
+            f"{format_day(course_date.enrolment_deadline)}."
         )
     if (
         Enrolment.objects.holding_place()
@@ -342,7 +341,7 @@ def complete_enrolment(
     if course_date.ends_on > timezone.localdate(now):
         raise EnrolmentError(
             f"{locked.reference} cannot be completed before the course ends on "
-            f"{_day(course_date.ends_on)}."
+            f"{format_day(course_date.ends_on)}."
         )
     locked.status = Enrolment.Status.COMPLETED
     locked.completed_at = now

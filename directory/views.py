@@ -1,13 +1,13 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
+
+from core.jsonld import json_ld
 
 from . import geo, services
 from . import search as directory_search
@@ -137,7 +137,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> str:
+def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> SafeString:
     data = {
         "@context": "https://schema.org",
         "@type": "HealthAndBeautyBusiness",
@@ -163,11 +163,7 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> str:
         data["priceRange"] = f"£{low:.0f}–£{high:.0f}"
     if practitioner.photo:
         data["image"] = request.build_absolute_uri(practitioner.photo.url)
-    text = json.dumps(data, ensure_ascii=False)
-    # Same escaping as json_script: nothing in the data can close the script tag.
-    for char, escaped in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    return mark_safe(text)  # noqa: S308 - escaped above
+    return json_ld(data)
 
 
 # --- the practitioner's own area ------------------------------------------------

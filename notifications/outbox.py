@@ -36,6 +36,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from core.db import constraint_name
+
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,7 @@ def enqueue(
         with transaction.atomic():
             email.save(force_insert=True)
     except IntegrityError as error:
-        if _violated_constraint(error) != DEDUP_CONSTRAINT:
+        if constraint_name(error) != DEDUP_CONSTRAINT:
             raise
         return None
 
@@ -471,8 +473,3 @@ def _kick(pk: int) -> None:
             type(error).__name__,
             error,
         )
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)

@@ -1,0 +1,38 @@
+"""{% load core %}: what templates of every app share."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+
+from core.formatting import format_deadline, format_money
+from core.jsonld import json_ld as json_ld_text
+from core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    """Markdown written by people, as safe HTML (no images)."""
+    return render_markdown(text)
+
+
+@register.filter
+def json_ld(value: Any) -> SafeString:
+    """JSON for inside <script type="application/ld+json">, escaped like json_script."""
+    return json_ld_text(value)
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """'£1,650' or '£49.50'."""
+    return format_money(value)
+
+
+@register.filter
+def deadline(value: datetime | None) -> str:
+    """When a hold ends: '14:30 on Friday 13 March 2026' or 'the end of Friday…'."""
+    return format_deadline(value) if value else ""
