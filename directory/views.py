@@ -73,12 +73,6 @@ def search(request: HttpRequest) -> HttpResponse:
                 key=lambda pair: (not pair[1], pair[0].name),
             )
     context["page"] = page
-    context["page_links"] = (
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        if page.paginator.num_pages > 1
-        else []
-    )
-    context["query_without_page"] = _query_without_page(request)
     template = "directory/search.html"
     # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
     # the whole body, so it needs the whole page.
@@ -94,12 +88,6 @@ def search(request: HttpRequest) -> HttpResponse:
     # back-button visit with the fragment.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _query_with_where(request: HttpRequest, where: str) -> str:

@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.core.paginator import Page
+from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from core.formatting import format_deadline, format_money
@@ -36,3 +38,23 @@ def money(value: Decimal | None) -> str:
 def deadline(value: datetime | None) -> str:
     """When a hold ends: '14:30 on Friday 13 March 2026' or 'the end of Friday…'."""
     return format_deadline(value) if value else ""
+
+
+@register.filter
+def page_links(page: Page) -> list:
+    """The page numbers a pager shows: the first, the last, two either side of this
+    one, and Paginator.ELLIPSIS for each run left out."""
+    return list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    )
+
+
+@register.filter
+def query_without_page(request: HttpRequest | None) -> str:
+    """The request's query string without `page`: what a pager's links keep."""
+    query = getattr(request, "GET", None)
+    if query is None:
+        return ""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
