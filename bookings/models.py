@@ -11,6 +11,7 @@ from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import TimeStampedModel
 from directory.models import Location, Practitioner, Technique
 
 
@@ -275,7 +276,7 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(blocked_starts_at__lt=end, blocked_ends_at__gt=start)
 
 
-class Booking(models.Model):
+class Booking(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending practitioner review"
         CONFIRMED = "confirmed", "Confirmed"
@@ -338,8 +339,6 @@ class Booking(models.Model):
         max_length=4000,
         help_text="Only you see this note.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = BookingQuerySet.as_manager()
 

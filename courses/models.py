@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.formatting import format_date_range, format_deadline, format_money
+from core.models import TimeStampedModel
 from directory.models import Technique
 
 
@@ -35,7 +36,7 @@ class CourseQuerySet(models.QuerySet):
         return self.published()
 
 
-class Course(models.Model):
+class Course(TimeStampedModel):
     class Level(models.TextChoices):
         INTRODUCTORY = "introductory", "Introductory"
         DIPLOMA = "diploma", "Diploma"
@@ -74,8 +75,6 @@ class Course(models.Model):
     is_published = models.BooleanField(
         "published", default=False, help_text="Drafts are hidden from the public."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseQuerySet.as_manager()
 
@@ -123,7 +122,7 @@ class CourseDateQuerySet(models.QuerySet):
         )
 
 
-class CourseDate(models.Model):
+class CourseDate(TimeStampedModel):
     """One cohort of a course: a venue, a run of dates and a number of places."""
 
     class Status(models.TextChoices):
@@ -159,8 +158,6 @@ class CourseDate(models.Model):
         blank=True,
         help_text="Leave empty to use the course price.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseDateQuerySet.as_manager()
 
@@ -266,7 +263,7 @@ class EnrolmentQuerySet(models.QuerySet):
         return self.filter(status__in=Enrolment.PLACE_HOLDING)
 
 
-class Enrolment(models.Model):
+class Enrolment(TimeStampedModel):
     class Status(models.TextChoices):
         RESERVED = "reserved", "Reserved – deposit due"
         CONFIRMED = "confirmed", "Confirmed"
@@ -330,8 +327,6 @@ class Enrolment(models.Model):
     cancel_reason = models.CharField(max_length=20, choices=CancelReason, blank=True)
     reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     staff_notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = EnrolmentQuerySet.as_manager()
 
