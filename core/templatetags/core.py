@@ -9,6 +9,7 @@ from django.core.paginator import Page
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from core import panels as core_panels
 from core.formatting import format_deadline, format_money
 from core.jsonld import json_ld as json_ld_text
 from core.markdown import render_markdown
@@ -58,3 +59,10 @@ def query_without_page(request: HttpRequest | None) -> str:
     query = query.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def panels(context: template.Context, place: str, *args: Any, **kwargs: Any):
+    """{% panels "practitioner_profile" practitioner %}: every panel the apps
+    registered for this place (core.panels), rendered in turn."""
+    return core_panels.render(place, context, *args, **kwargs)
