@@ -20,6 +20,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class ServiceQuerySet(models.QuerySet):
+    def bookable(self) -> "ServiceQuerySet":
+        """Active services of listed practitioners: what clients can book online,
+        with the practitioner and their booking policy joined."""
+        return self.select_related("practitioner__booking_policy").filter(
+            is_active=True, practitioner__in=Practitioner.objects.listed()
+        )
+
+
 class Service(models.Model):
     """Something a practitioner offers: a technique, for a time, at a price."""
 
@@ -48,6 +57,8 @@ class Service(models.Model):
         help_text="Leave all unticked to offer it wherever you work.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["practitioner", "name", "duration_minutes"]
