@@ -170,6 +170,26 @@ class Practitioner(TimeStampedModel):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+# What a practitioner writes on their own profile, in the order the profile form
+# shows it: the form's fields and what update_profile copies onto the profile.
+PROFILE_FIELDS = [
+    "display_name",
+    "headline",
+    "bio",
+    "photo",
+    "techniques",
+    "qualifications_text",
+    "insurance_expires_on",
+    "languages",
+    "gender",
+    "price_from",
+    "price_to",
+    "time_zone",
+    "home_visits",
+    "home_visit_miles",
+]
+
+
 class Qualification(models.Model):
     """A *verified* technique: granted by staff, or by completing one of our courses."""
 

@@ -21,37 +21,23 @@ PAGE_SIZE = 12
 def search(request: HttpRequest) -> HttpResponse:
     techniques = directory_search.all_techniques()
     form = SearchForm(request.GET or None, techniques=techniques)
-    context = {"form": form, "techniques": techniques, "searched": form.is_bound}
-    criteria = directory_search.Criteria()
-    if form.is_bound:
-        # Valid fields still filter when another one is wrong; errors show beside it.
-        form.is_valid()
-        data = form.cleaned_data
-        criteria.radius = data.get("radius") or SearchForm.base_fields["radius"].initial
-        criteria.techniques = form.selected_techniques() if "technique" in data else []
-        criteria.text = (data.get("q") or "").strip()
-        criteria.gender = data.get("gender") or ""
-        criteria.language = data.get("language") or ""
-        criteria.home_visits = bool(data.get("home_visits"))
-        criteria.online = bool(data.get("online"))
-        where = (data.get("where") or "").strip()
-        if where:
-            criteria.where = geo.resolve(where)
-            if criteria.where is None:
-                context["unknown_place"] = where
-                context["suggestions"] = geo.suggestions(where)
-                if not context["suggestions"]:
-                    context["example_towns"] = (
-                        directory_search.towns_with_practitioners()
-                    )
-                context["place_links"] = [
-                    (name, _query_with_where(request, name))
-                    for name in context["suggestions"]
-                    or context.get("example_towns", [])
-                ]
-    context["criteria"] = criteria
-
-    if "unknown_place" in context:
+    criteria = form.criteria()
+    context = {
+        "form": form,
+        "techniques": techniques,
+        "searched": form.is_bound,
+        "criteria": criteria,
+    }
+    if form.unknown_place:
+        where = form.unknown_place
+        context["unknown_place"] = where
+        context["suggestions"] = geo.suggestions(where)
+        if not context["suggestions"]:
+            context["example_towns"] = directory_search.towns_with_practitioners()
+        context["place_links"] = [
+            (name, _query_with_where(request, name))
+            for name in context["suggestions"] or context.get("example_towns", [])
+        ]
         page = Paginator([], PAGE_SIZE).get_page(1)
     else:
         paginator = Paginator(directory_search.practitioners(criteria), PAGE_SIZE)
