@@ -415,10 +415,6 @@ class Booking(TimeStampedModel):
     def local_starts_at(self) -> datetime:
         return self.starts_at.astimezone(self.practitioner.zone)
 
-    @property
-    def local_ends_at(self) -> datetime:
-        return self.ends_at.astimezone(self.practitioner.zone)
-
 
 class HealthIntake(models.Model):
     """Answers to the pre-treatment health questions: special-category data.

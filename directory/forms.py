@@ -248,11 +248,3 @@ class LocationForm(forms.ModelForm):
             self.instance.latitude = found.latitude
             self.instance.longitude = found.longitude
         return data
-
-
-class StatusForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (sent to the practitioner)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
