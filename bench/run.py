@@ -1,8 +1,9 @@
 """`make bench`: scale data, in-process timings, load over HTTP, and a report.
 
 Run as `python -m bench.run` with DJANGO_SETTINGS_MODULE=config.settings.bench.
-It reports figures against the budgets in DESIGN.md and never fails because the
-machine is slow: the exit code is non-zero only when the benchmark could not run.
+It reports figures against the budgets in docs/architecture.md and never fails
+because the machine is slow: the exit code is non-zero only when the benchmark could
+not run.
 """
 
 import argparse
@@ -523,7 +524,7 @@ def print_report(report: dict) -> None:
                 f"{posts['refused']} refused"
                 + (", ran out of slots" if posts["ran_out"] else "")
             )
-    print("\nBudgets (DESIGN.md)")
+    print("\nBudgets (docs/architecture.md)")
     for row in report["budgets"]:
         verdict = {True: "met", False: "NOT met", None: "-"}[row["met"]]
         print(f"  {row['budget']:<62} {row['measured']:<24} {verdict}")

@@ -1,4 +1,5 @@
-"""What the benchmark measures, and the budgets from DESIGN.md it compares against."""
+"""What the benchmark measures, and the budgets (docs/architecture.md) it compares
+against."""
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -310,9 +311,9 @@ def budgets(
             "met": compute["p95_ms"] <= 10 if compute else None,
         }
     )
-    # DESIGN.md names no concurrency for this one: judged for one client alone,
-    # and again at the 8 connections of the other budgets (requests then queue
-    # for the workers, which the p95 includes).
+    # docs/architecture.md names no concurrency for this one: judged for one client
+    # alone, and again at the 8 connections of the other budgets (requests then
+    # queue for the workers, which the p95 includes).
     for name, label in [
         ("slots JSON (14 days), one client", "1 connection"),
         ("slots JSON (14 days)", "8 connections"),

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.markdown import render_markdown
+from core.markdown import render_markdown
+from core.models import TimeStampedModel
 
 from . import youtube
 
@@ -112,7 +113,7 @@ class PostQuerySet(models.QuerySet):
         )
 
 
-class Post(models.Model):
+class Post(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
@@ -195,8 +196,6 @@ class Post(models.Model):
         help_text="UK time. Scheduled posts go live at this time; published posts "
         "stay hidden until it has passed.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PostQuerySet.as_manager()
 

@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,10 +5,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from directory.markdown import render_markdown
+from core.jsonld import json_ld
+from core.markdown import render_markdown
 from directory.models import Technique
 
 from .models import Post, Tag
@@ -186,8 +185,4 @@ def _json_ld(post: Post, url: str, image_url: str) -> SafeString:
     data["dateModified"] = post.modified_at.isoformat()
     if image_url:
         data["image"] = image_url
-    text = json.dumps(data, ensure_ascii=False)
-    # Same escaping as json_script: nothing in the data can close the script tag.
-    for char, escaped in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    return mark_safe(text)  # noqa: S308 - escaped above
+    return json_ld(data)

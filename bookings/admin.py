@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from config.admin_actions import confirm_action
+from core.admin_actions import confirm_action
 
 from . import services
 from .models import (

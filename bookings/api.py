@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from .availability import bookable_days, compute_slots, local_today
 from .forms import SlotsQueryForm
-from .views import bookable_services
+from .models import Service
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -21,8 +21,11 @@ def slots(request: HttpRequest, slug: str) -> JsonResponse:
     if not form.is_valid():
         return _error(form.error_message(), 400)
     query = form.cleaned_data
-    service = bookable_services().filter(pk=query["service"], practitioner__slug=slug)
-    service = service.first()
+    service = (
+        Service.objects.bookable()
+        .filter(pk=query["service"], practitioner__slug=slug)
+        .first()
+    )
     if service is None:
         return _error("No such practitioner, or no such bookable service.", 404)
     practitioner = service.practitioner

@@ -5,3 +5,15 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "bookings"
     verbose_name = "Bookings"
+
+    def ready(self) -> None:
+        from core import panels
+
+        from .panels import booking_panel
+
+        # The profile page offers the practitioner's services to book.
+        panels.register(
+            "practitioner_profile",
+            "bookings/_profile_panel.html",
+            context=booking_panel,
+        )

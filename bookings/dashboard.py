@@ -137,12 +137,10 @@ def _booking_page(request, practitioner, booking, **forms) -> HttpResponse:
         "note_form": forms.get("note_form")
         or NoteForm(initial={"note": booking.practitioner_note}),
         "attendance_form": AttendanceForm(),
-        "can_review": booking.status == Booking.Status.PENDING
-        and booking.starts_at > now,
-        "can_cancel": booking.status in Booking.CHANGEABLE_STATUSES,
-        "can_record": booking.status
-        in (Booking.Status.CONFIRMED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
-        and booking.starts_at <= now,
+        # The services' own checks: a button shows exactly when its action works.
+        "can_review": services.approval_problem(booking, now=now) is None,
+        "can_cancel": services.can_be_cancelled(booking),
+        "can_record": services.attendance_problem(booking, now=now) is None,
     }
     return render(request, "bookings/agenda_booking.html", context)
 
@@ -439,11 +437,10 @@ def time_off_add(request: HttpRequest, practitioner) -> HttpResponse:
         except services.BookingError as error:
             form.add_error(None, str(error))
         else:
-            clashes = (
-                Booking.objects.for_practitioner(practitioner)
-                .filter(status__in=Booking.CHANGEABLE_STATUSES)
-                .filter(starts_at__lt=data["ends_at"], ends_at__gt=data["starts_at"])
-                .count()
+            clashes = services.appointments_during(
+                practitioner=practitioner,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
             )
             note = ""
             if clashes:

@@ -19,12 +19,13 @@ booking id and the event only.
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import format_when
+from core.links import absolute_url
 from directory.models import Location
 from notifications import outbox
 
@@ -40,25 +41,6 @@ PRACTITIONER = "practitioner"
 
 
 # --- what the emails say ----------------------------------------------------------
-
-
-def format_when(moment: datetime, zone: ZoneInfo, *, year: bool = True) -> str:
-    """'Friday 12 March 2027, 10:00 GMT': the wall clock of `zone`, with its name."""
-    local = moment.astimezone(zone)
-    day = f"{local:%A} {local.day} {local:%B}" + (f" {local.year}" if year else "")
-    return f"{day}, {local:%H:%M} {_zone_name(local)}"
-
-
-def _zone_name(local: datetime) -> str:
-    name = local.tzname() or ""
-    # Zones without a customary abbreviation report their offset ("+04").
-    if not name or name[0] in "+-":
-        return f"UTC{name} ({local.tzinfo})"
-    return name
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _location(booking: Booking) -> Location | None:
@@ -103,13 +85,15 @@ def _short_when(booking: Booking) -> str:
 def _client_action(booking: Booking) -> tuple[str, str]:
     """A signed-in client's appointment page, or a guest's private manage link."""
     if booking.client_id is not None:
-        return _url(booking.get_absolute_url()), "View, move or cancel it"
-    return _url(booking.get_manage_url()), "View, move or cancel it (private link)"
+        return absolute_url(booking.get_absolute_url()), "View, move or cancel it"
+    return absolute_url(
+        booking.get_manage_url()
+    ), "View, move or cancel it (private link)"
 
 
 def _agenda_action(booking: Booking) -> tuple[str, str]:
     path = reverse("bookings:agenda-booking", kwargs={"pk": booking.pk})
-    return _url(path), "Open it in your agenda"
+    return absolute_url(path), "Open it in your agenda"
 
 
 def _ics(booking: Booking) -> outbox.Attachment:
@@ -345,7 +329,7 @@ def booking_declined(booking: Booking, *, reason: str = "") -> None:
         f"{_short_when(booking)}",
         paragraphs=paragraphs,
         details=_details(booking, recipient=CLIENT),
-        action=(_url(reverse("directory:search")), "Find another practitioner"),
+        action=(absolute_url(reverse("directory:search")), "Find another practitioner"),
     )
     _cancel_reminders(booking)
     logger.info("booking %s: declined, email queued", booking.pk)
@@ -369,7 +353,7 @@ def booking_request_lapsed(booking: Booking) -> None:
             "You are welcome to choose another time, or another practitioner.",
         ],
         details=_details(booking, recipient=CLIENT),
-        action=(_url(book_again), "Book another time"),
+        action=(absolute_url(book_again), "Book another time"),
     )
     _send(
         booking,
@@ -424,7 +408,7 @@ def _cancelled_to_client(booking: Booking, *, cancelled_by: str, reason: str) ->
         f"{_short_when(booking)}",
         paragraphs=paragraphs,
         details=_details(booking, recipient=CLIENT),
-        action=(_url(book_again), "Book another time"),
+        action=(absolute_url(book_again), "Book another time"),
         attachment=_ics(booking),
     )
 

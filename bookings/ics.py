@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.links import absolute_url
 from directory.models import Practitioner
 
 from .models import Booking
@@ -114,7 +115,7 @@ def booking_ics(booking: Booking) -> str:
     description = (
         f"{booking.service.name} ({booking.service.duration_minutes} min) with "
         f"{practitioner.display_name}. Manage or cancel: "
-        f"{settings.SITE_URL}{booking.get_manage_url()}"
+        f"{absolute_url(booking.get_manage_url())}"
     )
     if booking.is_active:
         return _calendar(_event(booking, summary=summary, description=description))
@@ -139,10 +140,10 @@ def practitioner_feed_ics(
         summary = f"{booking.service.name}: {booking.client_name}"
         if booking.status == Booking.Status.PENDING:
             summary = f"[to review] {summary}"
+        page = reverse("bookings:agenda-booking", kwargs={"pk": booking.pk})
         description = (
             f"{booking.client_name}, {booking.client_phone}, {booking.client_email}. "
-            f"{settings.SITE_URL}"
-            f"{reverse('bookings:agenda-booking', kwargs={'pk': booking.pk})}"
+            f"{absolute_url(page)}"
         )
         events.extend(_event(booking, summary=summary, description=description))
     return _calendar(events, name=f"{practitioner.display_name}: appointments")

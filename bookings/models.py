@@ -11,12 +11,22 @@ from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import TimeStampedModel
 from directory.models import Location, Practitioner, Technique
 
 
 def new_token() -> str:
     """An unguessable URL-safe secret (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+class ServiceQuerySet(models.QuerySet):
+    def bookable(self) -> "ServiceQuerySet":
+        """Active services of listed practitioners: what clients can book online,
+        with the practitioner and their booking policy joined."""
+        return self.select_related("practitioner__booking_policy").filter(
+            is_active=True, practitioner__in=Practitioner.objects.listed()
+        )
 
 
 class Service(models.Model):
@@ -47,6 +57,8 @@ class Service(models.Model):
         help_text="Leave all unticked to offer it wherever you work.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["practitioner", "name", "duration_minutes"]
@@ -275,7 +287,7 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(blocked_starts_at__lt=end, blocked_ends_at__gt=start)
 
 
-class Booking(models.Model):
+class Booking(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending practitioner review"
         CONFIRMED = "confirmed", "Confirmed"
@@ -338,8 +350,6 @@ class Booking(models.Model):
         max_length=4000,
         help_text="Only you see this note.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = BookingQuerySet.as_manager()
 
@@ -404,10 +414,6 @@ class Booking(models.Model):
     @property
     def local_starts_at(self) -> datetime:
         return self.starts_at.astimezone(self.practitioner.zone)
-
-    @property
-    def local_ends_at(self) -> datetime:
-        return self.ends_at.astimezone(self.practitioner.zone)
 
 
 class HealthIntake(models.Model):

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import constraint_name
 from directory.models import Location, Practitioner
 from users.models import User
 
@@ -52,12 +53,42 @@ def client_change_deadline(booking: Booking) -> datetime:
     return booking.starts_at - timedelta(hours=policy.cancellation_cutoff_hours)
 
 
+def can_be_cancelled(booking: Booking) -> bool:
+    """Still pending or confirmed: the practitioner and staff may cancel it at any
+    time, the client until the cut-off (client_can_change)."""
+    return booking.status in Booking.CHANGEABLE_STATUSES
+
+
 def client_can_change(booking: Booking, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    return (
-        booking.status in Booking.CHANGEABLE_STATUSES
-        and now <= client_change_deadline(booking)
-    )
+    return can_be_cancelled(booking) and now <= client_change_deadline(booking)
+
+
+def approval_problem(booking: Booking, *, now: datetime | None = None) -> str | None:
+    """Why the practitioner cannot approve `booking` now, or None. The agenda offers
+    approve and decline together, while this is None."""
+    if booking.status != Booking.Status.PENDING:
+        return "Only a booking waiting for review can be approved."
+    if booking.starts_at <= (now or timezone.now()):
+        return "This appointment time has passed."
+    return None
+
+
+# The statuses attendance is recorded from: one recorded can still be corrected.
+ATTENDANCE_STATUSES = [
+    Booking.Status.CONFIRMED,
+    Booking.Status.COMPLETED,
+    Booking.Status.NO_SHOW,
+]
+
+
+def attendance_problem(booking: Booking, *, now: datetime | None = None) -> str | None:
+    """Why the practitioner cannot record whether the client came, or None."""
+    if booking.status not in ATTENDANCE_STATUSES:
+        return "Only a confirmed appointment can be marked this way."
+    if booking.starts_at > (now or timezone.now()):
+        return "This appointment has not started yet."
+    return None
 
 
 def is_new_client(*, practitioner: Practitioner, user: User | None = None) -> bool:
@@ -137,8 +168,7 @@ def _save_holding_time(booking: Booking) -> None:
         with transaction.atomic():
             booking.save()
     except IntegrityError as error:
-        diag = getattr(error.__cause__, "diag", None)
-        if getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT:
+        if constraint_name(error) == OVERLAP_CONSTRAINT:
             raise SlotTaken() from error
         raise
 
@@ -281,7 +311,7 @@ def cancel_booking(
         .select_related("practitioner__booking_policy", "service")
         .get(pk=booking.pk)
     )
-    if locked.status not in Booking.CHANGEABLE_STATUSES:
+    if not can_be_cancelled(locked):
         raise BookingError(too_late_message(locked))
     reason = reason.strip()
     if cancelled_by == Booking.CancelledBy.CLIENT:
@@ -322,10 +352,8 @@ def _lock_booking(booking: Booking) -> Booking:
 def approve_booking(*, booking: Booking, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     locked = _lock_booking(booking)
-    if locked.status != Booking.Status.PENDING:
-        raise BookingError("Only a booking waiting for review can be approved.")
-    if locked.starts_at <= now:
-        raise BookingError("This appointment time has passed.")
+    if problem := approval_problem(locked, now=now):
+        raise BookingError(problem)
     _stamp_status(locked, Booking.Status.CONFIRMED, now)
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     emails.booking_confirmed(locked)
@@ -358,15 +386,8 @@ def record_attendance(
     if status not in (Booking.Status.COMPLETED, Booking.Status.NO_SHOW):
         raise BookingError("Choose completed or no-show.")
     locked = _lock_booking(booking)
-    allowed = (
-        Booking.Status.CONFIRMED,
-        Booking.Status.COMPLETED,
-        Booking.Status.NO_SHOW,
-    )
-    if locked.status not in allowed:
-        raise BookingError("Only a confirmed appointment can be marked this way.")
-    if locked.starts_at > now:
-        raise BookingError("This appointment has not started yet.")
+    if problem := attendance_problem(locked, now=now):
+        raise BookingError(problem)
     if locked.status != status:
         _stamp_status(locked, status, now)
         locked.save(update_fields=["status", "status_changed_at", "updated_at"])
@@ -505,6 +526,19 @@ def add_time_off(
         starts_at=starts_at,
         ends_at=ends_at,
         reason=reason.strip(),
+    )
+
+
+def appointments_during(
+    *, practitioner: Practitioner, starts_at: datetime, ends_at: datetime
+) -> int:
+    """How many appointments still to keep (pending or confirmed) overlap this
+    time: adding time off leaves them booked, so the practitioner is told."""
+    return (
+        Booking.objects.for_practitioner(practitioner)
+        .filter(status__in=Booking.CHANGEABLE_STATUSES)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .count()
     )
 
 

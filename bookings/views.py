@@ -35,15 +35,9 @@ DRAFT_KEY = "bookings_draft"
 WEEK = 7
 
 
-def bookable_services():
-    return Service.objects.select_related("practitioner__booking_policy").filter(
-        is_active=True, practitioner__in=Practitioner.objects.listed()
-    )
-
-
 def _service_or_404(slug: str, service_id: int) -> Service:
     return get_object_or_404(
-        bookable_services(), pk=service_id, practitioner__slug=slug
+        Service.objects.bookable(), pk=service_id, practitioner__slug=slug
     )
 
 

@@ -1,15 +1,13 @@
 """/sitemap.xml: the site's own pages plus the sections each app declares.
 
 An app with public pages puts a `sections` dict of Sitemap classes in its
-`sitemaps.py`; add its label to SITEMAP_APPS to include them.
+`sitemaps.py` (core/registry.py finds it).
 """
-
-from importlib import import_module
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-SITEMAP_APPS = ["directory", "courses", "blog"]
+from core.registry import project_modules
 
 
 class PagesSitemap(Sitemap):
@@ -24,8 +22,8 @@ class PagesSitemap(Sitemap):
 
 def collect() -> dict[str, type[Sitemap]]:
     sections: dict[str, type[Sitemap]] = {"pages": PagesSitemap}
-    for app in SITEMAP_APPS:
-        sections.update(import_module(f"{app}.sitemaps").sections)
+    for module in project_modules("sitemaps"):
+        sections.update(module.sections)
     return sections
 
 

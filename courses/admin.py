@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin_actions import confirm_action
+from core.admin_actions import confirm_action
+from core.formatting import format_money
 
 from . import exports, services
 from .forms import DepositForm
-from .models import Course, CourseDate, Enrolment, WaitingListEntry, format_money
+from .models import Course, CourseDate, Enrolment, WaitingListEntry
 
 
 def _run_each(modeladmin, request, queryset, service, done: str) -> None:
@@ -148,42 +149,27 @@ class CourseDateAdmin(admin.ModelAdmin):
         if not change:
             obj.save()
             return
-        # Never write places_taken from this (possibly stale) form: enrolments may
-        # have changed it since the page was loaded. Save only what staff changed.
-        cancelling = (
-            "status" in form.changed_data and obj.status == CourseDate.Status.CANCELLED
-        )
-        fields = [f for f in form.changed_data if not (cancelling and f == "status")]
-        if fields:
-            CourseDate.objects.select_for_update().filter(pk=obj.pk).first()
-            obj.save(update_fields=[*fields, "updated_at"])
-        if cancelling:
-            cancelled = services.cancel_course_date(course_date=obj)
+        saved = services.save_course_date(course_date=obj, changed=form.changed_data)
+        if saved.enrolments_cancelled is not None:
             self.message_user(
                 request,
-                f"The date is cancelled; {cancelled} enrolment(s) were cancelled and "
-                "the students told.",
+                f"The date is cancelled; {saved.enrolments_cancelled} enrolment(s) "
+                "were cancelled and the students told.",
                 messages.WARNING,
             )
-        elif {"places", "status"} & set(form.changed_data):
-            offered = services.offer_free_places(course_date=obj)
-            if offered:
-                self.message_user(
-                    request,
-                    f"{len(offered)} place(s) offered to the waiting list.",
-                    messages.INFO,
-                )
-        if "status" in form.changed_data and obj.status == CourseDate.Status.CLOSED:
-            open_offers = obj.waiting_list.filter(
-                status=WaitingListEntry.Status.OFFERED
-            ).count()
-            if open_offers:
-                self.message_user(
-                    request,
-                    f"{open_offers} waiting-list offer(s) made before closing stay "
-                    "open until they expire; no new offers are made.",
-                    messages.INFO,
-                )
+        if saved.places_offered:
+            self.message_user(
+                request,
+                f"{saved.places_offered} place(s) offered to the waiting list.",
+                messages.INFO,
+            )
+        if saved.offers_left_open:
+            self.message_user(
+                request,
+                f"{saved.offers_left_open} waiting-list offer(s) made before closing "
+                "stay open until they expire; no new offers are made.",
+                messages.INFO,
+            )
 
     @admin.action(description="Download the class list (CSV)")
     def download_class_list(self, request, queryset) -> HttpResponse:

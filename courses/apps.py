@@ -5,3 +5,13 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courses"
     verbose_name = "Courses"
+
+    def ready(self) -> None:
+        from core import panels
+
+        from .panels import next_course_dates
+
+        # A blog post about a technique offers the next course dates teaching it.
+        panels.register(
+            "blog_post", "courses/_post_panel.html", context=next_course_dates
+        )

@@ -11,13 +11,11 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from core.formatting import format_deadline, format_money
+from core.links import absolute_url
 from notifications import outbox
 
-from .models import Enrolment, WaitingListEntry, format_deadline, format_money
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+from .models import Enrolment, WaitingListEntry
 
 
 def _when(value) -> str:
@@ -76,7 +74,7 @@ def _enrolment_email(
         subject=subject,
         greeting=f"Dear {enrolment.full_name},",
         paragraphs=paragraphs,
-        action_url=_url(enrolment.get_absolute_url()),
+        action_url=absolute_url(enrolment.get_absolute_url()),
         action_label="See your enrolment",
         key=f"enrolment:{enrolment.pk}:{event}",
         kind=f"course.{event}",
@@ -172,7 +170,7 @@ def _entry_email(
         subject=subject,
         greeting=f"Dear {entry.student.get_full_name()},",
         paragraphs=paragraphs,
-        action_url=_url(course_date.get_absolute_url()),
+        action_url=absolute_url(course_date.get_absolute_url()),
         action_label="See the course date",
         key=f"waiting:{entry.pk}:{event}:{occasion}",
         kind=f"course.waiting-list-{event}",

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,28 +10,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import format_date_range, format_deadline, format_money
+from core.models import TimeStampedModel
 from directory.models import Technique
-
-
-def format_date_range(start: date, end: date) -> str:
-    """'14–15 Mar 2026', '14 Mar – 23 Aug 2026' or '30 Nov 2026 – 8 Feb 2027'."""
-    if start == end:
-        return f"{start.day} {start:%b %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%b %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
-    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
-
-
-def format_deadline(value: datetime) -> str:
-    """'14:30 on Friday 13 March 2026' in the site's zone. Midnight reads as 'the end
-    of Friday 13 March 2026': '00:00 on Saturday' is easily taken for a day later."""
-    local = timezone.localtime(value)
-    if local.time() == time.min:
-        day = local.date() - timedelta(days=1)
-        return f"the end of {day:%A} {day.day} {day:%B %Y}"
-    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
 
 
 def staff_may_view(user, model_name: str) -> bool:
@@ -41,15 +22,6 @@ def staff_may_view(user, model_name: str) -> bool:
         user.has_perm(f"courses.view_{model_name}")
         or user.has_perm(f"courses.change_{model_name}")
     )
-
-
-def format_money(amount: Decimal | None) -> str:
-    """'£1,650' for whole pounds, '£49.50' otherwise."""
-    if amount is None:
-        return ""
-    if amount == amount.to_integral_value():
-        return f"£{amount:,.0f}"
-    return f"£{amount:,.2f}"
 
 
 class CourseQuerySet(models.QuerySet):
@@ -64,7 +36,7 @@ class CourseQuerySet(models.QuerySet):
         return self.published()
 
 
-class Course(models.Model):
+class Course(TimeStampedModel):
     class Level(models.TextChoices):
         INTRODUCTORY = "introductory", "Introductory"
         DIPLOMA = "diploma", "Diploma"
@@ -103,8 +75,6 @@ class Course(models.Model):
     is_published = models.BooleanField(
         "published", default=False, help_text="Drafts are hidden from the public."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseQuerySet.as_manager()
 
@@ -152,7 +122,7 @@ class CourseDateQuerySet(models.QuerySet):
         )
 
 
-class CourseDate(models.Model):
+class CourseDate(TimeStampedModel):
     """One cohort of a course: a venue, a run of dates and a number of places."""
 
     class Status(models.TextChoices):
@@ -188,8 +158,6 @@ class CourseDate(models.Model):
         blank=True,
         help_text="Leave empty to use the course price.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseDateQuerySet.as_manager()
 
@@ -295,7 +263,7 @@ class EnrolmentQuerySet(models.QuerySet):
         return self.filter(status__in=Enrolment.PLACE_HOLDING)
 
 
-class Enrolment(models.Model):
+class Enrolment(TimeStampedModel):
     class Status(models.TextChoices):
         RESERVED = "reserved", "Reserved – deposit due"
         CONFIRMED = "confirmed", "Confirmed"
@@ -359,8 +327,6 @@ class Enrolment(models.Model):
     cancel_reason = models.CharField(max_length=20, choices=CancelReason, blank=True)
     reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     staff_notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = EnrolmentQuerySet.as_manager()
 

@@ -6,6 +6,8 @@ confirmed and completed enrolments plus open waiting-list offers; only this modu
 changes it, under that lock, and a check constraint refuses any value above `places`.
 """
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -13,20 +15,17 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.formatting import format_day, format_deadline
 from directory.models import Practitioner, Qualification
 from directory.services import grant_verified_technique
 from users.models import User
 
 from . import emails
-from .models import CourseDate, Enrolment, WaitingListEntry, format_deadline
+from .models import CourseDate, Enrolment, WaitingListEntry
 
 
 class EnrolmentError(Exception):
     """A change courses refuses, with a message for the person."""
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _hold_until(course_date: CourseDate, *, now: datetime, hours: int) -> datetime:
@@ -57,6 +56,31 @@ def _adjust_places(course_date: CourseDate, delta: int) -> None:
 # --- checks shared by pages and services -----------------------------------------
 
 
+def _date_problem(course_date: CourseDate, today: date, *, started: str) -> str | None:
+    """Why nobody can take a place on `course_date` any more: the course is not
+    published, the date is cancelled or it has started (`started` says so)."""
+    if not course_date.course.is_published:
+        return "This course is not open for enrolment."
+    if course_date.status == CourseDate.Status.CANCELLED:
+        return "This course date has been cancelled."
+    if course_date.has_started(today):
+        return started
+    return None
+
+
+def _enrolment_closed_problem(course_date: CourseDate, today: date) -> str | None:
+    """Why the date takes no new students: staff closed it or its deadline passed.
+    (Someone holding an open waiting-list offer may still enrol.)"""
+    if course_date.status == CourseDate.Status.CLOSED:
+        return "Enrolment for this course date is closed."
+    if course_date.enrolment_deadline < today:
+        return (
+            "Enrolment for this date closed on "
+            f"{format_day(course_date.enrolment_deadline)}."
+        )
+    return None
+
+
 def enrolment_problem(
     *, course_date: CourseDate, student: User | None, now: datetime | None = None
 ) -> str | None:
@@ -69,12 +93,12 @@ def enrolment_problem(
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not course_date.course.is_published:
-        return "This course is not open for enrolment."
-    if course_date.status == CourseDate.Status.CANCELLED:
-        return "This course date has been cancelled."
-    if course_date.has_started(today):
-        return "This course date has already started, so it is too late to enrol."
+    if problem := _date_problem(
+        course_date,
+        today,
+        started="This course date has already started, so it is too late to enrol.",
+    ):
+        return problem
     if student is not None and student.is_authenticated:
         if (
             Enrolment.objects.holding_place()
@@ -94,12 +118,8 @@ def enrolment_problem(
                 f"The place we offered you was held until "
                 f"{format_deadline(offer.offer_expires_at)}, and that time has passed."
             )
-    if course_date.status == CourseDate.Status.CLOSED:
-        return "Enrolment for this course date is closed."
-    if course_date.enrolment_deadline < today:
-        return (
-            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
-        )
+    if problem := _enrolment_closed_problem(course_date, today):
+        return problem
     if course_date.is_full:
         lapsed = (
             WaitingListEntry.objects.filter(
@@ -131,18 +151,10 @@ def waiting_list_problem(
     """Why `student` cannot join the waiting list for `course_date`, or None."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not course_date.course.is_published:
-        return "This course is not open for enrolment."
-    if course_date.status == CourseDate.Status.CANCELLED:
-        return "This course date has been cancelled."
-    if course_date.has_started(today):
-        return "This course date has already started."
-    if course_date.status == CourseDate.Status.CLOSED:
-        return "Enrolment for this course date is closed."
-    if course_date.enrolment_deadline < today:
-        return (
-            f"Enrolment for this date closed on {_day(course_date.enrolment_deadline)}."
-        )
+    if problem := _date_problem(
+        course_date, today, started="This course date has already started."
+    ) or _enrolment_closed_problem(course_date, today):
+        return problem
     if (
         Enrolment.objects.holding_place()
         .filter(course_date=course_date, student=student)
@@ -342,7 +354,7 @@ def complete_enrolment(
     if course_date.ends_on > timezone.localdate(now):
         raise EnrolmentError(
             f"{locked.reference} cannot be completed before the course ends on "
-            f"{_day(course_date.ends_on)}."
+            f"{format_day(course_date.ends_on)}."
         )
     locked.status = Enrolment.Status.COMPLETED
     locked.completed_at = now
@@ -519,6 +531,49 @@ def _expire_offer(pk: int, course_date_id: int, *, now: datetime) -> bool:
 
 
 # --- staff -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseDateSaved:
+    """What saving staff's edits of a course date led to."""
+
+    enrolments_cancelled: int | None = None  # the date was cancelled: how many
+    places_offered: int = 0  # to the waiting list
+    offers_left_open: int = 0  # made before enrolment was closed
+
+
+@transaction.atomic
+def save_course_date(
+    *, course_date: CourseDate, changed: Collection[str], now: datetime | None = None
+) -> CourseDateSaved:
+    """Save the fields staff changed on an existing date, then follow them through.
+
+    Only the changed fields: enrolments may have changed places_taken since the
+    admin page was loaded, and that number belongs to this module. A date set to
+    cancelled is cancelled with its enrolments (cancel_course_date); more places,
+    or a date opened again, offers the free places to the waiting list. Closing
+    enrolment leaves the offers already made open until they expire.
+    """
+    changed = list(changed)
+    cancelling = (
+        "status" in changed and course_date.status == CourseDate.Status.CANCELLED
+    )
+    fields = [name for name in changed if not (cancelling and name == "status")]
+    if fields:
+        _lock_date(course_date)
+        course_date.save(update_fields=[*fields, "updated_at"])
+    if cancelling:
+        cancelled = cancel_course_date(course_date=course_date, now=now)
+        return CourseDateSaved(enrolments_cancelled=cancelled)
+    offered = []
+    if {"places", "status"} & set(changed):
+        offered = offer_free_places(course_date=course_date, now=now)
+    left_open = 0
+    if "status" in changed and course_date.status == CourseDate.Status.CLOSED:
+        left_open = course_date.waiting_list.filter(
+            status=WaitingListEntry.Status.OFFERED
+        ).count()
+    return CourseDateSaved(places_offered=len(offered), offers_left_open=left_open)
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ def course_date_list(request: HttpRequest) -> HttpResponse:
         )
     )
     page = Paginator(dates, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    context = {"form": form, "page": page}
     template = "courses/coursedate_list.html"
     # The filter form swaps in just the results; a history restore needs the page.
     if request.htmx and not request.htmx.history_restore_request:
@@ -52,12 +52,6 @@ def course_date_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:

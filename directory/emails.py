@@ -3,13 +3,10 @@
 from django.conf import settings
 from django.urls import reverse
 
+from core.links import absolute_url
 from notifications import outbox
 
 from .models import Practitioner
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def practitioner_approved(practitioner: Practitioner) -> None:
@@ -25,7 +22,7 @@ def practitioner_approved(practitioner: Practitioner) -> None:
             "your profile, hours and insurance date up to date from your "
             "practice page.",
         ]
-        action = (_url(reverse("directory:dashboard")), "Go to your practice")
+        action = (absolute_url(reverse("directory:dashboard")), "Go to your practice")
     else:
         subject = "Your application is approved: update your insurance to be listed"
         paragraphs = [
@@ -35,7 +32,10 @@ def practitioner_approved(practitioner: Practitioner) -> None:
             "professional insurance runs until on your profile: you are listed "
             "as soon as it shows a date that has not passed.",
         ]
-        action = (_url(reverse("directory:edit-profile")), "Update your insurance date")
+        action = (
+            absolute_url(reverse("directory:edit-profile")),
+            "Update your insurance date",
+        )
     outbox.enqueue(
         to=practitioner.user.email,
         subject=subject,
@@ -67,7 +67,7 @@ def practitioner_suspended(practitioner: Practitioner) -> None:
                 f"If you have questions, or once this is resolved, reply to this "
                 f"email or write to {settings.CONTACT_EMAIL}.",
             ],
-            "action_url": _url(reverse("directory:dashboard")),
+            "action_url": absolute_url(reverse("directory:dashboard")),
             "action_label": "Go to your practice",
         },
         dedup_key=f"practitioner:{practitioner.pk}:suspended:"

@@ -4,7 +4,8 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from . import geo
-from .models import Location, Practitioner, Technique
+from .models import PROFILE_FIELDS, Location, Practitioner, Technique
+from .search import Criteria
 
 LANGUAGES = [
     "English",
@@ -84,10 +85,39 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.techniques_by_slug = {t.slug: t for t in techniques}
         self.fields["technique"].choices = [(t.slug, t.name) for t in techniques]
+        # What was typed as the place when no place of that name was found.
+        self.unknown_place = ""
 
     def selected_techniques(self) -> list[Technique]:
         slugs = self.cleaned_data.get("technique") or []
         return [self.techniques_by_slug[s] for s in slugs]
+
+    def criteria(self) -> Criteria:
+        """The search this form asks for (no form data: every listed practitioner).
+
+        Valid fields filter even when another one is wrong; its error shows
+        beside it. A place that cannot be found leaves `where` empty and is kept
+        in `unknown_place`.
+        """
+        if not self.is_bound:
+            return Criteria()
+        self.is_valid()
+        data = self.cleaned_data
+        criteria = Criteria(
+            radius=data.get("radius") or DEFAULT_RADIUS,
+            techniques=self.selected_techniques() if "technique" in data else [],
+            text=(data.get("q") or "").strip(),
+            gender=data.get("gender") or "",
+            language=data.get("language") or "",
+            home_visits=bool(data.get("home_visits")),
+            online=bool(data.get("online")),
+        )
+        where = (data.get("where") or "").strip()
+        if where:
+            criteria.where = geo.resolve(where)
+            if criteria.where is None:
+                self.unknown_place = where
+        return criteria
 
 
 class PhotoInput(forms.ClearableFileInput):
@@ -112,22 +142,7 @@ class PractitionerForm(forms.ModelForm):
 
     class Meta:
         model = Practitioner
-        fields = [
-            "display_name",
-            "headline",
-            "bio",
-            "photo",
-            "techniques",
-            "qualifications_text",
-            "insurance_expires_on",
-            "languages",
-            "gender",
-            "price_from",
-            "price_to",
-            "time_zone",
-            "home_visits",
-            "home_visit_miles",
-        ]
+        fields = PROFILE_FIELDS
         labels = {
             "display_name": "Name shown on your profile",
             "price_from": "Prices from (£)",
@@ -233,11 +248,3 @@ class LocationForm(forms.ModelForm):
             self.instance.latitude = found.latitude
             self.instance.longitude = found.longitude
         return data
-
-
-class StatusForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (sent to the practitioner)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

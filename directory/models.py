@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import TimeStampedModel
+
 
 class Technique(models.Model):
     """The shared taxonomy: the directory, the courses and the blog all use it."""
@@ -44,7 +46,7 @@ class PractitionerQuerySet(models.QuerySet):
         )
 
 
-class Practitioner(models.Model):
+class Practitioner(TimeStampedModel):
     class Status(models.TextChoices):
         APPLIED = "applied", "Applied"
         APPROVED = "approved", "Approved"
@@ -118,8 +120,6 @@ class Practitioner(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PractitionerQuerySet.as_manager()
 
@@ -168,6 +168,26 @@ class Practitioner(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+# What a practitioner writes on their own profile, in the order the profile form
+# shows it: the form's fields and what update_profile copies onto the profile.
+PROFILE_FIELDS = [
+    "display_name",
+    "headline",
+    "bio",
+    "photo",
+    "techniques",
+    "qualifications_text",
+    "insurance_expires_on",
+    "languages",
+    "gender",
+    "price_from",
+    "price_to",
+    "time_zone",
+    "home_visits",
+    "home_visit_miles",
+]
 
 
 class Qualification(models.Model):

@@ -1,4 +1,5 @@
-"""Writes to the directory: applications, approvals and verified techniques."""
+"""Writes to the directory: applications, profiles, places of work, approvals and
+verified techniques."""
 
 import io
 
@@ -12,7 +13,7 @@ from PIL import Image, ImageOps
 from users.models import User
 
 from . import emails
-from .models import Location, Practitioner, Qualification, Technique
+from .models import PROFILE_FIELDS, Location, Practitioner, Qualification, Technique
 
 
 class DirectoryError(Exception):
@@ -78,21 +79,10 @@ def set_status(
     return locked
 
 
-PROFILE_FIELDS = [
-    "display_name",
-    "headline",
-    "bio",
-    "qualifications_text",
-    "insurance_expires_on",
-    "languages",
-    "gender",
-    "price_from",
-    "price_to",
-    "time_zone",
-    "home_visits",
-    "home_visit_miles",
-]
 PHOTO_MAX_PIXELS = 800
+# Profile fields that need more than copying: the photo is resized and its old
+# file deleted, the techniques are set once the profile exists.
+_NOT_COPIED = {"photo", "techniques"}
 
 
 def resized_photo(upload) -> ContentFile:
@@ -112,7 +102,7 @@ def resized_photo(upload) -> ContentFile:
 
 def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
     for name in PROFILE_FIELDS:
-        if name in profile:
+        if name in profile and name not in _NOT_COPIED:
             setattr(practitioner, name, profile[name])
     if not practitioner.home_visits:
         practitioner.home_visit_miles = None

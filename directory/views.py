@@ -1,13 +1,13 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
+
+from core.jsonld import json_ld
 
 from . import geo, services
 from . import search as directory_search
@@ -21,37 +21,23 @@ PAGE_SIZE = 12
 def search(request: HttpRequest) -> HttpResponse:
     techniques = directory_search.all_techniques()
     form = SearchForm(request.GET or None, techniques=techniques)
-    context = {"form": form, "techniques": techniques, "searched": form.is_bound}
-    criteria = directory_search.Criteria()
-    if form.is_bound:
-        # Valid fields still filter when another one is wrong; errors show beside it.
-        form.is_valid()
-        data = form.cleaned_data
-        criteria.radius = data.get("radius") or SearchForm.base_fields["radius"].initial
-        criteria.techniques = form.selected_techniques() if "technique" in data else []
-        criteria.text = (data.get("q") or "").strip()
-        criteria.gender = data.get("gender") or ""
-        criteria.language = data.get("language") or ""
-        criteria.home_visits = bool(data.get("home_visits"))
-        criteria.online = bool(data.get("online"))
-        where = (data.get("where") or "").strip()
-        if where:
-            criteria.where = geo.resolve(where)
-            if criteria.where is None:
-                context["unknown_place"] = where
-                context["suggestions"] = geo.suggestions(where)
-                if not context["suggestions"]:
-                    context["example_towns"] = (
-                        directory_search.towns_with_practitioners()
-                    )
-                context["place_links"] = [
-                    (name, _query_with_where(request, name))
-                    for name in context["suggestions"]
-                    or context.get("example_towns", [])
-                ]
-    context["criteria"] = criteria
-
-    if "unknown_place" in context:
+    criteria = form.criteria()
+    context = {
+        "form": form,
+        "techniques": techniques,
+        "searched": form.is_bound,
+        "criteria": criteria,
+    }
+    if form.unknown_place:
+        where = form.unknown_place
+        context["unknown_place"] = where
+        context["suggestions"] = geo.suggestions(where)
+        if not context["suggestions"]:
+            context["example_towns"] = directory_search.towns_with_practitioners()
+        context["place_links"] = [
+            (name, _query_with_where(request, name))
+            for name in context["suggestions"] or context.get("example_towns", [])
+        ]
         page = Paginator([], PAGE_SIZE).get_page(1)
     else:
         paginator = Paginator(directory_search.practitioners(criteria), PAGE_SIZE)
@@ -73,12 +59,6 @@ def search(request: HttpRequest) -> HttpResponse:
                 key=lambda pair: (not pair[1], pair[0].name),
             )
     context["page"] = page
-    context["page_links"] = (
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        if page.paginator.num_pages > 1
-        else []
-    )
-    context["query_without_page"] = _query_without_page(request)
     template = "directory/search.html"
     # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
     # the whole body, so it needs the whole page.
@@ -94,12 +74,6 @@ def search(request: HttpRequest) -> HttpResponse:
     # back-button visit with the fragment.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _query_with_where(request: HttpRequest, where: str) -> str:
@@ -137,7 +111,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> str:
+def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> SafeString:
     data = {
         "@context": "https://schema.org",
         "@type": "HealthAndBeautyBusiness",
@@ -163,11 +137,7 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> str:
         data["priceRange"] = f"£{low:.0f}–£{high:.0f}"
     if practitioner.photo:
         data["image"] = request.build_absolute_uri(practitioner.photo.url)
-    text = json.dumps(data, ensure_ascii=False)
-    # Same escaping as json_script: nothing in the data can close the script tag.
-    for char, escaped in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    return mark_safe(text)  # noqa: S308 - escaped above
+    return json_ld(data)
 
 
 # --- the practitioner's own area ------------------------------------------------

@@ -25,6 +25,7 @@ from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -36,12 +37,15 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from core.db import constraint_name
+
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
 Status = OutboundEmail.Status
 DEDUP_CONSTRAINT = "outbound_email_unique_dedup_key"
+DELIVER_TASK = "notifications.tasks.deliver_email"
 KICK_RETRY_POLICY = {"max_retries": 0}
 
 
@@ -119,7 +123,7 @@ def enqueue(
         with transaction.atomic():
             email.save(force_insert=True)
     except IntegrityError as error:
-        if _violated_constraint(error) != DEDUP_CONSTRAINT:
+        if constraint_name(error) != DEDUP_CONSTRAINT:
             raise
         return None
 
@@ -450,10 +454,10 @@ class _Mailer:
 
 
 def _kick(pk: int) -> None:
-    # Imported here: tasks.py imports this module.
-    from .tasks import deliver_email
-
     try:
+        # Found by name in Celery's registry (NotificationsConfig.ready() loads
+        # tasks.py): the tasks call this module, and it need not know them.
+        deliver_email = current_app.tasks[DELIVER_TASK]
         # One publish attempt: while the broker is down a request must not wait on
         # it, and a missed kick only delays the email to the next beat sweep (a
         # minute); the row is already committed. With max_retries=0 kombu gives up
@@ -462,8 +466,9 @@ def _kick(pk: int) -> None:
         # retry loop but leave redis-py's own reconnect backoff (about 6 s).
         deliver_email.apply_async((pk,), retry_policy=KICK_RETRY_POLICY)
     except Exception as error:
-        # Whatever the broker client raises (kombu, redis-py, socket errors): the
-        # caller's transaction has committed and its request must go on.
+        # Whatever the broker client raises (kombu, redis-py, socket errors), or no
+        # task registered by that name: the caller's transaction has committed and
+        # its request must go on.
         logger.warning(
             "Could not queue delivery of outbound email %s (%s: %s); the beat "
             "sweep will send it.",
@@ -471,8 +476,3 @@ def _kick(pk: int) -> None:
             type(error).__name__,
             error,
         )
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)

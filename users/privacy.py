@@ -1,7 +1,7 @@
 """Your data: everything we hold about a person, to download, and closing an account.
 
 `users` imports no domain app. Each app that holds personal data provides
-`<app>/privacy.py`, found here by app label (like `seed_demo` finds `<app>/demo.py`):
+`<app>/privacy.py`, found by core.registry (as `seed_demo` finds `<app>/demo.py`):
 
 - `export(user) -> dict`: what the app holds about `user`, JSON-serialisable, under
   top-level keys of its own with names a person can read. Never another person's
@@ -13,25 +13,23 @@
   deletion transaction, after every `can_erase` said yes; raises `DeletionRefused`
   if a re-check fails, which rolls back the whole deletion.
 
-Apps run in `PRIVACY_APPS` order. `notifications` comes after the apps whose erase
-queues emails (a cancelled enrolment emails the student), so those are cancelled
-with the rest of the person's pending emails.
+Apps run in settings.PROJECT_APPS order. `notifications` comes after the apps whose
+erase queues emails (a cancelled enrolment emails the student), so those are
+cancelled with the rest of the person's pending emails.
 """
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from importlib import import_module
 from types import ModuleType
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from .models import User
+from core.registry import project_modules
 
-PRIVACY_APPS = ["directory", "bookings", "courses", "notifications", "blog"]
+from .models import User
 
 
 class DeletionRefused(Exception):
@@ -43,20 +41,10 @@ class DeletionRefused(Exception):
 
 
 def privacy_modules() -> list[ModuleType]:
-    """The `privacy` modules of the installed apps in PRIVACY_APPS, in order."""
-    modules = []
-    for label in PRIVACY_APPS:
-        try:
-            config = apps.get_app_config(label)
-        except LookupError:
-            continue
-        name = f"{config.name}.privacy"
-        try:
-            modules.append(import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:  # the module exists but one of its imports fails
-                raise
-    return modules
+    """The other apps' `privacy` modules, in PROJECT_APPS order (this one runs them)."""
+    return [
+        module for module in project_modules("privacy") if module.__name__ != __name__
+    ]
 
 
 def _hooks(name: str) -> list[Callable]:

@@ -2,19 +2,13 @@ from django import template
 
 from directory.models import Practitioner
 
-from ..models import Service
+from ..panels import booking_panel
 
 register = template.Library()
 
 
-@register.inclusion_tag("bookings/_booking_panel.html")
-def booking_panel(practitioner: Practitioner) -> dict:
-    """The practitioner's bookable services with a Book button each (one query)."""
-    offered = []
-    if practitioner.offers_online_booking:
-        offered = list(
-            Service.objects.filter(practitioner=practitioner, is_active=True).order_by(
-                "name", "duration_minutes"
-            )
-        )
-    return {"practitioner": practitioner, "services": offered}
+@register.inclusion_tag("bookings/_booking_panel.html", name="booking_panel")
+def booking_panel_tag(practitioner: Practitioner) -> dict:
+    """The services to book: the booking flow's first step. The profile page shows
+    the same panel through core.panels."""
+    return booking_panel(practitioner)

@@ -52,6 +52,19 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 CONTACT_EMAIL = env("CONTACT_EMAIL", "hello@holistictouch.example")
 CONTACT_PHONE = env("CONTACT_PHONE", "01273 000 000")
 
+# The project's own apps. Site-wide jobs find the apps' modules for them in this
+# order (core/registry.py): the demo data (later apps build on earlier ones), the
+# privacy export and erasure (notifications after the apps whose erasure queues
+# emails, so it cancels those too) and the sitemap's sections.
+PROJECT_APPS = [
+    "core",
+    "users",
+    "directory",
+    "bookings",
+    "courses",
+    "notifications",
+    "blog",
+]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -70,12 +83,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
-    "users",
-    "directory",
-    "notifications",
-    "bookings",
-    "courses",
-    "blog",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [

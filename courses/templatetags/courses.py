@@ -1,36 +1,9 @@
-import json
-from datetime import datetime
-from decimal import Decimal
-
 from django import template
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Manager, QuerySet
-from django.utils.safestring import SafeString, mark_safe
 
-from ..models import Course, CourseDate, format_deadline, format_money
+from ..models import Course, CourseDate
 
 register = template.Library()
-
-# As django.utils.html.json_script: nothing in the data can close the <script>.
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-@register.filter
-def json_ld(value: dict) -> SafeString:
-    """JSON for inside <script type="application/ld+json">, escaped like json_script."""
-    text = json.dumps(value, cls=DjangoJSONEncoder).translate(_JSON_SCRIPT_ESCAPES)
-    return mark_safe(text)  # noqa: S308 - escaped above
-
-
-@register.filter
-def deadline(value: datetime | None) -> str:
-    """When a hold ends: '14:30 on Friday 13 March 2026' or 'the end of Friday…'."""
-    return format_deadline(value) if value else ""
-
-
-@register.filter
-def money(value: Decimal | None) -> str:
-    return format_money(value)
 
 
 @register.inclusion_tag("courses/_upcoming_dates.html")

@@ -130,5 +130,5 @@ def test_a_bad_limit_falls_back_to_three(deep):
     ],
 )
 def test_the_deadline_filter_reads_as_people_say_it(moment, expected):
-    template = Template("{% load courses %}{{ moment|deadline }}")
+    template = Template("{% load core %}{{ moment|deadline }}")
     assert template.render(Context({"moment": moment})) == expected

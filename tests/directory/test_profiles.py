@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from core.markdown import render_markdown
 from directory import gazetteer, services
-from directory.markdown import render_markdown
 from directory.models import Location, Place, Practitioner, Qualification, Technique
 from tests.directory.factories import (
     LocationFactory,

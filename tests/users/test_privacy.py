@@ -95,8 +95,8 @@ def test_the_registry_finds_each_installed_apps_privacy_module_in_order():
     ]
 
 
-def test_the_registry_skips_apps_not_installed_or_without_a_module(monkeypatch):
-    monkeypatch.setattr(privacy, "PRIVACY_APPS", ["nosuchapp", "sites", "blog"])
+def test_the_registry_skips_apps_not_installed_or_without_a_module(settings):
+    settings.PROJECT_APPS = ["nosuchapp", "sites", "blog"]
     names = [module.__name__ for module in privacy.privacy_modules()]
     assert names == ["blog.privacy"]
 

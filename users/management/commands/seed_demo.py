@@ -1,13 +1,8 @@
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# Each app that has demo content provides `<app>/demo.py` with `seed(stdout)`.
-# Order matters: later apps build on earlier ones (practitioners before bookings).
-DEMO_APPS = ["users", "directory", "notifications", "bookings", "courses", "blog"]
+from core.registry import project_modules
 
 
 class Command(BaseCommand):
@@ -23,12 +18,9 @@ class Command(BaseCommand):
                 "among them), so it is off in production settings. Set "
                 "DJANGO_ALLOW_DEMO_DATA=1 to load it on a site nobody else can reach."
             )
-        for label in DEMO_APPS:
-            if not apps.is_installed(label):
-                continue
-            try:
-                module = import_module(f"{label}.demo")
-            except ModuleNotFoundError:
-                continue
+        # Each app with demo content has `<app>/demo.py` with `seed(stdout)`, run in
+        # PROJECT_APPS order: later apps build on earlier ones (practitioners
+        # before bookings).
+        for module in project_modules("demo"):
             module.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))

@@ -21,7 +21,7 @@ def confirm_action(
     """The confirmation page; posting it runs the action again with `apply` set."""
     return TemplateResponse(
         request,
-        "admin/confirm_action.html",
+        "core/confirm_action.html",
         {
             **modeladmin.admin_site.each_context(request),
             "title": title,

@@ -1,0 +1,68 @@
+"""{% load core %}: what templates of every app share."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.core.paginator import Page
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from core import panels as core_panels
+from core.formatting import format_deadline, format_money
+from core.jsonld import json_ld as json_ld_text
+from core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    """Markdown written by people, as safe HTML (no images)."""
+    return render_markdown(text)
+
+
+@register.filter
+def json_ld(value: Any) -> SafeString:
+    """JSON for inside <script type="application/ld+json">, escaped like json_script."""
+    return json_ld_text(value)
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """'£1,650' or '£49.50'."""
+    return format_money(value)
+
+
+@register.filter
+def deadline(value: datetime | None) -> str:
+    """When a hold ends: '14:30 on Friday 13 March 2026' or 'the end of Friday…'."""
+    return format_deadline(value) if value else ""
+
+
+@register.filter
+def page_links(page: Page) -> list:
+    """The page numbers a pager shows: the first, the last, two either side of this
+    one, and Paginator.ELLIPSIS for each run left out."""
+    return list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    )
+
+
+@register.filter
+def query_without_page(request: HttpRequest | None) -> str:
+    """The request's query string without `page`: what a pager's links keep."""
+    query = getattr(request, "GET", None)
+    if query is None:
+        return ""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def panels(context: template.Context, place: str, *args: Any, **kwargs: Any):
+    """{% panels "practitioner_profile" practitioner %}: every panel the apps
+    registered for this place (core.panels), rendered in turn."""
+    return core_panels.render(place, context, *args, **kwargs)

@@ -1,0 +1,72 @@
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.paginator import Paginator
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+
+def render(source: str, **context) -> str:
+    return Template("{% load core %}" + source).render(Context(context))
+
+
+def test_markdown_becomes_safe_html():
+    html = render("{{ text|markdown }}", text="**Hello** <script>x()</script>")
+    assert "<strong>Hello</strong>" in html
+    assert "<script>" not in html
+
+
+def test_money_and_deadline_filters():
+    assert render("{{ amount|money }}", amount=Decimal("1650")) == "£1,650"
+    moment = datetime(2026, 3, 13, 14, 30, tzinfo=ZoneInfo("Europe/London"))
+    assert render("{{ moment|deadline }}", moment=moment) == (
+        "14:30 on Friday 13 March 2026"
+    )
+    assert render("{{ moment|deadline }}", moment=None) == ""
+
+
+def pager(page_number: int, query: str = "", pages: int = 20, **extra) -> str:
+    page = Paginator(range(pages), 1).get_page(page_number)
+    request = RequestFactory().get(f"/list/?{query}")
+    return render_to_string(
+        "core/_pagination.html", {"page": page, "request": request, **extra}
+    )
+
+
+def test_the_pager_elides_far_pages_and_keeps_the_filters():
+    html = pager(10, "gender=male&page=10&technique=a&technique=b")
+    assert 'aria-label="Pages"' in html
+    assert 'aria-current="page"><span class="page-link">' in html
+    for number in (1, 8, 9, 11, 12, 20):
+        assert (
+            f'?gender=male&amp;technique=a&amp;technique=b&amp;page={number}"' in html
+        )
+    assert 'page=2"' not in html and 'page=19"' not in html
+    assert html.count("…") == 2
+    assert 'rel="prev"' in html and 'rel="next"' in html
+
+
+def test_the_pager_has_no_previous_on_the_first_page_and_no_next_on_the_last():
+    first, last = pager(1), pager(20)
+    assert 'rel="prev"' not in first and 'href="?page=2" rel="next"' in first
+    assert 'rel="next"' not in last and 'href="?page=19" rel="prev"' in last
+
+
+def test_the_pager_takes_labels_and_stays_away_from_a_single_page():
+    html = pager(2, label="Article pages", previous_label="Newer", next_label="Older")
+    assert 'aria-label="Article pages"' in html
+    assert '>Newer<span class="visually-hidden"> page</span>' in html
+    assert '>Older<span class="visually-hidden"> page</span>' in html
+    assert pager(1, pages=1).strip() == ""
+
+
+@pytest.mark.parametrize("request_value", [None, ""])
+def test_the_pager_works_without_a_request(request_value):
+    page = Paginator(range(3), 1).get_page(2)
+    html = render_to_string(
+        "core/_pagination.html", {"page": page, "request": request_value}
+    )
+    assert 'href="?page=1"' in html and 'href="?page=3"' in html
