@@ -262,15 +262,6 @@ def template_problems(project: Project) -> Iterator[str]:
 # --- the project's own code -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known breaks until the core app lands: bookings/admin.py and "
-        "courses/admin.py import config.admin_actions; "
-        "templates/directory/practitioner_detail.html loads `bookings`; "
-        "templates/blog/post_detail.html loads `courses`"
-    ),
-)
 def test_the_code_follows_the_import_rules_in_docs_architecture():
     problems = check(ROOT)
     assert not problems, "\n".join(

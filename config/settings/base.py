@@ -333,7 +333,8 @@ NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
 
 # Bookings: the reminder emails of a confirmed appointment, in hours before its start
 # (comma list, e.g. "48,24,2"; empty: no reminders). "24" means 24 hours of real
-# time, whatever the clocks do in between (README: "Reminders and clock changes").
+# time, whatever the clocks do in between (docs/bookings.md, "Reminders and clock
+# changes").
 BOOKING_REMINDER_OFFSETS_HOURS = env_hours("BOOKING_REMINDER_OFFSETS_HOURS", "24")
 
 # Courses: how long an unpaid reservation and a waiting-list offer hold a place,

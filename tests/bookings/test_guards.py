@@ -9,7 +9,8 @@ from django.utils import timezone
 from bookings import services
 from bookings.models import Booking, Service
 from directory.models import Practitioner
-from tests.factories import BookingFactory, PractitionerFactory, ServiceFactory
+from tests.bookings.factories import BookingFactory, ServiceFactory
+from tests.directory.factories import PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from courses import services
 from courses.models import CourseDate, Enrolment, WaitingListEntry
-from tests.factories import (
+from tests.courses.factories import (
     CourseDateFactory,
     EnrolmentFactory,
     WaitingListEntryFactory,

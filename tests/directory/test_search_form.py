@@ -5,7 +5,7 @@ import pytest
 from directory.forms import DEFAULT_RADIUS, PractitionerForm, SearchForm
 from directory.models import PROFILE_FIELDS
 from directory.search import Criteria
-from tests.factories import PlaceFactory, TechniqueFactory
+from tests.directory.factories import PlaceFactory, TechniqueFactory
 
 pytestmark = pytest.mark.django_db
 
