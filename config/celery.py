@@ -8,6 +8,9 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Request ids travel with the tasks a request queues (connects Celery's signals).
+from . import request_id  # noqa: E402, F401
+
 
 @app.task(name="config.ping")
 def ping() -> str:
