@@ -56,6 +56,10 @@ SECRET_KEYS = {
 }
 
 
+# Sentry's own identifiers look like tokens; they name the event, not a person.
+SDK_KEYS = {"event_id", "trace_id", "span_id", "parent_span_id", "release", "sdk"}
+
+
 def scrub_text(value: str) -> str:
     value = EMAIL.sub("[email]", value)
     value = TOKEN.sub("[token]", value)
@@ -69,6 +73,8 @@ def scrub(value: Any, health_fields: frozenset[str] = frozenset()) -> Any:
             key: FILTERED
             if isinstance(key, str)
             and (key.lower() in SECRET_KEYS or key in health_fields)
+            else item
+            if key in SDK_KEYS
             else scrub(item, health_fields)
             for key, item in value.items()
         }
