@@ -36,3 +36,26 @@ class Scheduler(RedBeatScheduler):
         beat = {"at": time.time(), "host": socket.gethostname(), "pid": os.getpid()}
         get_redis(self.app).set(heartbeat_key(self.app), json.dumps(beat), ex=24 * 3600)
         return interval
+
+
+def main() -> int:
+    """`python -m config.beat`: exit 0 when a beat's heartbeat is recent (the beat
+    container's health check), 1 otherwise."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    beat = read_heartbeat(app)
+    age = time.time() - beat["at"] if beat else None
+    if age is None or age > settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS:
+        print(f"No recent beat heartbeat (age: {age}).")
+        return 1
+    print(f"Beat alive: {beat['host']} pid {beat['pid']}, {age:.0f} s ago.")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    sys.exit(main())
