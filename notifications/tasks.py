@@ -20,6 +20,6 @@ def deliver_due_emails() -> int:
     return outbox.deliver_due()
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
+@shared_task(acks_late=True, ignore_result=True)
 def strip_old_email_bodies() -> int:
     return outbox.strip_old_bodies()
