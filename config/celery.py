@@ -9,7 +9,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 @app.on_after_configure.connect
 def _spell_redbeat_settings_plainly(sender: Celery, **kwargs) -> None:
     # redbeat looks for its settings by their bare names to decide whether they

@@ -67,16 +67,19 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    kind = type(storage).__name__
 
     folder = Path(argv[2])
     if argv[1] == "export":
         folder.mkdir(parents=True, exist_ok=True)
-        count = export(default_storage, folder)
-        print(f"Media: {count} files copied out of {type(default_storage).__name__}.")
+        count = export(storage, folder)
+        print(f"Media: {count} files copied out of {kind}.")
     else:
-        count = import_(default_storage, folder)
-        print(f"Media: {count} files copied into {type(default_storage).__name__}.")
+        count = import_(storage, folder)
+        print(f"Media: {count} files copied into {kind}.")
     return 0
 
 

@@ -60,7 +60,7 @@ echo "Smoke check ..." >&2
   exit 1
 }
 "$PY" manage.py check >&2
-"$PY" manage.py shell -c '
+"$PY" manage.py shell --no-imports -c '
 from django.apps import apps
 for label in ["users.User", "directory.Practitioner", "bookings.Booking",
               "courses.Enrolment", "blog.Post", "notifications.OutboundEmail"]:

@@ -2,8 +2,10 @@
 
 import io
 import urllib.request
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -121,3 +123,23 @@ def test_production_uses_the_bucket_only_when_one_is_named():
         AWS_S3_CUSTOM_DOMAIN="media.ht.example",
     )
     assert "https://media.ht.example" in cdn["SECURE_CSP"]["img-src"]
+
+
+def test_backups_copy_media_out_of_and_back_into_the_bucket(s3, tmp_path):
+    import runpy
+
+    from django.core.files.storage import storages
+
+    media = runpy.run_path(str(Path(settings.BASE_DIR) / "scripts" / "media.py"))
+    storage = storages["default"]
+    storage.save("practitioners/ada.jpg", ContentFile(b"\xff\xd8 ada"))
+    storage.save("blog/spine.png", ContentFile(b"\x89PNG spine"))
+
+    assert media["export"](storage, tmp_path / "copy") == 2
+    for key in s3.object_keys():
+        s3.client().delete_object(Bucket=s3.bucket, Key=key)
+    assert media["import_"](storage, tmp_path / "copy") == 2
+
+    assert s3.object_keys() == ["blog/spine.png", "practitioners/ada.jpg"]
+    with storage.open("practitioners/ada.jpg") as restored:
+        assert restored.read() == b"\xff\xd8 ada"
