@@ -52,15 +52,15 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
 # One JSON object a line, for the log collector.
 LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", "json")
 if not SENTRY_DSN and ADMINS:
-    # Without Sentry, a server error is emailed to ADMINS (through the outbox's
-    # SMTP settings), as Django does by default.
+    # Without Sentry, a server error is emailed to ADMINS (through the SMTP
+    # settings), as Django does by default; 4xx warnings still go to the console.
     LOGGING["handlers"]["mail_admins"] = {
         "class": "django.utils.log.AdminEmailHandler",
         "level": "ERROR",
     }
     LOGGING["loggers"]["django.request"] = {
         "handlers": ["console", "mail_admins"],
-        "level": "ERROR",
+        "level": "INFO",
         "propagate": False,
     }
 

@@ -124,3 +124,47 @@ def test_production_reports_to_sentry_only_when_a_dsn_is_set():
         SENTRY_DSN="http://public@127.0.0.1:9/1",
     )
     assert "mail_admins" not in with_dsn["LOGGING"]["handlers"]
+
+
+def test_without_sentry_a_server_error_is_emailed_to_the_admins():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = """
+import django
+django.setup()
+from django.core import mail
+from django.test import Client, override_settings
+from django.test.utils import setup_test_environment
+setup_test_environment()
+with override_settings(ROOT_URLCONF="tests.ops.sentry_urls"):
+    response = Client(raise_request_exception=False).get("/appointments/manage/x1/")
+print(response.status_code, [(m.to, m.subject) for m in mail.outbox])
+"""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SENTRY_DSN", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    } | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "x7" * 30,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_ADMINS": "Ops <ops@example.com>",
+        "DJANGO_LOG_FORMAT": "plain",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    status, _, sent = result.stdout.strip().partition(" ")
+    assert status == "500"
+    assert "['Ops <ops@example.com>']" in sent
+    assert "ERROR (EXTERNAL IP): Internal Server Error" in sent
