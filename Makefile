@@ -4,15 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Python dependencies are locked with hashes: requirements.txt (the site, used by
+# the Dockerfile) and requirements-dev.txt (plus the tools, used here and in CI).
+# Both come from pyproject.toml through `make lock`; never edit them by hand.
+LOCK := requirements.txt
+DEV_LOCK := requirements-dev.txt
+COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--universal --python-version 3.12 --custom-compile-command "make lock"
 
-.PHONY: deps run test bench lint format check clean
+.PHONY: deps run test bench lint format check clean lock upgrade cluster-smoke
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
 
-$(PIP_STAMP): pyproject.toml | $(PY)
+$(PIP_STAMP): $(DEV_LOCK) | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -40,6 +47,21 @@ format: deps
 
 check: deps
 	@service_env=$$($(PY) scripts/services.py) && eval "$$service_env" && $(PY) manage.py makemigrations --check --dry-run
+
+# After changing pyproject.toml: re-resolve, keeping every other pin as it is.
+lock: deps
+	$(COMPILE) -o $(LOCK)
+	$(COMPILE) --extra dev -o $(DEV_LOCK)
+	@$(MAKE) --no-print-directory deps
+
+# Every dependency to the newest version pyproject.toml allows.
+upgrade: deps
+	$(COMPILE) --upgrade -o $(LOCK)
+	$(COMPILE) --upgrade --extra dev -o $(DEV_LOCK)
+	@$(MAKE) --no-print-directory deps
+
+cluster-smoke: deps
+	scripts/cluster-smoke.sh
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

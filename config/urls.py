@@ -24,6 +24,8 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz-live"),
+    path("healthz/ready", views.healthz_ready, name="healthz-ready"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
@@ -41,7 +43,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
+media_is_local = not settings.AWS_STORAGE_BUCKET_NAME
+if (settings.DEBUG or settings.SERVE_MEDIA) and media_is_local:
     # static() adds nothing when DEBUG is off, so the route is spelled out here.
     urlpatterns += [
         re_path(

@@ -1,4 +1,5 @@
 import logging
+import time
 
 import redis
 from django.conf import settings
@@ -50,29 +51,100 @@ def _database_answers() -> bool:
         return False
 
 
+def redis_urls() -> dict[str, str]:
+    """Each Redis role and its URL (one server may hold several)."""
+    return {
+        "cache": settings.REDIS_CACHE_URL,
+        "broker": settings.CELERY_BROKER_URL,
+        "ratelimit": settings.REDIS_RATELIMIT_URL,
+    }
+
+
 def _redis_answers() -> bool:
+    for role, url in redis_urls().items():
+        try:
+            client = redis.Redis.from_url(
+                url, socket_connect_timeout=1, socket_timeout=1
+            )
+            client.ping()
+        except Exception:
+            logger.exception("Health check: Redis (%s) did not answer", role)
+            return False
+    return True
+
+
+def _outbox_flows() -> bool:
+    from notifications.outbox import overdue_count
+
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        return bool(client.ping())
+        overdue = overdue_count()
     except Exception:
-        logger.exception("Health check: Redis did not answer")
+        logger.exception("Health check: could not count overdue emails")
         return False
+    if overdue:
+        logger.warning("Health check: %d emails overdue by 10+ minutes", overdue)
+    return not overdue
+
+
+def _beat_is_alive() -> bool:
+    from config.beat import read_heartbeat
+    from config.celery import app
+
+    try:
+        beat = read_heartbeat(app)
+    except Exception:
+        logger.exception("Health check: could not read beat's heartbeat")
+        return False
+    age = time.time() - beat["at"] if beat else None
+    if age is None or age > settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS:
+        logger.warning("Health check: beat's last heartbeat is %s s old", age)
+        return False
+    return True
+
+
+def _health(checks: dict[str, bool], failure: dict[str, str]) -> JsonResponse:
+    failing = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not failing else "unavailable",
+        "checks": {
+            name: "ok" if ok else failure.get(name, "unreachable")
+            for name, ok in checks.items()
+        },
+    }
+    if failing:
+        body["failing"] = failing
+    return JsonResponse(body, status=503 if failing else 200)
 
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _database_answers(), "redis": _redis_answers()}
-    failing = [name for name, ok in checks.items() if not ok]
-    body = {
-        "status": "ok" if not failing else "unavailable",
-        "checks": {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
+    """The database and Redis answer (kept for existing monitors)."""
+    return _health({"database": _database_answers(), "redis": _redis_answers()}, {})
+
+
+@never_cache
+@require_safe
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """The process answers: touches nothing else, so a database outage does not
+    get every web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """The site works end to end: the database and every Redis role answer, no
+    email is stuck (due more than NOTIFICATIONS_STALE_AFTER_MINUTES ago), and beat
+    is alive (its heartbeat is recent)."""
+    database = _database_answers()
+    checks = {
+        "database": database,
+        "redis": _redis_answers(),
+        "outbox": database and _outbox_flows(),
+        "beat": _beat_is_alive(),
     }
-    if failing:
-        body["failing"] = failing
-    return JsonResponse(body, status=503 if failing else 200)
+    return _health(checks, {"outbox": "stale", "beat": "late"})
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -98,11 +98,16 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         key=lambda t: (t.pk not in verified, t.name),
     )
     canonical = request.build_absolute_uri(practitioner.get_absolute_url())
+    # Absolute either way: a local /media/ path or the object storage's own URL.
+    photo_url = (
+        request.build_absolute_uri(practitioner.photo.url) if practitioner.photo else ""
+    )
     return render(
         request,
         "directory/practitioner_detail.html",
         {
             "practitioner": practitioner,
+            "photo_url": photo_url,
             "techniques": techniques,
             "verified": verified,
             "canonical_url": canonical,

@@ -32,7 +32,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -288,6 +288,42 @@ def expire_overdue() -> int:
             "%d outbound emails expired unsent (past their send_before).", count
         )
     return count
+
+
+def strip_old_bodies(*, older_than_days: int | None = None) -> int:
+    """Empty the bodies and attachments of emails finished more than
+    `older_than_days` (default NOTIFICATIONS_KEEP_BODIES_DAYS) ago: sent ones by
+    their sending time, failed, cancelled and expired ones by their creation.
+    Recipient, subject, kind, keys, status and times stay, so the admin still shows
+    what was sent to whom and when. Returns how many rows were stripped; a second
+    run finds none."""
+    if older_than_days is None:
+        older_than_days = settings.NOTIFICATIONS_KEEP_BODIES_DAYS
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    finished = Q(status=Status.SENT, sent_at__lt=cutoff) | Q(
+        status__in=[Status.FAILED, Status.CANCELLED, Status.EXPIRED],
+        created_at__lt=cutoff,
+    )
+    count = (
+        OutboundEmail.objects.filter(finished)
+        .exclude(text_body="", html_body="", attachment_content="")
+        .update(text_body="", html_body="", attachment_content="")
+    )
+    if count:
+        logger.info("Stripped the bodies of %d old outbound emails.", count)
+    return count
+
+
+def overdue_count(*, minutes: int | None = None) -> int:
+    """How many pending emails were due more than `minutes` (default
+    NOTIFICATIONS_STALE_AFTER_MINUTES) ago and are still unsent: non-zero means
+    delivery has stalled (no worker, no beat, or the mail server down)."""
+    if minutes is None:
+        minutes = settings.NOTIFICATIONS_STALE_AFTER_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    return OutboundEmail.objects.filter(
+        status__in=[Status.PENDING, Status.SENDING], send_after__lt=cutoff
+    ).count()
 
 
 def _claim(rows: QuerySet[OutboundEmail]) -> OutboundEmail | None:

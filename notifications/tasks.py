@@ -18,3 +18,8 @@ def deliver_email(pk: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def deliver_due_emails() -> int:
     return outbox.deliver_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def strip_old_email_bodies() -> int:
+    return outbox.strip_old_bodies()

@@ -6,6 +6,7 @@ default that works on a developer machine (local PostgreSQL and Redis).
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from celery.schedules import crontab
@@ -38,6 +39,29 @@ def env_hours(name: str, default: str = "") -> list[int]:
             f"{name} takes positive whole hours separated by commas, e.g. 48,24,2."
         )
     return sorted({int(item) for item in items}, reverse=True)
+
+
+def media_origins(storage: dict) -> list[str]:
+    """Where uploaded images load from when they are not on this site: the
+    Content-Security-Policy lets pages show them."""
+    options = storage.get("OPTIONS", {})
+    if "bucket_name" not in options:
+        return []
+    if options["custom_domain"]:
+        return [f"{options['url_protocol']}//{options['custom_domain']}"]
+    if options["endpoint_url"]:
+        endpoint = urlparse(options["endpoint_url"])
+        return [f"{endpoint.scheme}://{endpoint.netloc}"]
+    bucket = options["bucket_name"]
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.*"]
+
+
+def redis_database(url: str, offset: int) -> str:
+    """`url` with its database number moved up by `offset` (redis://h:6379/2 -> /3):
+    the default home of each Redis role on a single server."""
+    parsed = urlparse(url)
+    number = int(parsed.path.lstrip("/") or 0) + offset
+    return parsed._replace(path=f"/{number}").geturl()
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-local-development-key-change-me")
@@ -82,11 +106,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "django_celery_beat",
     *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the tasks it queues, carry its id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,17 +156,38 @@ DATABASES = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Page queries are short: PostgreSQL's JIT compiler costs more than it saves here.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Behind PgBouncer in transaction mode a connection is shared between clients
+# between transactions: no server-side cursors, no prepared statements
+# (docs/operations.md, "PgBouncer").
+if env_bool("DATABASE_PGBOUNCER_TRANSACTION_MODE", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the cache (sessions stay in the database), allauth's rate limits, Celery.
+# Redis has three roles, each with its own URL, because each needs its own eviction
+# policy once they move to separate servers (docs/operations.md, "Redis"):
+#   the cache (evict anything: allkeys-lru), allauth's rate-limit counters (never
+#   evicted early: volatile-ttl or noeviction), and Celery's broker, results and
+#   beat schedule (never evicted: noeviction).
+# On one server they default to REDIS_URL's database and the next two numbers.
+# Sessions stay in the database, so signing in survives a Redis outage.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", REDIS_URL)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", redis_database(REDIS_URL, 1))
+REDIS_RATELIMIT_URL = env("REDIS_RATELIMIT_URL", redis_database(REDIS_URL, 2))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "practitioners"),
         "TIMEOUT": 300,
-    }
+    },
+    # allauth counts failed logins here (users/apps.py points it at this alias).
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_RATELIMIT_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "practitioners"),
+    },
 }
 
 AUTH_USER_MODEL = "users.User"
@@ -191,6 +237,19 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# Behind the TLS proxy, the client's address is the last X-Forwarded-For entry (the
+# one the proxy added); anything before it came from the client and is ignored.
+# Directly reached, X-Forwarded-For is ignored altogether and REMOTE_ADDR counts.
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    env("ALLAUTH_TRUSTED_PROXY_COUNT", "1" if BEHIND_TLS_PROXY else "0")
+)
+# The proxy passes the visitor's Host on as X-Forwarded-Host; Django checks it
+# against ALLOWED_HOSTS like any Host header.
+USE_X_FORWARDED_HOST = BEHIND_TLS_PROXY
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # Staff reach the admin only through allauth's login (and its rate limits).
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 
@@ -223,6 +282,30 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # set (docker-compose sets it). A busy public site serves /media/ from its proxy.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 
+# Media on S3-compatible object storage (AWS S3, MinIO, Ceph, Scaleway, ...) once a
+# bucket is named; local files otherwise. Several web nodes need this (or a shared
+# volume): a photo uploaded through one node must be readable through the others.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # Public images (photos, post and course images) at stable URLs: no
+            # signed query strings that change on every page and defeat caches.
+            "querystring_auth": False,
+            "default_acl": None,
+            "file_overwrite": False,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": env("AWS_S3_URL_PROTOCOL", "https:"),
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+    # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them),
+    # or the machine's role.
+
 # Email: SMTP settings from the environment; local.py prints to the console.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -241,7 +324,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *media_origins(STORAGES["default"])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-src": ["https://www.youtube-nocookie.com"],
@@ -259,9 +342,10 @@ CSRF_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Celery: Redis broker, JSON only, late acks; beat's schedule lives in the database.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
+# Celery: Redis broker, JSON only, late acks. Beat is celery-redbeat: its schedule
+# and a lock live in the broker's Redis, so a second beat process waits as a hot
+# standby and takes over when the first stops (docs/operations.md, "Celery").
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -274,46 +358,73 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Beat (one process only) queues these jobs. Each expires before its next run: a run
-# not started in time is dropped, as the next one does the same work, so runs never
-# pile up in Redis while the workers are down. (django-celery-beat spells
-# `expires` expire_seconds.)
+# Django's LOGGING (JSON in production, with request ids) formats the worker's logs.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_IMPORTS = ["config.tasks"]
+CELERY_BEAT_SCHEDULER = "config.beat.Scheduler"
+CELERY_REDBEAT_REDIS_URL = env("CELERY_REDBEAT_REDIS_URL", CELERY_BROKER_URL)
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = env("CELERY_REDBEAT_KEY_PREFIX", "redbeat:")
+# The active beat wakes at least this often, renews its lock and writes a heartbeat;
+# a standby takes over at most CELERY_REDBEAT_LOCK_TIMEOUT seconds after it died.
+CELERY_BEAT_MAX_LOOP_INTERVAL = int(env("CELERY_BEAT_MAX_LOOP_INTERVAL", "10"))
+CELERY_REDBEAT_LOCK_TIMEOUT = int(env("CELERY_REDBEAT_LOCK_TIMEOUT", "60"))
+# /healthz/ready reports beat as late when its heartbeat is older than this.
+BEAT_HEARTBEAT_MAX_AGE_SECONDS = int(env("BEAT_HEARTBEAT_MAX_AGE_SECONDS", "120"))
+# Beat queues these jobs. Each expires before its next run: a run not started in
+# time is dropped, as the next one does the same work, so runs never pile up in
+# Redis while the workers are down.
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-emails": {
         "task": "notifications.tasks.deliver_due_emails",
         "schedule": 60.0,
-        "options": {"expire_seconds": 55},
+        "options": {"expires": 55},
     },
     # Bookings: requests nobody reviewed lapse once their minimum notice begins.
     "bookings-lapse-unreviewed-requests": {
         "task": "bookings.tasks.lapse_unreviewed_requests",
         "schedule": 300.0,
-        "options": {"expire_seconds": 240},
+        "options": {"expires": 240},
     },
     # Courses: each job is idempotent, so a late or repeated run is harmless.
     "courses-expire-unpaid-reservations": {
         "task": "courses.tasks.expire_unpaid_reservations",
         "schedule": 300.0,
-        "options": {"expire_seconds": 240},
+        "options": {"expires": 240},
     },
     "courses-expire-waiting-list-offers": {
         "task": "courses.tasks.expire_waiting_list_offers",
         "schedule": 300.0,
-        "options": {"expire_seconds": 240},
+        "options": {"expires": 240},
     },
     "courses-queue-start-reminders": {
         "task": "courses.tasks.queue_course_reminders",
         "schedule": 3600.0,
-        "options": {"expire_seconds": 3000},
+        "options": {"expires": 3000},
     },
     # Blog: scheduled posts go live within a minute of their publish time.
     "blog-publish-due-posts": {
         "task": "blog.tasks.publish_due_posts",
         "schedule": crontab(),  # every minute
-        "options": {"expire_seconds": 55},
+        "options": {"expires": 55},
+    },
+    # Retention: expired sessions go daily; old emails lose their bodies.
+    "clear-expired-sessions": {
+        "task": "config.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 3600},
+    },
+    "strip-old-email-bodies": {
+        "task": "notifications.tasks.strip_old_email_bodies",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
     },
 }
+# Sent emails keep their metadata (recipient, subject, kind, times) for good; their
+# bodies and attachments are emptied this many days after sending.
+NOTIFICATIONS_KEEP_BODIES_DAYS = int(env("NOTIFICATIONS_KEEP_BODIES_DAYS", "90"))
+# /healthz/ready calls the outbox stale when an email due this long ago is unsent.
+NOTIFICATIONS_STALE_AFTER_MINUTES = int(env("NOTIFICATIONS_STALE_AFTER_MINUTES", "10"))
 
 # Email outbox (notifications/outbox.py). A failed send is retried after
 # base * 2**attempts seconds (2, 4, 8, 16 min by default), then marked failed.
@@ -351,16 +462,40 @@ COURSES_DEPOSIT_INSTRUCTIONS = env(
     "that time.",
 )
 
+# Logs: plain lines on a developer machine, one JSON object a line in production
+# (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Errors: to Sentry when SENTRY_DSN is set (config/sentry.py scrubs personal data
+# first), else by email to ADMINS ("Name <address>" list) through Django's logging.
+SENTRY_DSN = env("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+ADMINS = env_list("DJANGO_ADMINS")

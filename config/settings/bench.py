@@ -24,11 +24,12 @@ DATABASES = {"default": dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=6
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 CACHES = {
-    "default": {
+    alias: {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "KEY_PREFIX": "bench",
+        "KEY_PREFIX": f"bench-{alias}",
     }
+    for alias in ("default", "ratelimit")
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Bookings made under load queue their emails' delivery as in production, but on a

@@ -5,7 +5,16 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_list
+from .base import (
+    ADMINS,
+    LOGGING,
+    SENTRY_DSN,
+    SENTRY_ENVIRONMENT,
+    SENTRY_TRACES_SAMPLE_RATE,
+    env,
+    env_bool,
+    env_list,
+)
 
 DEBUG = False
 
@@ -18,9 +27,15 @@ if not ALLOWED_HOSTS:
 
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-# Trust X-Forwarded-Proto only behind a TLS proxy that sets it: a client talking to
-# gunicorn directly could otherwise claim to be on HTTPS.
-if env_bool("DJANGO_BEHIND_TLS_PROXY", True):
+# Trust the proxy's X-Forwarded-* headers only behind a TLS proxy that sets them: a
+# client talking to gunicorn directly could otherwise claim to be on HTTPS, pick
+# the host name, or spread its failed logins over invented addresses.
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", True)
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    env("ALLAUTH_TRUSTED_PROXY_COUNT", "1" if BEHIND_TLS_PROXY else "0")
+)
+USE_X_FORWARDED_HOST = BEHIND_TLS_PROXY
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The demo accounts have published passwords: never on a real site unless asked for.
 ALLOW_DEMO_DATA = env_bool("DJANGO_ALLOW_DEMO_DATA", False)
@@ -31,5 +46,30 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# The container health check calls /healthz over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Health checks call /healthz/... over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+
+# One JSON object a line, for the log collector.
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", "json")
+if not SENTRY_DSN and ADMINS:
+    # Without Sentry, a server error is emailed to ADMINS (through the SMTP
+    # settings), as Django does by default; 4xx warnings still go to the console.
+    LOGGING["handlers"]["mail_admins"] = {
+        "class": "django.utils.log.AdminEmailHandler",
+        "level": "ERROR",
+    }
+    LOGGING["loggers"]["django.request"] = {
+        "handlers": ["console", "mail_admins"],
+        "level": "INFO",
+        "propagate": False,
+    }
+
+
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -6,11 +6,16 @@ from .base import env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test starts with empty rate-limit counters; production keeps them in Redis.
+# The rate-limit alias shares the store, so emptying one empties both.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tests",
-    }
+    },
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tests",
+    },
 }
 # pytest itself always uses locmem (Django's test setup forces it). The variable is
 # for the Celery worker a test starts with these settings: it writes files there.

@@ -177,4 +177,4 @@ def test_beat_runs_the_job_every_five_minutes_and_drops_a_late_run():
     assert entry["task"] == lapse_unreviewed_requests.name
     assert entry["task"] in app.tasks
     assert entry["schedule"] == 300
-    assert 0 < entry["options"]["expire_seconds"] < 300
+    assert 0 < entry["options"]["expires"] < 300

@@ -206,7 +206,7 @@ def test_healthz_is_ok_when_postgres_and_redis_answer(client):
 
 
 def test_healthz_names_redis_when_it_does_not_answer(client, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.REDIS_CACHE_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["redis"]
