@@ -9,8 +9,10 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from tests.celery_support import this_test_database_url
-from tests.factories import BookingFactory, PractitionerFactory, UserFactory
+from tests.bookings.factories import BookingFactory
+from tests.directory.factories import PractitionerFactory
+from tests.notifications.worker import this_test_database_url
+from tests.users.factories import UserFactory
 
 ROOT = Path(settings.BASE_DIR)
 

@@ -13,7 +13,7 @@ import redis
 from django.conf import settings
 
 from config.celery import app
-from tests.celery_support import forget_queue, wait_for
+from tests.notifications.worker import forget_queue, wait_for
 
 LOCK_TIMEOUT = 3
 

@@ -4,7 +4,7 @@ import pytest
 from django.db.utils import OperationalError
 from django.utils import timezone
 
-from tests.factories import OutboundEmailFactory
+from tests.notifications.factories import OutboundEmailFactory
 
 pytestmark = pytest.mark.django_db
 

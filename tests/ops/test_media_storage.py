@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from tests.factories import CourseFactory, PostFactory, PractitionerFactory
-from tests.test_directory_profiles import profile_data
+from tests.blog.factories import PostFactory
+from tests.courses.factories import CourseFactory
+from tests.directory.factories import PractitionerFactory
+from tests.directory.test_profiles import profile_data
 
 from .s3 import CREDENTIALS, local_s3
 from .support import production_settings

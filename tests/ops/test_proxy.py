@@ -6,7 +6,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.users.factories import TEST_PASSWORD, UserFactory
 
 from .support import production_settings
 

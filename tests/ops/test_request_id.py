@@ -5,7 +5,7 @@ import pytest
 
 from config import request_id
 from config.celery import ping
-from tests.celery_support import mail_worker, wait_for
+from tests.notifications.worker import mail_worker, wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from config.tasks import clear_expired_sessions
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import strip_old_email_bodies
-from tests.factories import OutboundEmailFactory
+from tests.notifications.factories import OutboundEmailFactory
 
 pytestmark = pytest.mark.django_db
 
