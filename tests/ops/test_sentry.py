@@ -139,8 +139,12 @@ django.setup()
 from django.core import mail
 from django.test import Client, override_settings
 from django.test.utils import setup_test_environment
+from django.conf import settings
 setup_test_environment()
-with override_settings(ROOT_URLCONF="tests.ops.sentry_urls"):
+# No collectstatic here: the error page's static links need no manifest.
+storages = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(ROOT_URLCONF="tests.ops.sentry_urls", STORAGES=storages):
     response = Client(raise_request_exception=False).get("/appointments/manage/x1/")
 print(response.status_code, [(m.to, m.subject) for m in mail.outbox])
 """
