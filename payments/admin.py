@@ -27,6 +27,9 @@ def ledger_html(reference: str) -> SafeString:
     )
 
 
+MAX_POUNDS = 100_000
+
+
 class AmountField(forms.CharField):
     """Pounds and pence typed by staff ('49.50', '£300'), cleaned to pence."""
 
@@ -37,12 +40,14 @@ class AmountField(forms.CharField):
         text = value.strip().removeprefix("£").replace(",", "")
         try:
             amount = Decimal(text)
-            result = pence(amount)
+            if not amount.is_finite() or not 0 < amount <= MAX_POUNDS:
+                raise ValueError(text)
+            return pence(amount)
         except (InvalidOperation, ValueError) as error:
-            raise forms.ValidationError("Enter an amount such as 49.50.") from error
-        if result <= 0:
-            raise forms.ValidationError("Enter an amount above £0.")
-        return result
+            raise forms.ValidationError(
+                f"Enter an amount above £0 and up to £{MAX_POUNDS:,}, in pounds and "
+                "pence such as 49.50."
+            ) from error
 
 
 class RefundForm(forms.Form):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Expression, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.db import constraint_name
@@ -86,6 +88,42 @@ def statement(reference: str) -> Statement:
 def net_paid_pence(reference: str) -> int:
     paid, refunded = LedgerEntry.objects.for_reference(reference).totals()
     return paid - refunded
+
+
+def net_paid_by_reference(references: Iterable[str]) -> dict[str, int]:
+    """What is held now for each of `references` (one query); absent: nothing."""
+    rows = (
+        LedgerEntry.objects.filter(reference__in=list(references))
+        .values("reference")
+        .annotate(
+            paid=Sum("amount_pence", filter=Q(kind__in=LedgerEntry.MONEY_IN)),
+            refunded=Sum("amount_pence", filter=Q(kind=LedgerEntry.Kind.REFUND)),
+        )
+        .order_by()
+    )
+    return {
+        row["reference"]: (row["paid"] or 0) - (row["refunded"] or 0) for row in rows
+    }
+
+
+def net_paid_subquery(reference: Expression) -> Expression:
+    """What is held now for the reference an outer query computes: for annotating
+    a list of bookings or enrolments in one query."""
+    rows = (
+        LedgerEntry.objects.filter(reference=reference).order_by().values("reference")
+    )
+
+    def total(kinds: list[str]) -> Expression:
+        return Coalesce(
+            Subquery(
+                rows.filter(kind__in=kinds)
+                .annotate(total=Sum("amount_pence"))
+                .values("total")
+            ),
+            0,
+        )
+
+    return total(LedgerEntry.MONEY_IN) - total([LedgerEntry.Kind.REFUND])
 
 
 def open_checkout(reference: str, *, now: datetime | None = None) -> Checkout | None:
