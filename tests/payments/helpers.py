@@ -78,3 +78,24 @@ def post(client, body: dict | str, *, secret: str = WEBHOOK_SECRET, header=None)
         content_type="application/json",
         headers={"Stripe-Signature": header or signed(payload, secret)},
     )
+
+
+def pay_on_test_provider(checkout, name: str = "") -> None:
+    """What the test provider's Pay button does: a signed checkout.session.completed
+    for `checkout`, handed to the webhook handler."""
+    from payments import providers
+
+    providers.deliver(
+        providers.session_event(
+            "checkout.session.completed",
+            checkout,
+            payment_intent="pi_" + checkout.session_id.removeprefix("cs_"),
+            name=name,
+        )
+    )
+
+
+def checkout_of(reference: str):
+    from payments.models import Checkout
+
+    return Checkout.objects.filter(reference=reference).latest("created_at")
