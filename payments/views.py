@@ -54,10 +54,10 @@ def test_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
             )
             return redirect(checkout.success_url)
         if action == "decline":
+            # The page shows the reason, as Stripe's does (checkout.last_failure).
             providers.deliver(
                 providers.payment_failed_event(checkout, message=DECLINED)
             )
-            messages.error(request, DECLINED)
             return redirect(request.path)
         if action == "abandon":
             providers.deliver(
