@@ -316,7 +316,7 @@ class BookingQuerySet(models.QuerySet):
 
 class Booking(TimeStampedModel):
     class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", "Held while you pay"
+        AWAITING_PAYMENT = "awaiting_payment", "Held while the client pays"
         PENDING = "pending", "Pending practitioner review"
         CONFIRMED = "confirmed", "Confirmed"
         DECLINED = "declined", "Declined"

@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
             name="status",
             field=models.CharField(
                 choices=[
-                    ("awaiting_payment", "Held while you pay"),
+                    ("awaiting_payment", "Held while the client pays"),
                     ("pending", "Pending practitioner review"),
                     ("confirmed", "Confirmed"),
                     ("declined", "Declined"),
