@@ -64,54 +64,72 @@ class RefundForm(forms.Form):
     )
 
 
+QUESTION = (
+    "Refund these? Card payments are refunded to the card through the payment "
+    "provider; payments recorded by hand are marked as handed back (return the "
+    "money yourself). The payer is emailed a refund receipt."
+)
+
+
+def _refund_each(
+    modeladmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    left: Callable[[object], int],
+    refund: Callable[[object, int, str], object],
+):
+    """Ask for an amount and a reason, then refund each selected object: `left`
+    says what can still be refunded, `refund` does it (through the services)."""
+    form = RefundForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        return confirm_action(
+            modeladmin,
+            request,
+            queryset,
+            title="Refund",
+            question=QUESTION,
+            button="Refund",
+            form=form,
+        )
+    for obj in queryset:
+        amount = form.cleaned_data["amount"] or left(obj)
+        if amount == 0:
+            modeladmin.message_user(
+                request, f"{obj}: nothing left to refund.", messages.WARNING
+            )
+            continue
+        try:
+            refund(obj, amount, form.cleaned_data["reason"])
+        except (services.PaymentError, providers.ProviderError) as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, f"{obj}: refunded {format_pence(amount)}.", messages.SUCCESS
+            )
+    return None
+
+
 def refund_action(
     reference_of: Callable[[object], str], *, description: str = "Refund…"
 ) -> Callable:
-    """An admin action refunding the selected objects' payments (through the card
-    provider, or as a note of money handed back for payments recorded by hand)."""
+    """An admin action refunding what was paid for the selected bookings or
+    enrolments, newest payment first."""
 
     @admin.action(description=description, permissions=["change"])
     def refund(modeladmin, request: HttpRequest, queryset: QuerySet):
-        form = RefundForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            return confirm_action(
-                modeladmin,
-                request,
-                queryset,
-                title="Refund",
-                question="Refund these? Card payments are refunded to the card "
-                "through the payment provider; payments recorded by hand are "
-                "marked as handed back (return the money yourself). The payer is "
-                "emailed a refund receipt.",
-                button="Refund",
-                form=form,
-            )
-        for obj in queryset:
-            reference = reference_of(obj)
-            amount = form.cleaned_data["amount"]
-            if amount is None:
-                amount = services.refundable_pence(reference)
-            if amount == 0:
-                modeladmin.message_user(
-                    request, f"{obj}: nothing left to refund.", messages.WARNING
-                )
-                continue
-            try:
-                services.refund_reference(
-                    reference=reference,
-                    amount_pence=amount,
-                    reason=form.cleaned_data["reason"],
-                    recorded_by=request.user,
-                )
-            except (services.PaymentError, providers.ProviderError) as error:
-                modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-            else:
-                modeladmin.message_user(
-                    request,
-                    f"{obj}: refunded {format_pence(amount)}.",
-                    messages.SUCCESS,
-                )
-        return None
+        return _refund_each(
+            modeladmin,
+            request,
+            queryset,
+            left=lambda obj: services.refundable_pence(reference_of(obj)),
+            refund=lambda obj, amount, reason: services.refund_reference(
+                reference=reference_of(obj),
+                amount_pence=amount,
+                reason=reason,
+                recorded_by=request.user,
+            ),
+        )
 
     return refund
 
@@ -204,42 +222,18 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Refund the selected payments…", permissions=["change"])
     def refund_payments(self, request: HttpRequest, queryset: QuerySet):
-        form = RefundForm(request.POST if "apply" in request.POST else None)
-        payments = queryset.money_in()
-        if not form.is_valid():
-            return confirm_action(
-                self,
-                request,
-                payments,
-                title="Refund payments",
-                question="Refund these payments? Card payments go back to the card; "
-                "payments recorded by hand are marked as handed back.",
-                button="Refund",
-                form=form,
-            )
-        for payment in payments:
-            amount = form.cleaned_data["amount"] or payment.refundable_pence
-            if amount == 0:
-                self.message_user(
-                    request, f"{payment}: nothing left.", messages.WARNING
-                )
-                continue
-            try:
-                services.refund(
-                    payment=payment,
-                    amount_pence=amount,
-                    reason=form.cleaned_data["reason"],
-                    recorded_by=request.user,
-                )
-            except (services.PaymentError, providers.ProviderError) as error:
-                self.message_user(request, f"{payment}: {error}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"{payment}: refunded {format_pence(amount)}.",
-                    messages.SUCCESS,
-                )
-        return None
+        return _refund_each(
+            self,
+            request,
+            queryset.money_in(),
+            left=lambda payment: payment.refundable_pence,
+            refund=lambda payment, amount, reason: services.refund(
+                payment=payment,
+                amount_pence=amount,
+                reason=reason,
+                recorded_by=request.user,
+            ),
+        )
 
 
 @admin.register(Checkout)

@@ -69,7 +69,7 @@ def test_staff_refund_a_payment_from_the_ledger_with_a_reason(
     changelist = reverse("admin:payments_ledgerentry_changelist")
     data = {"action": "refund_payments", ACTION_CHECKBOX_NAME: [payment.pk]}
     page = staff_client.post(changelist, data)
-    assert "Refund payments" in page.content.decode()
+    assert "Refund these?" in page.content.decode()
     assert not LedgerEntry.objects.filter(kind="refund").exists()
 
     staff_client.post(
