@@ -5,8 +5,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from core.admin_actions import confirm_action
+from payments.admin import ledger_html, refund_action
 
-from . import services
+from . import billing, services
 from .models import (
     Booking,
     BookingPolicy,
@@ -23,8 +24,16 @@ from .models import (
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "practitioner", "duration_minutes", "price", "is_active"]
-    list_filter = ["is_active", "technique"]
+    list_display = [
+        "name",
+        "practitioner",
+        "duration_minutes",
+        "price",
+        "payment_mode",
+        "deposit",
+        "is_active",
+    ]
+    list_filter = ["is_active", "payment_mode", "technique"]
     search_fields = ["name", "practitioner__display_name"]
     list_select_related = ["practitioner"]
     raw_id_fields = ["practitioner"]
@@ -62,10 +71,21 @@ class BookingAdmin(admin.ModelAdmin):
         "status_reason",
         "cancelled_by",
         "status_changed_at",
+        "online_amount_pence",
+        "deposit_pence",
+        "hold_expires_at",
+        "needs_review",
         "created_at",
         "updated_at",
+        "ledger",
     ]
-    actions = ["cancel_selected"]
+    actions = ["cancel_selected", "refund"]
+
+    @admin.display(description="ledger")
+    def ledger(self, booking: Booking) -> str:
+        return ledger_html(billing.reference(booking))
+
+    refund = refund_action(billing.reference, description="Refund…")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Bookings are made through the site, which checks the rules.

@@ -8,8 +8,13 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import panels
+        from payments import registry
 
+        from .billing import PREFIX, BookingPayments
         from .panels import booking_panel
+
+        # Payments tells bookings when money for a booking moves.
+        registry.register(PREFIX, BookingPayments())
 
         # The profile page offers the practitioner's services to book.
         panels.register(

@@ -516,6 +516,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     bookings = (
         Booking.objects.for_practitioner(practitioner)
         .active()
+        # A time held for a few minutes while a client pays is not an appointment.
+        .exclude(status=Booking.Status.AWAITING_PAYMENT)
         .filter(
             starts_at__gte=now - timedelta(days=FEED_PAST_DAYS),
             starts_at__lte=now + timedelta(days=FEED_FUTURE_DAYS),

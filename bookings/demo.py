@@ -170,7 +170,9 @@ def _create_services(practitioner: Practitioner) -> list[Service]:
     low = practitioner.price_from or Decimal("50")
     high = practitioner.price_to or low + 20
     created = []
-    for technique in techniques:
+    # One way of paying each, so the demo shows all three (docs/payments.md).
+    modes = [Service.PaymentMode.AT_APPOINTMENT, Service.PaymentMode.DEPOSIT]
+    for technique, mode in zip(techniques, modes, strict=False):
         if technique is None:
             continue
         created.append(
@@ -183,6 +185,8 @@ def _create_services(practitioner: Practitioner) -> list[Service]:
                     technique=technique,
                     duration_minutes=60,
                     price=low,
+                    payment_mode=mode,
+                    deposit=Decimal("15") if mode == Service.PaymentMode.DEPOSIT else 0,
                     description=technique.description,
                 )
             )
@@ -197,6 +201,8 @@ def _create_services(practitioner: Practitioner) -> list[Service]:
                     technique=first.technique,
                     duration_minutes=90,
                     price=high,
+                    payment_mode=Service.PaymentMode.FULL,
+                    deposit=Decimal("15"),
                     description="A longer session with time for problem areas.",
                 )
             )

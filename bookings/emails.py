@@ -58,6 +58,11 @@ def _address(booking: Booking) -> str:
     return f"{location.name}, {location.address}, {location.town} {location.postcode}"
 
 
+def address_of(booking: Booking) -> str:
+    """Where the appointment is, as the emails and receipts print it."""
+    return _address(booking)
+
+
 def _details(
     booking: Booking, *, recipient: str, previous_starts_at: datetime | None = None
 ) -> list[tuple[str, str]]:

@@ -256,11 +256,14 @@ class ServiceForm(forms.ModelForm):
             "technique",
             "duration_minutes",
             "price",
+            "payment_mode",
+            "deposit",
             "description",
             "locations",
             "is_active",
         ]
         widgets = {
+            "payment_mode": forms.RadioSelect,
             "locations": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
@@ -272,6 +275,25 @@ class ServiceForm(forms.ModelForm):
         self.fields["locations"].queryset = practitioner.locations.all()
         if not practitioner.locations.exists():
             del self.fields["locations"]
+        # Not sent (an older form): paid at the appointment, no deposit.
+        self.fields["payment_mode"].required = False
+        self.fields["deposit"].required = False
+
+    def clean_payment_mode(self) -> str:
+        return self.cleaned_data["payment_mode"] or Service.PaymentMode.AT_APPOINTMENT
+
+    def clean_deposit(self):
+        return self.cleaned_data["deposit"] or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        mode, deposit = cleaned.get("payment_mode"), cleaned.get("deposit")
+        if mode == Service.PaymentMode.DEPOSIT and not deposit:
+            self.add_error(
+                "deposit",
+                "Enter the deposit clients pay online, or choose another way to pay.",
+            )
+        return cleaned
 
 
 class _RangeForm(forms.Form):

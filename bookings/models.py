@@ -32,6 +32,11 @@ class ServiceQuerySet(models.QuerySet):
 class Service(models.Model):
     """Something a practitioner offers: a technique, for a time, at a price."""
 
+    class PaymentMode(models.TextChoices):
+        AT_APPOINTMENT = "at_appointment", "Pay at the appointment"
+        DEPOSIT = "deposit", "Deposit online when booking"
+        FULL = "full", "Pay in full online when booking"
+
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="services"
     )
@@ -47,6 +52,22 @@ class Service(models.Model):
         "price (£)", max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
     )
     description = models.TextField(blank=True, max_length=1000)
+    payment_mode = models.CharField(
+        "payment",
+        max_length=20,
+        choices=PaymentMode,
+        default=PaymentMode.AT_APPOINTMENT,
+    )
+    deposit = models.DecimalField(
+        "deposit (£)",
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Paid online when booking with a deposit. With either online "
+        "payment, what you keep when a client cancels after your cancellation "
+        "cut-off (the rest is refunded).",
+    )
     is_active = models.BooleanField(
         "active", default=True, help_text="Only active services can be booked."
     )
@@ -68,6 +89,11 @@ class Service(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(duration_minutes__gt=0), name="service_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit__gte=0) & Q(deposit__lte=F("price")),
+                name="service_deposit_within_price",
+                violation_error_message="The deposit must be between £0 and the price.",
             ),
         ]
 
@@ -262,7 +288,8 @@ class TimeOff(models.Model):
 
 
 # Statuses that hold the practitioner's time: the exclusion constraint covers them.
-ACTIVE_STATUSES = ["pending", "confirmed", "completed", "no_show"]
+# A booking awaiting payment holds its time for a short while (hold_expires_at).
+ACTIVE_STATUSES = ["awaiting_payment", "pending", "confirmed", "completed", "no_show"]
 
 
 class TsTzRange(Func):
@@ -289,12 +316,14 @@ class BookingQuerySet(models.QuerySet):
 
 class Booking(TimeStampedModel):
     class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Held while the client pays"
         PENDING = "pending", "Pending practitioner review"
         CONFIRMED = "confirmed", "Confirmed"
         DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
+        UNPAID = "unpaid", "Not paid in time"
 
     class CancelledBy(models.TextChoices):
         CLIENT = "client", "Client"
@@ -350,6 +379,18 @@ class Booking(TimeStampedModel):
         max_length=4000,
         help_text="Only you see this note.",
     )
+    # Paying online (the service's payment mode when it was booked).
+    online_amount_pence = models.PositiveIntegerField(
+        default=0, help_text="What the client pays online to book; 0: at the visit."
+    )
+    deposit_pence = models.PositiveIntegerField(
+        default=0, help_text="Kept when the client cancels after the cut-off."
+    )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="An unpaid hold is released after this."
+    )
+    # Decided when booked: once paid, it waits for the practitioner's review.
+    needs_review = models.BooleanField(default=False)
 
     objects = BookingQuerySet.as_manager()
 
@@ -371,6 +412,15 @@ class Booking(TimeStampedModel):
                 condition=Q(blocked_starts_at__lte=F("starts_at"))
                 & Q(blocked_ends_at__gte=F("ends_at")),
                 name="booking_buffers_surround_appointment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="awaiting_payment")
+                | Q(hold_expires_at__isnull=False),
+                name="booking_payment_hold_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_pence__lte=F("online_amount_pence")),
+                name="booking_deposit_within_online_amount",
             ),
             # The last line against double booking: no two active bookings of one
             # practitioner overlap, buffers included ('[)': back to back is fine).

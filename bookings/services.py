@@ -9,14 +9,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core.db import constraint_name
+from core.formatting import format_when
 from directory.models import Location, Practitioner
+from payments import services as payments
+from payments.money import pence
+from payments.providers import ProviderError
+from payments.registry import Refused
 from users.models import User
 
-from . import emails
+from . import billing, emails
 from .availability import load_rules, policy_for
 from .models import (
     Booking,
@@ -62,6 +69,20 @@ def can_be_cancelled(booking: Booking) -> bool:
 def client_can_change(booking: Booking, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return can_be_cancelled(booking) and now <= client_change_deadline(booking)
+
+
+def client_can_cancel(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Like client_can_change; a booking paid online may also be cancelled after
+    the cut-off, until it starts, keeping the deposit (billing.refund_on_cancel)."""
+    now = now or timezone.now()
+    if client_can_change(booking, now=now):
+        return True
+    return (
+        can_be_cancelled(booking)
+        and booking.online_amount_pence > 0
+        and now < booking.starts_at
+        and billing.paid(booking) > 0
+    )
 
 
 def approval_problem(booking: Booking, *, now: datetime | None = None) -> str | None:
@@ -219,6 +240,14 @@ def book_appointment(
         policy.new_clients_need_approval
         and is_new_client(practitioner=practitioner, user=user)
     )
+    money = billing.terms(service)
+    if money.pays_online:
+        # Held for the client while they pay; the emails wait for the payment.
+        status = Booking.Status.AWAITING_PAYMENT
+    elif needs_review:
+        status = Booking.Status.PENDING
+    else:
+        status = Booking.Status.CONFIRMED
     booking = Booking(
         practitioner=practitioner,
         service=service,
@@ -231,18 +260,163 @@ def book_appointment(
         ends_at=slot.ends_at,
         blocked_starts_at=slot.starts_at - policy.buffer_before,
         blocked_ends_at=slot.ends_at + policy.buffer_after,
-        status=Booking.Status.PENDING if needs_review else Booking.Status.CONFIRMED,
+        status=status,
         status_changed_at=now,
+        online_amount_pence=money.online,
+        deposit_pence=money.deposit,
+        needs_review=needs_review,
+        hold_expires_at=(
+            now + timedelta(minutes=settings.BOOKINGS_PAYMENT_HOLD_MINUTES)
+            if money.pays_online
+            else None
+        ),
     )
     _save_holding_time(booking)
     HealthIntake.objects.create(
         booking=booking, **answers, details=details, consent_given_at=now
     )
-    if needs_review:
+    if status == Booking.Status.PENDING:
         emails.booking_requested(booking)
-    else:
+    elif status == Booking.Status.CONFIRMED:
         emails.booking_confirmed(booking)
     return booking
+
+
+# --- paying online ----------------------------------------------------------------
+
+
+def start_payment(*, booking: Booking, now: datetime | None = None) -> str:
+    """The address where the client pays for a booking held for payment. Raises
+    BookingError when there is nothing to pay now, or the card provider cannot be
+    reached (the hold stays until it lapses)."""
+    now = now or timezone.now()
+    if booking.status != Booking.Status.AWAITING_PAYMENT:
+        raise BookingError("There is nothing to pay for this appointment now.")
+    if booking.hold_expires_at <= now:
+        raise BookingError(
+            "The time was held for you for "
+            f"{settings.BOOKINGS_PAYMENT_HOLD_MINUTES} minutes and that has passed. "
+            "Please choose a time again."
+        )
+    service = booking.service
+    page = billing.client_page(booking)
+    confirmation = reverse(
+        "bookings:confirmation", kwargs={"token": booking.manage_token}
+    )
+    kind = "deposit" if booking.online_amount_pence < pence(service.price) else "full"
+    try:
+        checkout = payments.start_checkout(
+            reference=billing.reference(booking),
+            purpose=kind,
+            description=f"{service.name} with {booking.practitioner.display_name}, "
+            f"{format_when(booking.starts_at, booking.practitioner.zone)}"
+            + (" (deposit)" if kind == "deposit" else ""),
+            amount_pence=booking.online_amount_pence,
+            success_url=confirmation,
+            cancel_url=confirmation if booking.client_id is None else page,
+            hold_until=booking.hold_expires_at,
+            payer=booking.client,
+            payer_email=booking.client_email,
+            now=now,
+        )
+    except ProviderError as error:
+        raise BookingError(str(error)) from error
+    return checkout.url
+
+
+@transaction.atomic
+def take_payment(*, booking_pk: int, now: datetime) -> Refused | None:
+    """Money for a booking arrived (payments calls this in the transaction that
+    records it). A held booking becomes confirmed, or waits for review. When the
+    hold had lapsed the time is taken again if it is still free; if someone else
+    has it, or the booking was cancelled, the payment is refused and refunded."""
+    booking = Booking.objects.filter(pk=booking_pk).first()
+    if booking is None:
+        return Refused("We could not find the appointment this payment was for.")
+    _lock_practitioner(booking.practitioner_id)
+    locked = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service", "practitioner__booking_policy")
+        .get(pk=booking_pk)
+    )
+    when = format_when(locked.starts_at, locked.practitioner.zone)
+    if locked.status in {Booking.Status.CANCELLED, Booking.Status.DECLINED}:
+        return Refused(
+            f"Your payment arrived after your appointment ({when}) was "
+            f"{locked.get_status_display().lower()}."
+        )
+    if locked.status == Booking.Status.UNPAID:
+        if locked.starts_at <= now:
+            return Refused(f"Your payment arrived after the time of {when} had passed.")
+        locked.status = Booking.Status.AWAITING_PAYMENT
+        try:
+            _save_holding_time(locked)
+        except SlotTaken:
+            return Refused(
+                f"The time you chose, {when}, was held for you while you paid, but "
+                "the hold ran out before your payment arrived and someone else has "
+                "booked it since."
+            )
+    if locked.status != Booking.Status.AWAITING_PAYMENT:
+        return None  # already paid for: a further payment is simply recorded
+    status = Booking.Status.PENDING if locked.needs_review else Booking.Status.CONFIRMED
+    _stamp_status(locked, status, now)
+    locked.hold_expires_at = None
+    locked.save(
+        update_fields=["status", "status_changed_at", "hold_expires_at", "updated_at"]
+    )
+    if status == Booking.Status.PENDING:
+        emails.booking_requested(locked)
+    else:
+        emails.booking_confirmed(locked)
+    return None
+
+
+def release_unpaid_holds(*, now: datetime | None = None) -> int:
+    """Free the times held for payments that did not come. Each in its own
+    transaction, re-checked under its lock: a second run, or a payment arriving
+    at that moment, changes a booking once. Returns how many were released."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(
+        status=Booking.Status.AWAITING_PAYMENT, hold_expires_at__lte=now
+    ).values_list("pk", flat=True)
+    return sum(release_hold(booking_pk=pk, now=now, only_due=True) for pk in list(due))
+
+
+@transaction.atomic
+def release_hold(*, booking_pk: int, now: datetime, only_due: bool = False) -> int:
+    """The client gave up paying (or ran out of time): the held time is free
+    again and any checkout still open is closed."""
+    locked = (
+        Booking.objects.select_for_update(skip_locked=True)
+        .filter(pk=booking_pk, status=Booking.Status.AWAITING_PAYMENT)
+        .first()
+    )
+    if locked is None or (only_due and locked.hold_expires_at > now):
+        return 0
+    _stamp_status(locked, Booking.Status.UNPAID, now)
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    payments.expire_checkouts(reference=billing.reference(locked), now=now)
+    return 1
+
+
+def _refund(booking: Booking, *, amount: int, reason: str, now: datetime) -> int:
+    """Inside the change's transaction: close any open checkout and refund. A card
+    provider that cannot be reached undoes the change (BookingError)."""
+    try:
+        payments.expire_checkouts(reference=billing.reference(booking), now=now)
+        payments.refund_reference(
+            reference=billing.reference(booking),
+            amount_pence=amount,
+            reason=reason,
+            now=now,
+        )
+    except (ProviderError, payments.PaymentError) as error:
+        raise BookingError(
+            "We could not refund the payment just now, so nothing was changed. "
+            "Please try again in a few minutes."
+        ) from error
+    return amount
 
 
 @transaction.atomic
@@ -302,7 +476,9 @@ def cancel_booking(
     reason: str = "",
     now: datetime | None = None,
 ) -> Booking:
-    """Cancel. Clients only before the cut-off; practitioners always, with a reason."""
+    """Cancel. Clients only before the cut-off (or, for a booking paid online, until
+    it starts, keeping the deposit); practitioners always, with a reason. What
+    was paid online is refunded as billing.refund_on_cancel says."""
     now = now or timezone.now()
     if cancelled_by not in Booking.CancelledBy.values:
         raise BookingError("Unknown canceller.")
@@ -315,10 +491,22 @@ def cancel_booking(
         raise BookingError(too_late_message(locked))
     reason = reason.strip()
     if cancelled_by == Booking.CancelledBy.CLIENT:
-        if not client_can_change(locked, now=now):
+        if not client_can_cancel(locked, now=now):
             raise BookingError(too_late_message(locked, now=now))
     elif not reason:
         raise BookingError("Please tell the client why you are cancelling.")
+    refund = billing.refund_on_cancel(locked, cancelled_by=cancelled_by, now=now)
+    _refund(
+        locked,
+        amount=refund,
+        reason={
+            Booking.CancelledBy.CLIENT: "You cancelled the appointment.",
+            Booking.CancelledBy.PRACTITIONER: f"{locked.practitioner.display_name} "
+            "cancelled the appointment.",
+            Booking.CancelledBy.STAFF: "We cancelled the appointment.",
+        }[cancelled_by],
+        now=now,
+    )
     _stamp_status(locked, Booking.Status.CANCELLED, now)
     locked.cancelled_by = cancelled_by
     locked.status_reason = reason
@@ -368,6 +556,12 @@ def decline_booking(
     locked = _lock_booking(booking)
     if locked.status != Booking.Status.PENDING:
         raise BookingError("Only a booking waiting for review can be declined.")
+    _refund(
+        locked,
+        amount=billing.paid(locked),
+        reason=f"{locked.practitioner.display_name} could not accept the booking.",
+        now=now,
+    )
     _stamp_status(locked, Booking.Status.DECLINED, now)
     locked.status_reason = reason.strip()
     locked.save(
@@ -609,6 +803,12 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
     # Reviewed, cancelled or moved later meanwhile, or another run holds it.
     if locked is None or request_lapses_at(locked) > now:
         return 0
+    _refund(
+        locked,
+        amount=billing.paid(locked),
+        reason="The booking request was not reviewed in time.",
+        now=now,
+    )
     _stamp_status(locked, Booking.Status.DECLINED, now)
     locked.status_reason = LAPSED_REASON
     locked.save(

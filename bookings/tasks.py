@@ -9,3 +9,8 @@ from . import services
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def lapse_unreviewed_requests() -> int:
     return services.lapse_unreviewed_requests()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=58)
+def release_unpaid_holds() -> int:
+    return services.release_unpaid_holds()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/<slug:slug>/<int:service_id>/details/", views.details, name="details"),
     path("book/<slug:slug>/<int:service_id>/health/", views.health, name="health"),
     path("book/done/<str:token>/", views.confirmation, name="confirmation"),
+    path("book/done/<str:token>/pay/", views.pay, name="pay"),
     # The client's appointments; guests use the secret manage link.
     path("appointments/", views.my_appointments, name="mine"),
     path("appointments/<int:pk>/", views.appointment, name="appointment"),

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.models import Practitioner
+from payments import services as payments
 
-from . import services
+from . import billing, services
 from .availability import bookable_days, compute_slots, local_today, policy_for
 from .forms import (
     CancelForm,
@@ -218,6 +219,8 @@ def health(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
         except services.BookingError as error:
             return _refuse(request, service, error, local_day)
         del request.session[DRAFT_KEY]
+        if booking.status == Booking.Status.AWAITING_PAYMENT:
+            return _go_pay(request, booking)
         return redirect("bookings:confirmation", token=booking.manage_token)
     return render(
         request,
@@ -228,8 +231,26 @@ def health(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
             "starts_at": start,
             "draft": draft,
             "form": form,
+            "terms": billing.terms(service),
+            "payment_policy": billing.policy_text(service),
         },
     )
+
+
+def _go_pay(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """On to the payment page; if it cannot be opened, the confirmation page says
+    so and offers to try again while the time is held."""
+    try:
+        return redirect(services.start_payment(booking=booking))
+    except services.BookingError as error:
+        messages.error(request, str(error))
+        return redirect("bookings:confirmation", token=booking.manage_token)
+
+
+@require_POST
+def pay(request: HttpRequest, token: str) -> HttpResponse:
+    """Pay for a booking held for payment (the link is the manage link's secret)."""
+    return _go_pay(request, _token_booking(token))
 
 
 def _booking_queryset():
@@ -245,7 +266,12 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "bookings/confirmation.html",
-        {"booking": booking, **_client_urls(booking, by_token=True)},
+        {
+            "booking": booking,
+            "statement": payments.statement(billing.reference(booking)),
+            "pay_url": billing.pay_url(booking),
+            **_client_urls(booking, by_token=True),
+        },
     )
 
 
@@ -275,8 +301,14 @@ def _client_context(booking: Booking, *, by_token: bool) -> dict:
     return {
         "booking": booking,
         "can_change": services.client_can_change(booking),
+        "can_cancel": services.client_can_cancel(booking),
         "change_deadline": services.client_change_deadline(booking),
         "policy": policy_for(booking.practitioner),
+        "statement": payments.statement(billing.reference(booking)),
+        "refund_if_cancelled": billing.refund_on_cancel(
+            booking, cancelled_by=Booking.CancelledBy.CLIENT
+        ),
+        "pay_url": billing.pay_url(booking),
         **_client_urls(booking, by_token=by_token),
     }
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("bookings.urls")),
     path("", include("courses.urls")),
+    path("", include("payments.urls")),
     path("blog/", include("blog.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -7,9 +7,10 @@ from django.utils.html import format_html
 
 from core.admin_actions import confirm_action
 from core.formatting import format_money
+from payments.admin import ledger_html, refund_action
 
-from . import exports, services
-from .forms import DepositForm
+from . import billing, exports, services
+from .forms import PaymentByHandForm
 from .models import Course, CourseDate, Enrolment, WaitingListEntry
 
 
@@ -38,7 +39,17 @@ class CourseAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "description", "is_published"]}),
         ("What it teaches", {"fields": ["techniques", "level", "total_hours"]}),
-        ("Price", {"fields": ["price", "deposit"]}),
+        (
+            "Price and refunds",
+            {
+                "fields": [
+                    "price",
+                    "deposit",
+                    "refund_days_before",
+                    "deposit_refundable",
+                ]
+            },
+        ),
         ("Picture", {"fields": ["image", "image_alt"]}),
     ]
 
@@ -233,7 +244,13 @@ class EnrolmentAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     view_on_site = False
-    actions = ["record_deposits", "mark_completed", "cancel_enrolments", "export_csv"]
+    actions = [
+        "record_payments",
+        "refund",
+        "mark_completed",
+        "cancel_enrolments",
+        "export_csv",
+    ]
     fieldsets = [
         (None, {"fields": ["reference", "course_date", "student", "status"]}),
         (
@@ -258,6 +275,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
                     "reserved_until",
                     "deposit_paid_at",
                     "payment_reference",
+                    "ledger",
                 ]
             },
         ),
@@ -306,27 +324,60 @@ class EnrolmentAdmin(admin.ModelAdmin):
             found |= queryset.filter(pk=int(reference))
         return found, may_have_duplicates
 
-    @admin.action(description="Record the deposit and confirm")
-    def record_deposits(self, request, queryset):
-        form = DepositForm(request.POST if request.POST.get("apply") else None)
+    @admin.display(description="ledger")
+    def ledger(self, enrolment: Enrolment) -> str:
+        return ledger_html(billing.reference(enrolment))
+
+    refund = refund_action(billing.reference, description="Refund…")
+
+    @admin.action(description="Record a payment (bank transfer, cash)…")
+    def record_payments(self, request, queryset):
+        form = PaymentByHandForm(request.POST if request.POST.get("apply") else None)
         if form.is_bound and form.is_valid():
-            reference = form.cleaned_data["payment_reference"]
+            data = form.cleaned_data
+
+            def record(enrolment: Enrolment) -> None:
+                amount = data["amount"]
+                if amount is None and enrolment.status == Enrolment.Status.RESERVED:
+                    services.record_deposit(
+                        enrolment=enrolment,
+                        reference=data["payment_reference"],
+                        recorded_by=request.user,
+                        method=data["method"],
+                    )
+                    return
+                if amount is None:
+                    amount = billing.account(enrolment).balance_left
+                if amount == 0:
+                    raise services.EnrolmentError(
+                        f"{enrolment.reference} is paid in full."
+                    )
+                services.record_payment_by_hand(
+                    enrolment=enrolment,
+                    amount_pence=amount,
+                    method=data["method"],
+                    bank_reference=data["payment_reference"],
+                    recorded_by=request.user,
+                )
+
             _run_each(
                 self,
                 request,
                 queryset,
-                lambda e: services.record_deposit(enrolment=e, reference=reference),
-                "{n} enrolment(s) confirmed; the students are emailed.",
+                record,
+                "{n} payment(s) recorded in your name; paid deposits confirm their "
+                "places and the students are emailed.",
             )
             return None
         return confirm_action(
             self,
             request,
             queryset,
-            title="Record deposits",
-            question="Record the deposit as received for these enrolments? Each "
-            "becomes confirmed and the student is emailed.",
-            button="Record deposit and confirm",
+            title="Record payments",
+            question="Record a payment received for these enrolments? It goes on "
+            "the ledger in your name; a deposit confirms the place and the student "
+            "is emailed a receipt.",
+            button="Record the payment",
             form=form,
         )
 

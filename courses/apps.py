@@ -8,8 +8,13 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         from core import panels
+        from payments import registry
 
+        from .billing import PREFIX, EnrolmentPayments
         from .panels import next_course_dates
+
+        # Payments tells courses when money for an enrolment moves.
+        registry.register(PREFIX, EnrolmentPayments())
 
         # A blog post about a technique offers the next course dates teaching it.
         panels.register(

@@ -11,9 +11,10 @@ from enum import StrEnum
 
 from django.conf import settings
 
-from core.formatting import format_deadline, format_money
+from core.formatting import format_day, format_deadline, format_money
 from core.links import absolute_url
 from notifications import outbox
+from payments.money import format_pence
 
 from .models import Enrolment, WaitingListEntry
 
@@ -102,36 +103,102 @@ def enrolment_received(enrolment: Enrolment) -> None:
 
 
 def enrolment_confirmed(enrolment: Enrolment) -> None:
-    """Staff recorded the deposit: the place is confirmed."""
+    """The deposit is paid (online, or recorded by staff): the place is confirmed."""
+    from .billing import balance_due_on
+
+    if enrolment.deposit:
+        opening = "We have received your deposit, so your place is confirmed:"
+    else:
+        opening = "Your place is confirmed (no deposit is needed for this course):"
+    if enrolment.balance:
+        balance = (
+            f"The balance of {format_money(enrolment.balance)} is due by "
+            f"{format_day(balance_due_on(enrolment))}. Pay it online with the Pay "
+            "the balance button on your enrolment page; we will remind you before."
+        )
+    else:
+        balance = "Nothing more is due: the course is paid."
     _enrolment_email(
         enrolment,
         "confirmed",
         f"Your place is confirmed: {enrolment.course_date.course.title}",
-        [
-            "We have received your deposit, so your place is confirmed:",
-            _course_facts(enrolment),
-            f"The balance of {format_money(enrolment.balance)} is due before the "
-            "course starts. We will send a reminder a week before.",
-        ],
+        [opening, _course_facts(enrolment), balance],
     )
 
 
-def enrolment_cancelled(enrolment: Enrolment) -> None:
-    """The enrolment is cancelled, with the reason."""
+def _balance_email(enrolment: Enrolment, event: str, subject: str, lead: str) -> int:
+    written = outbox.enqueue(
+        to=enrolment.student.email,
+        subject=subject,
+        template="message",
+        context={
+            "greeting": f"Dear {enrolment.full_name},",
+            "paragraphs": [lead, _course_facts(enrolment)],
+            "action_url": absolute_url(enrolment.get_absolute_url()),
+            "action_label": "Pay the balance",
+        },
+        dedup_key=f"enrolment:{enrolment.pk}:{event}",
+        kind=f"course.{event}",
+        related_key=f"enrolment:{enrolment.pk}",
+        send_before=enrolment.course_date.starts_at,
+    )
+    return 1 if written is not None else 0
+
+
+def balance_reminder(enrolment: Enrolment, *, money, due_on) -> int:
+    """The balance falls due soon. Returns 1 when queued, 0 if sent before."""
+    return _balance_email(
+        enrolment,
+        "balance-reminder",
+        f"Balance due on {format_day(due_on)}: {enrolment.course_date.course.title}",
+        f"A reminder that the balance of your course fee, "
+        f"{format_pence(money.balance_left)}, is due by {format_day(due_on)}. You can "
+        "pay it online from your enrolment page.",
+    )
+
+
+def balance_due(enrolment: Enrolment, *, money, due_on) -> int:
+    """The balance is due (or overdue). Returns 1 when queued, 0 if sent before."""
+    return _balance_email(
+        enrolment,
+        "balance-due",
+        f"Your balance is due: {enrolment.course_date.course.title}",
+        f"The balance of your course fee, {format_pence(money.balance_left)}, was "
+        f"due by {format_day(due_on)}. Please pay it online from your enrolment "
+        "page, or contact us if you need more time.",
+    )
+
+
+def enrolment_cancelled(
+    enrolment: Enrolment, *, refunded_pence: int = 0, kept_pence: int = 0
+) -> None:
+    """The enrolment is cancelled, with the reason and what happens to the money."""
     reasons = {
         Enrolment.CancelReason.STUDENT: "You cancelled this enrolment.",
         Enrolment.CancelReason.STAFF: "Our staff cancelled this enrolment.",
         Enrolment.CancelReason.EXPIRED: "The deposit was not paid in time, so the "
         "reserved place has been released.",
         Enrolment.CancelReason.DATE_CANCELLED: "We are sorry: this course date has "
-        "been cancelled. We will be in touch about other dates and any refund.",
+        "been cancelled. We will be in touch about other dates.",
     }
+    money = []
+    if refunded_pence:
+        money.append(
+            f"We have refunded {format_pence(refunded_pence)}; you will get a refund "
+            "receipt separately."
+        )
+    if kept_pence:
+        money.append(
+            f"As the course's cancellation policy says, {format_pence(kept_pence)} "
+            "is not refunded."
+        )
     _enrolment_email(
         enrolment,
         "cancelled",
         f"Enrolment cancelled: {enrolment.course_date.course.title}",
         [
             reasons.get(enrolment.cancel_reason, "This enrolment is cancelled."),
+            *money,
             _course_facts(enrolment),
             f"Questions? Email {settings.CONTACT_EMAIL} or call "
             f"{settings.CONTACT_PHONE}.",
@@ -150,10 +217,21 @@ def course_starts_soon(enrolment: Enrolment) -> None:
             _course_facts(enrolment),
             "Bring comfortable clothes, a notebook and a water bottle. Towels and "
             "oils are provided.",
-            f"Balance due: {format_money(enrolment.balance)}.",
+            _still_due(enrolment),
         ],
         # Held up past the start (mail server down), a reminder is pointless.
         send_before=enrolment.course_date.starts_at,
+    )
+
+
+def _still_due(enrolment: Enrolment) -> str:
+    from .billing import account
+
+    left = account(enrolment).balance_left
+    if not left:
+        return "Your course fee is paid in full."
+    return (
+        f"Still to pay: {format_pence(left)}. You can pay it from your enrolment page."
     )
 
 

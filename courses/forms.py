@@ -2,6 +2,9 @@ import re
 
 from django import forms
 
+from payments.admin import AmountField
+from payments.models import LedgerEntry
+
 from .models import Course, Enrolment
 
 
@@ -114,11 +117,24 @@ class EnrolmentForm(forms.ModelForm):
         return text
 
 
-class DepositForm(forms.Form):
-    """Staff record a deposit received (admin action)."""
+class PaymentByHandForm(forms.Form):
+    """Staff record a payment received outside the site (admin action)."""
 
+    amount = AmountField(
+        required=False,
+        max_length=20,
+        help_text="In pounds, e.g. 300. Leave empty for what is due now: the deposit "
+        "of a reservation, else the rest of the fee.",
+    )
+    method = forms.ChoiceField(
+        choices=[
+            (LedgerEntry.Method.BANK_TRANSFER, "Bank transfer"),
+            (LedgerEntry.Method.CASH, "Cash"),
+            (LedgerEntry.Method.OTHER, "Other"),
+        ]
+    )
     payment_reference = forms.CharField(
         max_length=100,
         required=False,
-        help_text="e.g. the bank transfer or card receipt reference.",
+        help_text="e.g. the bank transfer reference.",
     )

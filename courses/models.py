@@ -65,6 +65,18 @@ class Course(TimeStampedModel):
         decimal_places=2,
         help_text="Paid to confirm a place; the rest is due before the course starts.",
     )
+    refund_days_before = models.PositiveSmallIntegerField(
+        "refund deadline (days before the start)",
+        default=28,
+        help_text="Students who cancel at least this many days before the start are "
+        "refunded automatically; later, nothing is refunded.",
+    )
+    deposit_refundable = models.BooleanField(
+        "refund the deposit too",
+        default=False,
+        help_text="Ticked: a cancellation before the deadline refunds everything. "
+        "Unticked: the deposit is kept.",
+    )
     image = models.ImageField(upload_to="courses/", blank=True)
     image_alt = models.CharField(
         "image description",

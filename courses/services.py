@@ -18,9 +18,13 @@ from django.utils import timezone
 from core.formatting import format_day, format_deadline
 from directory.models import Practitioner, Qualification
 from directory.services import grant_verified_technique
+from payments import services as payments
+from payments.money import format_pence
+from payments.providers import ProviderError
+from payments.registry import Refused
 from users.models import User
 
-from . import emails
+from . import billing, emails
 from .models import CourseDate, Enrolment, WaitingListEntry
 
 
@@ -225,15 +229,137 @@ def enrol_student(
             locked, now=now, hours=settings.COURSES_RESERVATION_HOURS
         ),
     )
-    emails.enrolment_received(enrolment)
+    if enrolment.deposit == 0:
+        # Nothing to pay to hold the place: confirmed at once, no checkout.
+        _confirm(enrolment, now=now)
+    else:
+        emails.enrolment_received(enrolment)
     return enrolment
+
+
+def _confirm(enrolment: Enrolment, *, now: datetime, reference: str = "") -> None:
+    """Under the enrolment's lock: the deposit is paid, the place confirmed."""
+    enrolment.status = Enrolment.Status.CONFIRMED
+    enrolment.deposit_paid_at = now
+    enrolment.confirmed_at = now
+    if reference:
+        enrolment.payment_reference = reference[:100]
+    enrolment.save(
+        update_fields=[
+            "status",
+            "deposit_paid_at",
+            "confirmed_at",
+            "payment_reference",
+            "updated_at",
+        ]
+    )
+    emails.enrolment_confirmed(enrolment)
+
+
+# --- paying -------------------------------------------------------------------------
+
+
+def start_payment(
+    *, enrolment: Enrolment, payer: User, now: datetime | None = None
+) -> str:
+    """The address where the student pays what is due now (the deposit, or the
+    balance). Raises EnrolmentError when nothing can be paid, or the card
+    provider cannot be reached (nothing changes)."""
+    now = now or timezone.now()
+    due = billing.payment_due(enrolment, now=now)
+    if due is None:
+        raise EnrolmentError("There is nothing to pay for this enrolment now.")
+    course_date = enrolment.course_date
+    page = enrolment.get_absolute_url()
+    try:
+        checkout = payments.start_checkout(
+            reference=billing.reference(enrolment),
+            purpose=due.purpose,
+            description=f"{course_date.course.title}, {course_date.venue_town} "
+            f"{course_date.dates_display}: {due.purpose} ({enrolment.reference})",
+            amount_pence=due.amount,
+            success_url=f"{page}?paid={due.purpose}",
+            cancel_url=page,
+            hold_until=due.hold_until,
+            payer=payer,
+            payer_email=enrolment.student.email,
+            now=now,
+        )
+    except ProviderError as error:
+        raise EnrolmentError(str(error)) from error
+    return checkout.url
+
+
+@transaction.atomic
+def take_payment(*, enrolment_pk: int, now: datetime) -> Refused | None:
+    """Money for an enrolment arrived (payments calls this in the transaction that
+    records it). Paying the deposit confirms a reservation. A payment for a place
+    that is no longer held is refused, and payments refunds it, unless the place
+    can still be had: a reservation that lapsed while nobody wanted its place is
+    taken up again."""
+    enrolment = Enrolment.objects.filter(pk=enrolment_pk).first()
+    if enrolment is None:
+        return Refused("We could not find the enrolment this payment was for.")
+    course_date = _lock_date(enrolment.course_date)
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment_pk)
+    locked.course_date = course_date
+    money = billing.account(locked)
+    if locked.status == Enrolment.Status.CANCELLED:
+        problem = _reinstate_problem(locked, course_date, now=now)
+        if problem is None and money.deposit_left:
+            problem = f"Your payment did not cover the deposit of {locked.reference}."
+        if problem:
+            return Refused(problem)
+        locked.status = Enrolment.Status.RESERVED
+        locked.cancel_reason = ""
+        locked.cancelled_at = None
+        locked.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+        _adjust_places(course_date, +1)
+    if locked.status == Enrolment.Status.RESERVED and money.deposit_left == 0:
+        _confirm(locked, now=now)
+    return None
+
+
+def _reinstate_problem(
+    enrolment: Enrolment, course_date: CourseDate, *, now: datetime
+) -> str | None:
+    """Under the date's lock: why a cancelled enrolment cannot have its place
+    back for a payment that arrived late, or None."""
+    place = (
+        f"your place on {course_date.course.title} in {course_date.venue_town} "
+        f"({enrolment.reference})"
+    )
+    if enrolment.cancel_reason != Enrolment.CancelReason.EXPIRED:
+        return f"Your payment arrived after {place} was cancelled."
+    taken = (
+        course_date.is_full
+        or course_date.waiting_list.filter(
+            status=WaitingListEntry.Status.WAITING
+        ).exists()
+        or not course_date.is_open_for_enrolment(timezone.localdate(now))
+        or Enrolment.objects.holding_place()
+        .filter(course_date=course_date, student_id=enrolment.student_id)
+        .exists()
+    )
+    if taken:
+        return (
+            f"Your payment arrived after the hold on {place} had lapsed, and the "
+            "place has gone to someone else."
+        )
+    return None
 
 
 @transaction.atomic
 def record_deposit(
-    *, enrolment: Enrolment, reference: str = "", now: datetime | None = None
+    *,
+    enrolment: Enrolment,
+    reference: str = "",
+    recorded_by: User | None = None,
+    method: str = "bank_transfer",
+    now: datetime | None = None,
 ) -> Enrolment:
-    """Staff received the deposit: the reservation becomes a confirmed place."""
+    """Staff received the deposit outside the site (bank transfer, cash): it goes
+    on the ledger as a payment they recorded, which confirms the reservation."""
     now = now or timezone.now()
     _lock_date(enrolment.course_date)
     locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
@@ -244,21 +370,68 @@ def record_deposit(
             f"{locked.reference} was cancelled ({locked.get_cancel_reason_display()}"
             "), so its place may have gone: ask the student to enrol again."
         )
-    locked.status = Enrolment.Status.CONFIRMED
-    locked.deposit_paid_at = now
-    locked.confirmed_at = now
-    locked.payment_reference = reference.strip()
-    locked.save(
-        update_fields=[
-            "status",
-            "deposit_paid_at",
-            "confirmed_at",
-            "payment_reference",
-            "updated_at",
-        ]
+    due = billing.account(locked).deposit_left
+    if due == 0:
+        _confirm(locked, now=now, reference=reference.strip())
+        return locked
+    record_payment_by_hand(
+        enrolment=locked,
+        amount_pence=due,
+        method=method,
+        bank_reference=reference,
+        recorded_by=recorded_by,
+        purpose="deposit",
+        now=now,
     )
-    emails.enrolment_confirmed(locked)
+    locked.refresh_from_db()
+    if reference.strip() and locked.payment_reference != reference.strip()[:100]:
+        locked.payment_reference = reference.strip()[:100]
+        locked.save(update_fields=["payment_reference", "updated_at"])
     return locked
+
+
+@transaction.atomic
+def record_payment_by_hand(
+    *,
+    enrolment: Enrolment,
+    amount_pence: int,
+    method: str,
+    recorded_by: User | None,
+    bank_reference: str = "",
+    purpose: str = "",
+    now: datetime | None = None,
+) -> None:
+    """A payment staff received (bank transfer, cash), on the ledger under their
+    name. A deposit confirms the reservation, as a card payment would."""
+    if enrolment.status == Enrolment.Status.CANCELLED:
+        raise EnrolmentError(
+            f"{enrolment.reference} is cancelled: refund or ask the student to "
+            "enrol again instead."
+        )
+    money = billing.account(enrolment)
+    if amount_pence > money.balance_left:
+        raise EnrolmentError(
+            f"{enrolment.reference} owes {format_pence(money.balance_left)}; "
+            f"{format_pence(amount_pence)} is more than that."
+        )
+    course_date = enrolment.course_date
+    try:
+        payments.record_manual_payment(
+            reference=billing.reference(enrolment),
+            purpose=purpose or ("deposit" if money.deposit_left else "balance"),
+            description=f"{course_date.course.title}, {course_date.venue_town} "
+            f"{course_date.dates_display} ({enrolment.reference})",
+            amount_pence=amount_pence,
+            method=method,
+            bank_reference=bank_reference,
+            recorded_by=recorded_by,
+            payer=enrolment.student,
+            payer_name=enrolment.full_name,
+            payer_email=enrolment.student.email,
+            now=now,
+        )
+    except payments.PaymentError as error:
+        raise EnrolmentError(str(error)) from error
 
 
 @transaction.atomic
@@ -296,15 +469,43 @@ def cancel_enrolment(
 def _cancel(
     enrolment: Enrolment, course_date: CourseDate, *, reason: str, now: datetime
 ) -> None:
-    """Under the date and enrolment locks."""
+    """Under the date and enrolment locks: cancel, refund what the course's policy
+    says, and free the place."""
+    refund = billing.refund_on_cancel(enrolment, reason=reason, now=now)
+    kept = billing.account(enrolment).paid - refund
     enrolment.status = Enrolment.Status.CANCELLED
     enrolment.cancel_reason = reason
     enrolment.cancelled_at = now
     enrolment.save(
         update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"]
     )
-    emails.enrolment_cancelled(enrolment)
+    _settle_cancelled(enrolment, refund=refund, now=now)
+    emails.enrolment_cancelled(enrolment, refunded_pence=refund, kept_pence=kept)
     _release_place(course_date, now=now)
+
+
+def _settle_cancelled(enrolment: Enrolment, *, refund: int, now: datetime) -> None:
+    """Close any checkout still open and refund `refund` pence. A provider that
+    cannot be reached rolls the whole cancellation back: nothing changes."""
+    reason = {
+        Enrolment.CancelReason.STUDENT: "You cancelled your enrolment.",
+        Enrolment.CancelReason.STAFF: "We cancelled your enrolment.",
+        Enrolment.CancelReason.EXPIRED: "Your reservation lapsed.",
+        Enrolment.CancelReason.DATE_CANCELLED: "We cancelled the course date.",
+    }.get(enrolment.cancel_reason, "")
+    try:
+        payments.expire_checkouts(reference=billing.reference(enrolment), now=now)
+        payments.refund_reference(
+            reference=billing.reference(enrolment),
+            amount_pence=refund,
+            reason=reason,
+            now=now,
+        )
+    except (ProviderError, payments.PaymentError) as error:
+        raise EnrolmentError(
+            f"We could not refund the payment for {enrolment.reference} just now, so "
+            "nothing was cancelled. Please try again in a few minutes."
+        ) from error
 
 
 def expire_unpaid_reservations(*, now: datetime | None = None) -> int:
@@ -592,13 +793,15 @@ def cancel_course_date(*, course_date: CourseDate, now: datetime | None = None) 
         )
     )
     for enrolment in enrolments:
+        refund = billing.account(enrolment).paid
         enrolment.status = Enrolment.Status.CANCELLED
         enrolment.cancel_reason = Enrolment.CancelReason.DATE_CANCELLED
         enrolment.cancelled_at = now
         enrolment.save(
             update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"]
         )
-        emails.enrolment_cancelled(enrolment)
+        _settle_cancelled(enrolment, refund=refund, now=now)
+        emails.enrolment_cancelled(enrolment, refunded_pence=refund, kept_pence=0)
     offers_closed = WaitingListEntry.objects.filter(
         course_date=locked, status=WaitingListEntry.Status.OFFERED
     ).update(status=WaitingListEntry.Status.CLOSED, closed_at=now)
@@ -633,3 +836,37 @@ def queue_course_reminders(*, now: datetime | None = None) -> int:
             enrolment.save(update_fields=["reminder_queued_at"])
             emails.course_starts_soon(enrolment)
     return len(due)
+
+
+def queue_balance_reminders(*, now: datetime | None = None) -> int:
+    """Remind confirmed students who still owe part of the fee:
+    COURSES_BALANCE_REMINDER_DAYS before the balance is due, and on the day it is
+    due. Each reminder goes once per enrolment (the outbox's deduplication key),
+    however often this runs. Returns how many were queued."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    horizon = today + timedelta(
+        days=settings.COURSES_BALANCE_DUE_DAYS + settings.COURSES_BALANCE_REMINDER_DAYS
+    )
+    candidates = list(
+        billing.with_paid(Enrolment.objects)
+        .filter(
+            status=Enrolment.Status.CONFIRMED,
+            course_date__starts_on__gt=today,
+            course_date__starts_on__lte=horizon,
+        )
+        .exclude(course_date__status=CourseDate.Status.CANCELLED)
+        .select_related("course_date__course", "student")
+    )
+    accounts = billing.accounts(candidates)
+    queued = 0
+    for enrolment in candidates:
+        money = accounts[enrolment.pk]
+        if money.paid_in_full:
+            continue
+        due_on = billing.balance_due_on(enrolment)
+        if today >= due_on:
+            queued += emails.balance_due(enrolment, money=money, due_on=due_on)
+        elif today >= due_on - timedelta(days=settings.COURSES_BALANCE_REMINDER_DAYS):
+            queued += emails.balance_reminder(enrolment, money=money, due_on=due_on)
+    return queued

@@ -19,3 +19,8 @@ def expire_waiting_list_offers() -> int:
 @shared_task(acks_late=True)
 def queue_course_reminders() -> int:
     return services.queue_course_reminders()
+
+
+@shared_task(acks_late=True)
+def queue_balance_reminders() -> int:
+    return services.queue_balance_reminders()

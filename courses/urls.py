@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("account/courses/", views.my_courses, name="mine"),
     path("account/courses/<int:pk>/", views.enrolment_detail, name="enrolment"),
+    path("account/courses/<int:pk>/pay/", views.pay, name="pay"),
+    path("account/courses/<int:pk>/invoice/", views.invoice, name="invoice"),
     path(
         "account/courses/<int:pk>/cancel/",
         views.cancel_enrolment,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -5,11 +6,13 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from directory.models import Technique
+from payments import services as payments
 
-from . import exports, jsonld, services
+from . import billing, exports, jsonld, services
 from .forms import CourseDateFilterForm, EnrolmentForm
 from .models import (
     Course,
@@ -99,6 +102,8 @@ def course_date_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         "problem": services.enrolment_problem(course_date=course_date, student=user),
         "has_started": course_date.has_started(),
         "json_ld": jsonld.course(course, [course_date], request),
+        "policy": billing.policy_text(course, deposit=course_date.deposit),
+        "balance_days": settings.COURSES_BALANCE_DUE_DAYS,
     }
     if user.is_authenticated:
         context["my_enrolment"] = (
@@ -144,12 +149,7 @@ def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except services.EnrolmentError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                "Your place is reserved. Pay the deposit to confirm it: the details "
-                "are below and we have emailed them to you.",
-            )
-            return redirect(enrolment)
+            return _after_enrolling(request, enrolment)
     offer = (
         WaitingListEntry.objects.filter(
             course_date=course_date,
@@ -168,8 +168,27 @@ def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "form": form,
             "problem": problem,
             "offer": offer,
+            "policy": billing.policy_text(
+                course_date.course, deposit=course_date.deposit
+            ),
         },
     )
+
+
+def _after_enrolling(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    """Straight on to paying the deposit; the page of the enrolment says the rest."""
+    if enrolment.status == Enrolment.Status.CONFIRMED:
+        messages.success(request, "Your place is confirmed.")
+        return redirect(enrolment)
+    try:
+        url = services.start_payment(enrolment=enrolment, payer=request.user)
+    except services.EnrolmentError as error:
+        messages.warning(
+            request,
+            f"Your place is reserved, but we could not open the payment page: {error}",
+        )
+        return redirect(enrolment)
+    return redirect(url)
 
 
 @login_required
@@ -191,12 +210,16 @@ def join_waiting_list(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
-    enrolments = (
+    enrolments = billing.with_paid(
         Enrolment.objects.for_student(request.user)
         .select_related("course_date__course")
         .order_by("-course_date__starts_on", "-pk")
     )
     page = Paginator(enrolments, 10).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    money = billing.accounts(page.object_list)
+    for enrolment in page.object_list:
+        enrolment.money = money[enrolment.pk]
     entries = (
         WaitingListEntry.objects.for_student(request.user)
         .active()
@@ -221,10 +244,60 @@ def _my_enrolment_or_404(request: HttpRequest, pk: int) -> Enrolment:
     )
 
 
+def _money_context(enrolment: Enrolment) -> dict:
+    statement = payments.statement(billing.reference(enrolment))
+    money = billing.account(enrolment, paid=statement.net_pence)
+    return {
+        "statement": statement,
+        "money": money,
+        "due": billing.payment_due(enrolment),
+        "balance_due_on": billing.balance_due_on(enrolment),
+        "refund_deadline": billing.refund_deadline(enrolment),
+        "policy": billing.policy_text(
+            enrolment.course_date.course, deposit=enrolment.deposit
+        ),
+    }
+
+
+@never_cache
 @login_required
+@require_GET
 def enrolment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = _my_enrolment_or_404(request, pk)
-    return render(request, "courses/enrolment_detail.html", {"enrolment": enrolment})
+    context = {"enrolment": enrolment, **_money_context(enrolment)}
+    # Back from paying before the payment's confirmation has arrived.
+    context["confirming"] = (
+        request.GET.get("paid") in {"deposit", "balance"}
+        and payments.open_checkout(billing.reference(enrolment)) is not None
+        and context["due"] is not None
+    )
+    return render(request, "courses/enrolment_detail.html", context)
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay what is due now (the deposit or the balance) on the payment page."""
+    enrolment = _my_enrolment_or_404(request, pk)
+    try:
+        url = services.start_payment(enrolment=enrolment, payer=request.user)
+    except services.EnrolmentError as error:
+        messages.error(request, str(error))
+        return redirect(enrolment)
+    return redirect(url)
+
+
+@never_cache
+@login_required
+@require_GET
+def invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable invoice of the enrolment: the fee, what was paid, what is left."""
+    enrolment = _my_enrolment_or_404(request, pk)
+    return render(
+        request,
+        "courses/invoice.html",
+        {"enrolment": enrolment, **_money_context(enrolment)},
+    )
 
 
 @login_required
@@ -239,10 +312,21 @@ def cancel_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your enrolment is cancelled.")
             return redirect("courses:mine")
+    money = billing.account(enrolment)
+    refund = billing.refund_on_cancel(enrolment, reason=Enrolment.CancelReason.STUDENT)
     return render(
         request,
         "courses/enrolment_cancel.html",
-        {"enrolment": enrolment, "error": error},
+        {
+            "enrolment": enrolment,
+            "error": error,
+            "money": money,
+            "refund": refund,
+            "kept": money.paid - refund,
+            "policy": billing.policy_text(
+                enrolment.course_date.course, deposit=enrolment.deposit
+            ),
+        },
     )
 
 

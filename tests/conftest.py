@@ -32,6 +32,22 @@ def kicks():
         yield apply_async
 
 
+@pytest.fixture
+def stripe_server(settings):
+    """Stripe's API, played by a local HTTP server; the site's SDK calls go there.
+    With it the site uses Stripe, not the test provider (tests/payments/)."""
+    from tests.payments.helpers import WEBHOOK_SECRET
+    from tests.payments.stripe_server import API_KEY, FakeStripe
+
+    server = FakeStripe().start()
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

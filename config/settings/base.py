@@ -86,6 +86,7 @@ PROJECT_APPS = [
     "directory",
     "bookings",
     "courses",
+    "payments",
     "notifications",
     "blog",
 ]
@@ -397,6 +398,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    "courses-queue-balance-reminders": {
+        "task": "courses.tasks.queue_balance_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    # Bookings: an appointment held while its client pays is freed when unpaid.
+    "bookings-release-unpaid-holds": {
+        "task": "bookings.tasks.release_unpaid_holds",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "courses-queue-start-reminders": {
         "task": "courses.tasks.queue_course_reminders",
         "schedule": 3600.0,
@@ -456,11 +468,27 @@ COURSES_OFFER_HOURS = int(env("COURSES_OFFER_HOURS", "48"))
 COURSES_REMINDER_DAYS = int(env("COURSES_REMINDER_DAYS", "7"))
 COURSES_DEPOSIT_INSTRUCTIONS = env(
     "COURSES_DEPOSIT_INSTRUCTIONS",
-    "Pay your deposit of {deposit} by {deadline} to keep your place. Call us on "
-    "{phone} or email {email} quoting {reference}: we take the deposit by card over "
-    "the phone or send you our bank details. Unpaid reservations are released after "
-    "that time.",
+    "Pay your deposit of {deposit} online by {deadline} to confirm your place: use "
+    "the Pay the deposit button on your enrolment page. To pay by bank transfer "
+    "instead, call us on {phone} or email {email} quoting {reference}. Unpaid "
+    "reservations are released after that time.",
 )
+
+# Payments (docs/payments.md). With STRIPE_SECRET_KEY set, clients pay on
+# Stripe-hosted Checkout; without it, on the built-in test provider (no money moves).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Where the SDK sends API calls; empty: Stripe's own. The tests point it at a
+# local server that answers the few endpoints the site uses.
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "2"))
+STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
+# How long an appointment that needs paying online is held while the client pays.
+BOOKINGS_PAYMENT_HOLD_MINUTES = int(env("BOOKINGS_PAYMENT_HOLD_MINUTES", "15"))
+# A course balance is due this many days before the start; reminders go this many
+# days before that, and again on the day it is due.
+COURSES_BALANCE_DUE_DAYS = int(env("COURSES_BALANCE_DUE_DAYS", "28"))
+COURSES_BALANCE_REMINDER_DAYS = int(env("COURSES_BALANCE_REMINDER_DAYS", "7"))
 
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).

@@ -118,6 +118,13 @@ class BookingFactory(factory.django.DjangoModelFactory):
     blocked_starts_at = factory.SelfAttribute("starts_at")
     blocked_ends_at = factory.SelfAttribute("ends_at")
     status = Booking.Status.CONFIRMED
+    hold_expires_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.now() + timedelta(minutes=15)
+            if o.status == Booking.Status.AWAITING_PAYMENT
+            else None
+        )
+    )
 
 
 class HealthIntakeFactory(factory.django.DjangoModelFactory):

@@ -62,7 +62,10 @@ def test_a_student_finds_a_bath_date_enrols_and_sees_it_in_their_account(
     )
     page.get_by_role("button", name="Reserve my place").click()
 
-    expect(page.get_by_text("Your place is reserved")).to_be_visible()
+    # Straight to the deposit; leaving the payment page keeps the reservation.
+    expect(page.get_by_text("Test payment — no money moves")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("^Abandon")).click()
     expect(page.get_by_role("heading", name="Pay your deposit")).to_be_visible()
     assert_accessible(page)
     enrolment = Enrolment.objects.get(student__email="rosa@example.com")

@@ -335,19 +335,37 @@ def test_uploaded_files_are_served_only_when_asked(settings, tmp_path):
         importlib.reload(config.urls)
 
 
-def test_production_settings_pass_the_deploy_check(tmp_path):
+def _deploy_check(**extra: str) -> subprocess.CompletedProcess:
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x7" * 30 + "-not-a-real-secret",
         "DJANGO_ALLOWED_HOSTS": "www.holistictouch.example",
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = _deploy_check(
+        STRIPE_SECRET_KEY="sk_live_not-a-real-key",
+        STRIPE_WEBHOOK_SECRET="whsec_not-a-real-secret",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_says_when_no_real_money_can_be_taken():
+    result = _deploy_check()
+    assert result.returncode != 0
+    assert "payments.W001" in result.stderr + result.stdout
+    result = _deploy_check(STRIPE_SECRET_KEY="sk_live_not-a-real-key")
+    assert "payments.W002" in result.stderr + result.stdout

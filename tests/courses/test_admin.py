@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseDate, Enrolment, WaitingListEntry
+from payments.models import LedgerEntry
 from tests.courses.factories import (
     CourseDateFactory,
     CourseFactory,
@@ -102,32 +103,118 @@ def test_searching_for_an_odd_reference_finds_nothing_instead_of_failing(
     assert "Rosa Student" not in response.content.decode()
 
 
-def test_recording_deposits_asks_for_a_reference_then_confirms(staff_client):
+def test_recording_a_deposit_by_hand_puts_it_on_the_ledger_and_confirms(
+    staff_client,
+):
     enrolment = EnrolmentFactory()
-    page = action(staff_client, "enrolment", "record_deposits", [enrolment])
+    page = action(staff_client, "enrolment", "record_payments", [enrolment])
     assert "Payment reference" in page.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.RESERVED
+    assert not LedgerEntry.objects.exists()
 
     action(
         staff_client,
         "enrolment",
-        "record_deposits",
+        "record_payments",
         [enrolment],
         apply="1",
+        method="bank_transfer",
         payment_reference="BACS 42",
     )
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.CONFIRMED
     assert enrolment.payment_reference == "BACS 42"
+    entry = LedgerEntry.objects.get()
+    assert (entry.kind, entry.amount_pence, entry.method) == (
+        "manual",
+        30000,
+        "bank_transfer",
+    )
+    assert entry.provider_reference == "BACS 42"
+    assert entry.recorded_by.is_staff and entry.reference == f"enrolment:{enrolment.pk}"
+
+
+def test_recording_part_of_the_balance_by_hand(staff_client):
+    enrolment = EnrolmentFactory(status=Enrolment.Status.CONFIRMED)
+    action(
+        staff_client,
+        "enrolment",
+        "record_payments",
+        [enrolment],
+        apply="1",
+        amount="£500.50",
+        method="cash",
+    )
+    assert LedgerEntry.objects.get().amount_pence == 50050
+
+
+@pytest.mark.parametrize("amount", ["abc", "-5", "0", "1.001", "1e9999"])
+def test_a_bad_amount_is_asked_again_and_records_nothing(staff_client, amount):
+    enrolment = EnrolmentFactory()
+    page = action(
+        staff_client,
+        "enrolment",
+        "record_payments",
+        [enrolment],
+        apply="1",
+        amount=amount,
+        method="cash",
+    )
+    assert page.status_code == 200
+    assert "Enter an amount" in page.content.decode()
+    assert not LedgerEntry.objects.exists()
 
 
 def test_an_action_reports_each_refusal(staff_client):
-    confirmed = EnrolmentFactory(status=Enrolment.Status.CONFIRMED)
-    response = action(
-        staff_client, "enrolment", "record_deposits", [confirmed], apply="1"
+    cancelled = EnrolmentFactory(
+        status=Enrolment.Status.CANCELLED,
+        cancel_reason=Enrolment.CancelReason.STUDENT,
     )
-    assert "already recorded" in response.content.decode()
+    response = action(
+        staff_client,
+        "enrolment",
+        "record_payments",
+        [cancelled],
+        apply="1",
+        method="cash",
+    )
+    assert "is cancelled" in response.content.decode()
+    assert not LedgerEntry.objects.exists()
+
+
+def test_the_enrolment_page_shows_its_ledger_and_staff_refund_from_it(staff_client):
+    enrolment = EnrolmentFactory()
+    action(
+        staff_client,
+        "enrolment",
+        "record_payments",
+        [enrolment],
+        apply="1",
+        method="bank_transfer",
+        payment_reference="BACS 7",
+    )
+    page = staff_client.get(
+        reverse("admin:courses_enrolment_change", args=[enrolment.pk])
+    ).content.decode()
+    assert "BACS 7" in page and "Payment recorded by staff" in page
+
+    action(
+        staff_client,
+        "enrolment",
+        "refund",
+        [enrolment],
+        apply="1",
+        amount="100",
+        reason="Course materials not needed.",
+    )
+    refund = LedgerEntry.objects.get(kind="refund")
+    assert refund.amount_pence == 10000 and refund.recorded_by.is_staff
+    page = staff_client.get(
+        reverse("admin:courses_enrolment_change", args=[enrolment.pk])
+    ).content.decode()
+    assert "Course materials not needed." in page
+    assert "£200" in page  # held now
 
 
 def test_marking_completed_grants_verified_techniques(staff_client):

@@ -47,10 +47,16 @@ def test_confirming_and_cancelling_each_email_once():
     enrolment.refresh_from_db()
     services.cancel_enrolment(enrolment=enrolment, by=StaffFactory())
     kinds = list(OutboundEmail.objects.order_by("pk").values_list("kind", flat=True))
-    assert kinds == ["course.received", "course.confirmed", "course.cancelled"]
-    assert (
-        "Our staff cancelled" in OutboundEmail.objects.order_by("pk").last().text_body
-    )
+    assert kinds == [
+        "course.received",
+        "course.confirmed",
+        "payment.receipt",
+        "payment.refund",
+        "course.cancelled",
+    ]
+    cancelled = OutboundEmail.objects.order_by("pk").last().text_body
+    assert "Our staff cancelled" in cancelled
+    assert "We have refunded £300" in cancelled
 
 
 def test_the_week_before_reminder_is_queued_once():

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseDate, Enrolment, WaitingListEntry
+from payments.models import Checkout
 from tests.blog.factories import EditorFactory
 from tests.config.test_site import loaded_urls
 from tests.courses.factories import (
@@ -387,13 +388,17 @@ def test_a_student_enrols_and_sees_the_deposit_instructions(client, settings):
     assert form.status_code == 200
     assert 'value="Rosa Student"' in form.content.decode()
 
-    response = client.post(enrol_url(course_date), ENROLMENT_DETAILS, follow=True)
+    response = client.post(enrol_url(course_date), ENROLMENT_DETAILS)
 
+    # Straight on to pay the deposit; the enrolment page keeps the instructions.
     enrolment = Enrolment.objects.get(student=student)
-    assert response.redirect_chain[-1][0] == enrolment.get_absolute_url()
-    html = response.content.decode()
-    assert "Your place is reserved" in html
+    checkout = Checkout.objects.get(reference=f"enrolment:{enrolment.pk}")
+    assert response.url == checkout.url
+    assert (checkout.purpose, checkout.amount_pence) == ("deposit", 30000)
+    html = client.get(enrolment.get_absolute_url()).content.decode()
+    assert "Pay your deposit to confirm your place" in html
     assert "Pay £300 by" in html
+    assert "Pay the deposit (£300)" in html
     assert enrolment.reference in html
 
 
@@ -716,7 +721,8 @@ def test_a_student_takes_an_offered_place_after_staff_closed_the_date(client):
 
     enrolment = Enrolment.objects.get(student=entry.student)
     assert response.status_code == 302
-    assert response.url == enrolment.get_absolute_url()
+    assert response.url.startswith("/payments/test-checkout/")
+    assert enrolment.status == Enrolment.Status.RESERVED
 
 
 def test_a_lapsed_offer_not_yet_expired_by_the_job_says_so_on_the_date_page(client):

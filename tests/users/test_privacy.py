@@ -90,6 +90,7 @@ def test_the_registry_finds_each_installed_apps_privacy_module_in_order():
         "directory.privacy",
         "bookings.privacy",
         "courses.privacy",
+        "payments.privacy",
         "notifications.privacy",
         "blog.privacy",
     ]
