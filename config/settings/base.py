@@ -319,6 +319,11 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / ".local" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"Holistic Touch <{CONTACT_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Where a pay button's form ends up: its POST is answered with a redirect to
+# Stripe-hosted Checkout, and browsers (Chromium) apply form-action to that redirect
+# too. Stripe's own address unless the account has a custom Checkout domain.
+STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+
 # Content-Security-Policy, enforced: only this site's own scripts, styles and fonts.
 # The one exception: blog videos play in YouTube's privacy-enhanced (no-cookie) player.
 SECURE_CSP = {
@@ -331,7 +336,7 @@ SECURE_CSP = {
     "frame-src": ["https://www.youtube-nocookie.com"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

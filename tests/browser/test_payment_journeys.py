@@ -1,6 +1,7 @@
 """Paying online with the built-in test provider (no Stripe keys, as on a fresh
 `make run`): a student's deposit and balance; a client's prepaid treatment,
-cancelled before the cut-off and refunded."""
+cancelled before the cut-off and refunded. With Stripe keys: the way to Stripe's
+Checkout page."""
 
 import re
 from datetime import timedelta
@@ -147,3 +148,40 @@ def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
         page.get_by_text("Refunded £55: this payment has been refunded in full.")
     ).to_be_visible()
     assert_accessible(page)
+
+
+def test_with_stripe_keys_a_student_is_sent_to_stripe_checkout(
+    live_server, page, stripe_server
+):
+    """Stripe's API is the local server; its Checkout page is answered in the
+    browser. Chromium checks the redirect after "Reserve my place" against the
+    page's form-action: the request reaches Stripe only if the policy allows it."""
+    course_date = CourseDateFactory(
+        course=CourseFactory(title="Holistic Massage Diploma", price=Decimal("1650")),
+        starts_on=timezone.localdate() + timedelta(days=90),
+    )
+    UserFactory(email="rosa@example.com", full_name="Rosa Student")
+    log_in(page, live_server, "rosa@example.com")
+    stripe_pages = []
+
+    def stripe_checkout(route):
+        stripe_pages.append(route.request.url)
+        route.fulfill(
+            content_type="text/html",
+            body="<!doctype html><html lang=en><title>Stripe Checkout</title>"
+            "<main><h1>Pay Holistic Touch</h1></main></html>",
+        )
+
+    page.route("https://checkout.stripe.com/**", stripe_checkout)
+    page.goto(live_server.url + course_date.get_absolute_url())
+    page.get_by_role("link", name="Enrol on this date").click()
+    page.get_by_label("Phone number").fill("07700 900123")
+    page.get_by_label("None yet").check()
+    page.get_by_label("Why do you want to take this course?").fill("To practise.")
+    page.get_by_role("button", name="Reserve my place").click()
+
+    expect(page.get_by_role("heading", name="Pay Holistic Touch")).to_be_visible()
+    [session] = stripe_server.sessions
+    assert stripe_pages == [f"https://checkout.stripe.com/c/pay/{session}"]
+    [call] = stripe_server.calls("/v1/checkout/sessions")
+    assert call.form["line_items[0][price_data][unit_amount]"] == "30000"

@@ -97,7 +97,7 @@ def test_a_deposit_checkout_on_stripe_is_for_the_deposit(stripe_server):
     [call] = stripe_server.calls("/v1/checkout/sessions")
     assert call.form["line_items[0][price_data][unit_amount]"] == "30000"
     assert call.form["client_reference_id"] == f"enrolment:{enrolment.pk}"
-    assert url.startswith("https://checkout.stripe.test/")
+    assert url.startswith("https://checkout.stripe.com/")
 
 
 def test_stripe_down_leaves_the_reservation_and_says_so(stripe_server):

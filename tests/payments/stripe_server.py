@@ -95,7 +95,7 @@ class FakeStripe:
             "status": "open",
             "success_url": form["success_url"],
             "cancel_url": form.get("cancel_url"),
-            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
         }
         self.sessions[session_id] = session
         return 200, session

@@ -33,7 +33,7 @@ def test_a_checkout_is_a_stripe_checkout_session_for_the_exact_amount(
     assert call.idempotency_key == f"checkout-{checkout.pk}"
     assert checkout.provider == "stripe"
     assert checkout.session_id.startswith("cs_test_local")
-    assert checkout.url.startswith("https://checkout.stripe.test/")
+    assert checkout.url.startswith("https://checkout.stripe.com/")
 
 
 def test_asking_twice_while_the_first_is_open_gives_the_same_checkout(
