@@ -604,8 +604,11 @@ def test_the_calendar_feed_lists_appointments_but_no_health_data(client, practit
 
 
 def test_a_guessed_feed_token_is_a_404(client):
-    url = reverse("bookings:calendar-feed", kwargs={"token": "guess"})
+    url = reverse(
+        "bookings:calendar-feed", kwargs={"token": "guessed-token-guessed-token"}
+    )
     assert client.get(url).status_code == 404
+    assert client.get("/practitioner/calendar/guess.ics").status_code == 404
 
 
 def test_the_weekday_hours_show_as_local_wall_clock_times(client):
