@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 from directory.models import Location, Practitioner, Technique
 
 
@@ -35,7 +36,10 @@ class Service(models.Model):
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="services"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
     technique = models.ForeignKey(
         Technique, on_delete=models.PROTECT, related_name="services"
     )
@@ -241,7 +245,10 @@ class TimeOff(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(
-        max_length=120, blank=True, help_text="Private: only you see it."
+        max_length=120,
+        blank=True,
+        help_text="Private: only you see it.",
+        validators=[validate_single_line],
     )
 
     class Meta:
@@ -325,9 +332,15 @@ class Booking(TimeStampedModel):
         null=True,
         blank=True,
     )
-    client_name = models.CharField(max_length=150)
+    client_name = models.CharField(
+        max_length=150,
+        validators=[validate_single_line],
+    )
     client_email = models.EmailField()
-    client_phone = models.CharField(max_length=30)
+    client_phone = models.CharField(
+        max_length=30,
+        validators=[validate_single_line],
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     # The appointment plus the practitioner's buffers at the time it was booked.

@@ -2,6 +2,8 @@ import re
 
 from django import forms
 
+from core.validators import validate_single_line
+
 from .models import Course, Enrolment
 
 
@@ -49,7 +51,8 @@ class CourseDateFilterForm(forms.Form):
         return dates
 
 
-PHONE_RE = re.compile(r"^\+?[\d\s()-]{7,25}$")
+# Spaces only: `\s` would let a line break into the class list and emails.
+PHONE_RE = re.compile(r"^\+?[\d ()-]{7,25}$")
 
 
 class EnrolmentForm(forms.ModelForm):
@@ -120,5 +123,6 @@ class DepositForm(forms.Form):
     payment_reference = forms.CharField(
         max_length=100,
         required=False,
+        validators=[validate_single_line],
         help_text="e.g. the bank transfer or card receipt reference.",
     )
