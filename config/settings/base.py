@@ -135,13 +135,22 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the cache (sessions stay in the database), allauth's rate limits, Celery.
+# While Redis is down the cache answers from each process's memory (config/cache.py):
+# sign-in and its rate limits keep working; the outage is logged.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.FallbackCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "practitioners"),
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "PRIMARY": "django.core.cache.backends.redis.RedisCache",
+            "RETRY_AFTER": int(env("CACHE_RETRY_AFTER_SECONDS", "30")),
+            # A request never waits long for a Redis that does not answer.
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+        },
     }
 }
 
