@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import ratelimit
 from directory.models import Practitioner
 
 from . import services
@@ -128,6 +129,8 @@ def choose_service(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def choose_time(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    if not ratelimit.allow(request, action="slots"):
+        return ratelimit.too_many_requests(request)
     service = _service_or_404(slug, service_id)
     context = picker_context(request, service)
     context["next_url"] = reverse(
@@ -199,6 +202,10 @@ def health(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
         return _refuse(request, service, "Please choose a time first.")
     form = HealthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Booking emails the address typed two steps back: limited per IP and
+        # per address, so nobody can make the site email someone else at will.
+        if not ratelimit.allow(request, action="booking", key=draft["email"]):
+            return ratelimit.too_many_requests(request)
         local_day = start.astimezone(service.practitioner.zone).date()
         try:
             booking = services.book_appointment(

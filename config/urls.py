@@ -20,6 +20,8 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+# allauth's rate limits and the site's own (core/ratelimit.py) answer with this.
+handler429 = "config.views.too_many_requests"
 
 urlpatterns = [
     path("", views.home, name="home"),

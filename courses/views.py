@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from core import ratelimit
 from directory.models import Technique
 
 from . import exports, jsonld, services
@@ -136,6 +137,8 @@ def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = EnrolmentForm(
         request.POST or None, initial={"full_name": request.user.full_name}
     )
+    if request.method == "POST" and not ratelimit.allow(request, action="enrol"):
+        return ratelimit.too_many_requests(request)
     if request.method == "POST" and form.is_valid():
         try:
             enrolment = services.enrol_student(
@@ -176,6 +179,8 @@ def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def join_waiting_list(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course_date = _course_date_or_404(request, slug, pk)
+    if not ratelimit.allow(request, action="waiting_list"):
+        return ratelimit.too_many_requests(request)
     try:
         services.join_waiting_list(course_date=course_date, student=request.user)
     except services.EnrolmentError as error:

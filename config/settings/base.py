@@ -199,6 +199,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # The site's own (core/ratelimit.py). Each of these emails an address someone
+    # typed, or computes free times: per IP, and per address or account.
+    "booking": "10/h/ip,3/h/key",
+    "manage_link": "10/h/ip,3/h/key",
+    "enrol": "20/h/ip,10/h/user",
+    "waiting_list": "20/h/ip,10/h/user",
+    "slots": "120/m/ip",
+    "csp_report": "30/m/ip",
 }
 
 # Staff reach the admin only through allauth's login (and its rate limits).
