@@ -21,4 +21,6 @@ RUN DJANGO_SECRET_KEY=build-only-key-build-only-key-build-only-key-build-only \
 RUN mkdir -p /app/media && chown app:app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log goes through config.logfilters.GunicornLogger, which redacts the
+# bearer secrets (manage links, feed tokens) in request lines and Referers.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "config.logfilters.GunicornLogger"]
