@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -26,3 +27,23 @@ class RefuseNulBytes:
         if "%00" in query or "\x00" in query:
             raise BadRequest("A NUL byte in the query string.")
         return self.get_response(request)
+
+
+class ReportingEndpoints:
+    """The Reporting-Endpoints header: where browsers send what the CSP blocked
+    (its `report-to` names a group here). Absolute URLs on SITE_URL, as the
+    Reporting API needs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        base = settings.SITE_URL.rstrip("/")
+        self.header = ", ".join(
+            f'{group}="{base}{path}"'
+            for group, path in settings.REPORTING_ENDPOINTS.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Reporting-Endpoints", self.header)
+        return response

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RefuseNulBytes",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "config.middleware.ReportingEndpoints",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -267,7 +269,38 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+    # Browsers report what the policy blocked to /csp-report/ (config.views):
+    # report-to for the Reporting API, report-uri for the browsers without it.
+    "report-uri": ["/csp-report/"],
+    "report-to": ["csp"],
 }
+# The Reporting-Endpoints header names the "csp" group (config.middleware).
+REPORTING_ENDPOINTS = {"csp": "/csp-report/"}
+# Features no page of the site uses are off for it and for any frame it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "xr-spatial-tracking",
+    ]
+}
+# The blog's YouTube player may go full screen; WebAuthn (security keys) is ours.
+PERMISSIONS_POLICY["fullscreen"] = ["self", "https://www.youtube-nocookie.com"]
+PERMISSIONS_POLICY["publickey-credentials-get"] = ["self"]
+PERMISSIONS_POLICY["publickey-credentials-create"] = ["self"]
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
