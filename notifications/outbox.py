@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,6 +106,7 @@ def enqueue(
     email = OutboundEmail(
         to=to,
         subject=subject,
+        message_id=new_message_id(),
         text_body=text_body,
         html_body=html_body,
         send_after=send_after or timezone.now(),
@@ -388,7 +390,7 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
         subject=email.subject,
         body=email.text_body,
         to=[email.to],
-        headers={"Message-ID": _message_id(email)},
+        headers={"Message-ID": email.message_id or _message_id(email)},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
@@ -401,13 +403,19 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
+def new_message_id() -> str:
+    """A Message-ID unique to one outbox row, on the site's domain (RFC 5322)."""
+    return make_msgid(idstring="outbox", domain=_domain())
+
+
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def _message_id(email: OutboundEmail) -> str:
-    # Stable per row: a copy sent again after stale recovery carries the same
-    # Message-ID, which lets receiving servers and clients spot the duplicate. The
-    # creation time keeps ids apart across databases that reuse primary keys.
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    # Rows queued before message_id existed: derived from the row, as before.
     created = email.created_at.strftime("%Y%m%d%H%M%S%f")
-    return f"<outbox.{email.pk}.{created}@{domain}>"
+    return f"<outbox.{email.pk}.{created}@{_domain()}>"
 
 
 class _Mailer:
