@@ -30,7 +30,7 @@ from directory.models import Location
 from notifications import outbox
 
 from .ics import booking_ics
-from .models import Booking
+from .models import ERASED_CLIENT_EMAIL, Booking
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def _details(
     rows = [("Treatment", f"{service.name} ({service.duration_minutes} minutes)")]
     if recipient == PRACTITIONER:
         rows.append(("Client", booking.client_name))
-        rows.append(("Contact", f"{booking.client_email}, {booking.client_phone}"))
+        if booking.client_email != ERASED_CLIENT_EMAIL:
+            rows.append(("Contact", f"{booking.client_email}, {booking.client_phone}"))
     else:
         rows.append(("With", practitioner.display_name))
     when_label = "New time" if previous_starts_at else "When"

@@ -15,6 +15,13 @@ from core.models import TimeStampedModel
 from core.validators import validate_single_line
 from directory.models import Location, Practitioner, Technique
 
+# What a booking keeps of a client who deleted their account (bookings.privacy).
+# Placeholders that still pass the booking form's checks: `.invalid` never
+# receives mail, and the number has the digits a phone number needs.
+ERASED_CLIENT_NAME = "Deleted client"
+ERASED_CLIENT_EMAIL = "deleted-client@deleted.invalid"
+ERASED_CLIENT_PHONE = "00000 000000"
+
 
 def new_token() -> str:
     """An unguessable URL-safe secret (256 bits)."""

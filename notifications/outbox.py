@@ -33,7 +33,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -177,6 +177,49 @@ def cancel(
     if keep := list(keep):
         rows = rows.exclude(dedup_key__in=keep)
     return rows.update(status=Status.CANCELLED)
+
+
+# What a scrubbed row keeps of its address and subject; `.invalid` never gets mail.
+SCRUBBED_TO = "deleted@deleted.invalid"
+SCRUBBED_SUBJECT = "(removed: the person it was about deleted their account)"
+
+
+def scrub(*, related_keys: Iterable[str] = (), addresses: Iterable[str] = ()) -> int:
+    """Strip a person from the record of emails, keeping only the fact that each
+    was sent (kind, status, times, keys): the rows of their objects
+    (`related_keys`, whoever they went to) and the rows addressed to them
+    (`addresses`, compared case-insensitively) lose their subject and bodies, and
+    their address where it is one of `addresses`.
+
+    Rows still pending or being sent are left alone: cancel what must not go out
+    first (`cancel`), and write what must still go (a notice to the other party)
+    without the person's details. Call it inside the deletion's transaction.
+    """
+    addresses = sorted({address.lower() for address in addresses if address})
+    keys = [key for key in related_keys if key]
+    if not keys and not addresses:
+        return 0
+    about = Q(related_key__in=keys)
+    for address in addresses:
+        about |= Q(to__iexact=address)
+    rows = OutboundEmail.objects.filter(about).exclude(
+        status__in=[Status.PENDING, Status.SENDING]
+    )
+    # The bodies first: the rows are found by their address, changed last.
+    count = rows.update(
+        subject=SCRUBBED_SUBJECT,
+        text_body="",
+        html_body="",
+        attachment_filename="",
+        attachment_content_type="",
+        attachment_content="",
+        last_error="",
+    )
+    theirs = Q(pk__in=[])
+    for address in addresses:
+        theirs |= Q(to__iexact=address)
+    rows.filter(theirs).update(to=SCRUBBED_TO)
+    return count
 
 
 def cancel_pending(*, pks: Iterable[int]) -> int:
