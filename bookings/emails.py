@@ -440,6 +440,32 @@ def _cancelled_to_practitioner(
     )
 
 
+def new_manage_link(booking: Booking) -> None:
+    """To the address the booking was made with: a new private link, asked for
+    from the expired one. Never the health answers (the link no longer shows
+    them once the appointment is over)."""
+    issued = booking.manage_token_issued_at.astimezone(UTC)
+    _send(
+        booking,
+        recipient=CLIENT,
+        event="new_link",
+        key=f"new-link:{issued:%Y%m%dT%H%M%S%fZ}",
+        subject=f"Your new link: {booking.service.name} with "
+        f"{booking.practitioner.display_name}",
+        paragraphs=[
+            "Here is a new private link to your appointment, as you asked. The old "
+            "one no longer works. Keep this email to yourself: anyone with the link "
+            "can see the appointment."
+        ],
+        details=_details(booking, recipient=CLIENT),
+        action=(
+            absolute_url(booking.get_manage_url()),
+            "View your appointment (private link)",
+        ),
+    )
+    logger.info("booking %s: new manage link emailed", booking.pk)
+
+
 def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:
     """To the client (with a new .ics) and the practitioner: the appointment moved.
     The old time's reminders are cancelled and the new time's queued."""

@@ -364,6 +364,9 @@ class Booking(TimeStampedModel):
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     # Guests manage their booking through a link holding this secret.
     manage_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # The link expires BOOKING_MANAGE_LINK_DAYS after the later of the
+    # appointment's end and this time (a new link asked for by email).
+    manage_token_issued_at = models.DateTimeField(default=timezone.now)
     practitioner_note = models.TextField(
         "private note",
         blank=True,

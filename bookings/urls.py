@@ -47,6 +47,11 @@ urlpatterns = [
         views.manage_ics,
         name="manage-ics",
     ),
+    path(
+        "appointments/manage/<token:token>/new-link/",
+        views.manage_new_link,
+        name="manage-new-link",
+    ),
     # The practitioner's dashboard.
     path("practitioner/agenda/", dashboard.agenda, name="agenda"),
     path(

@@ -387,6 +387,9 @@ NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
 # time, whatever the clocks do in between (docs/bookings.md, "Reminders and clock
 # changes").
 BOOKING_REMINDER_OFFSETS_HOURS = env_hours("BOOKING_REMINDER_OFFSETS_HOURS", "24")
+# A guest's private manage link stops working this many days after the appointment
+# (or after a new link was emailed); the expired page offers a new one by email.
+BOOKING_MANAGE_LINK_DAYS = int(env("BOOKING_MANAGE_LINK_DAYS", "30"))
 
 # Courses: how long an unpaid reservation and a waiting-list offer hold a place,
 # when the "course starts soon" reminder goes, and how students pay the deposit
