@@ -186,6 +186,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up says plainly that an address is taken (people expect it); the password
 # reset form answers every address alike (users.allauth_forms).
 ACCOUNT_PREVENT_ENUMERATION = False
+# allauth's emails are written to the outbox and sent by the worker, like every
+# other email (notifications/accounts.py): a mail server outage delays them
+# instead of failing the page.
+ACCOUNT_ADAPTER = "notifications.accounts.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "users.allauth_forms.SiteLoginForm",
     "reset_password": "users.allauth_forms.QuietResetPasswordForm",
