@@ -2,9 +2,13 @@
 
 from collections.abc import Callable
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class RefuseNulBytes:
@@ -47,3 +51,43 @@ class ReportingEndpoints:
         if self.header:
             response.headers.setdefault("Reporting-Endpoints", self.header)
         return response
+
+
+def needs_two_factor(user) -> bool:
+    """Staff see bookings, health answers' surroundings and the admin: their
+    accounts must have a second factor."""
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+class StaffNeedTwoFactor:
+    """A signed-in member of staff without two-factor authentication is sent to
+    set it up before any other page (the admin included). Setting it up, signing
+    out and the static files stay reachable."""
+
+    OPEN_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/logout/",
+        "/accounts/reauthenticate/",
+        "/static/",
+        "/csp-report/",
+        "/healthz",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and needs_two_factor(user)
+            and not request.path.startswith(self.OPEN_PREFIXES)
+            and not is_mfa_enabled(user)
+        ):
+            messages.info(
+                request,
+                "Staff accounts need two-factor authentication. Set up an "
+                "authenticator app to continue.",
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.StaffNeedTwoFactor",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -119,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "config.context_processors.two_factor",
             ],
         },
     },
@@ -158,6 +161,14 @@ CACHES = {
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.Backend"]
+# Argon2 for new and changed passwords; the others still check older hashes, which
+# Django re-hashes with Argon2 at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -214,6 +225,21 @@ ACCOUNT_RATE_LIMITS = {
     "slots": "120/m/ip",
     "csp_report": "30/m/ip",
 }
+
+# Security notices by email: password changed, two-factor turned on or off, ...
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with
+# recovery codes, or a security key (WebAuthn). Required for staff
+# (config.middleware.StaffNeedTwoFactor), offered to everyone else.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Holistic Touch"
+# One 30-second step either side, for phones whose clock drifts a little.
+MFA_TOTP_TOLERANCE = 1
+# WebAuthn needs HTTPS, except on a developer's own http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool(
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG
+)
 
 # Staff reach the admin only through allauth's login (and its rate limits).
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
