@@ -86,3 +86,58 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
     page.goto(f"{live_server.url}/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_client_adds_a_security_key_and_signs_in_with_it(live_server, page):
+    """WebAuthn, with Chromium's virtual authenticator standing in for the key."""
+    from tests.users.factories import UserFactory
+
+    person = UserFactory(email="kim@example.com", full_name="Kim Key")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+
+    def password_sign_in():
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill("kim@example.com")
+        page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+
+    password_sign_in()
+    page.goto(f"{live_server.url}/account/")
+    page.get_by_role("link", name="Set up two-factor authentication").click()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.get_by_label(re.compile(r"Password")).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("My key")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("heading", name="Add Security Key")).to_be_hidden()
+    assert Authenticator.objects.filter(
+        user=person, type=Authenticator.Type.WEBAUTHN
+    ).exists()
+
+    page.context.clear_cookies()
+    password_sign_in()
+    expect(
+        page.get_by_role("heading", name="Two-Factor Authentication")
+    ).to_be_visible()
+    page.get_by_role("button", name="Use a security key").click()
+    expect(page.get_by_role("button", name="Kim")).to_be_visible()
+    page.goto(f"{live_server.url}/account/")
+    expect(page.get_by_text("Signed in as kim@example.com")).to_be_visible()
+    expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()

@@ -21,9 +21,9 @@ REPORT = {
 }
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_sends_the_policies(client, page):
-    response = client.get(page)
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_the_policies(client, path):
+    response = client.get(path)
     policy = response["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
         assert feature in policy

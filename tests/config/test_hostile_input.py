@@ -112,10 +112,10 @@ QUERY_NAMES = [
 ]
 
 
-@pytest.mark.parametrize("page", QUERY_PAGES)
-def test_a_nul_in_any_query_parameter_is_refused_cleanly(client, page):
+@pytest.mark.parametrize("path", QUERY_PAGES)
+def test_a_nul_in_any_query_parameter_is_refused_cleanly(client, path):
     for name in QUERY_NAMES:
-        response = client.get(f"{page}?{name}=a%00b")
+        response = client.get(f"{path}?{name}=a%00b")
         assert response.status_code in (200, 302, 400, 404), (name, response)
 
 
