@@ -28,5 +28,6 @@ RUN python -m compileall -q -j 0 -x '/(node_modules|tests|bench)/' /app \
 RUN mkdir -p /app/media && chown app:app /app/media
 USER app
 EXPOSE 8000
-# gunicorn.conf.py: workers from WEB_CONCURRENCY, max_requests with jitter, ...
+# gunicorn.conf.py: workers from WEB_CONCURRENCY, max_requests with jitter, and
+# the access log on stdout through config.logfilters.GunicornLogger (redacted).
 CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -27,6 +27,9 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # Workers' heartbeat files in memory: a container's disk can stall them.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
+# Access and error logs redact bearer secrets (manage links, feed tokens, receipt
+# links) in request lines and Referers: config/logfilters.py.
+logger_class = "config.logfilters.GunicornLogger"
 # The request id the site answered with, to match the access log with app logs.
 access_log_format = (
     '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" id=%({x-request-id}o)s'

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.markdown import render_markdown
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 
 from . import youtube
 
@@ -56,7 +57,7 @@ def validate_youtube_url(url: str) -> None:
 
 class Tag(models.Model):
     name = models.CharField(
-        max_length=60, unique=True, validators=[validate_no_control_characters]
+        max_length=60, unique=True, validators=[validate_single_line]
     )
     slug = models.SlugField(max_length=60, unique=True)
 
@@ -73,7 +74,10 @@ class Tag(models.Model):
 class Disclaimer(models.Model):
     """A reusable block (usually a health disclaimer) that posts can show."""
 
-    title = models.CharField(max_length=120)
+    title = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
     body = models.TextField(help_text="Markdown: paragraphs, lists, links.")
     is_default = models.BooleanField(
         "attach to new posts",
@@ -119,9 +123,7 @@ class Post(TimeStampedModel):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(
-        max_length=200, validators=[validate_no_control_characters]
-    )
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=200, unique=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -132,7 +134,7 @@ class Post(TimeStampedModel):
     summary = models.CharField(
         max_length=300,
         help_text="One or two sentences for lists and feeds.",
-        validators=[validate_no_control_characters],
+        validators=[validate_single_line],
     )
     body = models.TextField(
         help_text="Markdown. Use ## and ### for headings (the title is the page "
@@ -155,6 +157,7 @@ class Post(TimeStampedModel):
         max_length=200,
         blank=True,
         help_text="What the image shows, for people who cannot see it.",
+        validators=[validate_single_line],
     )
     techniques = models.ManyToManyField(
         "directory.Technique",
@@ -169,13 +172,13 @@ class Post(TimeStampedModel):
         max_length=70,
         blank=True,
         help_text="Optional title for search engines; the title is used if empty.",
-        validators=[validate_no_control_characters],
+        validators=[validate_single_line],
     )
     meta_description = models.CharField(
         max_length=160,
         blank=True,
         help_text="Optional text for search results; the summary is used if empty.",
-        validators=[validate_no_control_characters],
+        validators=[validate_single_line],
     )
     disclaimer = models.ForeignKey(
         Disclaimer,
@@ -264,10 +267,14 @@ class Video(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="videos")
     url = models.URLField(
-        "YouTube address", max_length=300, validators=[validate_youtube_url]
+        "YouTube address",
+        max_length=300,
+        validators=[validate_single_line, validate_youtube_url],
     )
     title = models.CharField(
-        max_length=150, help_text="What the video shows; read out by screen readers."
+        max_length=150,
+        help_text="What the video shows; read out by screen readers.",
+        validators=[validate_single_line],
     )
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -55,7 +55,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ["practitioner", "service"]
     raw_id_fields = ["client"]
     date_hierarchy = "starts_at"
-    exclude = ["manage_token", "practitioner_note"]
+    exclude = ["manage_token", "manage_token_issued_at", "practitioner_note"]
     # Time, place and status change only through the services, which check the
     # rules, email both sides and cancel or replace the reminders. Staff cancel
     # with the action below; only the client's contact details are edited here.

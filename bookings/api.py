@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
+from core import ratelimit
+
 from .availability import bookable_days, compute_slots, local_today
 from .forms import SlotsQueryForm
 from .models import Service
@@ -17,6 +19,10 @@ def _error(message: str, status: int) -> JsonResponse:
 
 @require_GET
 def slots(request: HttpRequest, slug: str) -> JsonResponse:
+    if not ratelimit.allow(request, action="slots"):
+        response = _error("Too many requests: wait a minute and try again.", 429)
+        response["Retry-After"] = "60"
+        return response
     form = SlotsQueryForm(request.GET)
     if not form.is_valid():
         return _error(form.error_message(), 400)

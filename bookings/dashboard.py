@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.validators import CONTROLS, LINE_BREAKS
 from directory.models import Practitioner
 
 from . import services
@@ -65,10 +66,19 @@ def _own_booking(practitioner: Practitioner, pk: int) -> Booking:
 
 def _back(request: HttpRequest, booking: Booking) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: redirect() would take any other word for a view
+    # name, and a control character cannot go into a Location header.
+    if (
+        target.startswith("/")
+        and not CONTROLS.search(target)
+        and not LINE_BREAKS.search(target)
+        and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={request.get_host()},
+            require_https=request.is_secure(),
+        )
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect("bookings:agenda-booking", pk=booking.pk)
 
 

@@ -30,7 +30,7 @@ from directory.models import Location
 from notifications import outbox
 
 from .ics import booking_ics
-from .models import Booking
+from .models import ERASED_CLIENT_EMAIL, Booking
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def _details(
     rows = [("Treatment", f"{service.name} ({service.duration_minutes} minutes)")]
     if recipient == PRACTITIONER:
         rows.append(("Client", booking.client_name))
-        rows.append(("Contact", f"{booking.client_email}, {booking.client_phone}"))
+        if booking.client_email != ERASED_CLIENT_EMAIL:
+            rows.append(("Contact", f"{booking.client_email}, {booking.client_phone}"))
     else:
         rows.append(("With", practitioner.display_name))
     when_label = "New time" if previous_starts_at else "When"
@@ -442,6 +443,32 @@ def _cancelled_to_practitioner(
         details=_details(booking, recipient=PRACTITIONER),
         after=["The time is free again for other clients."],
     )
+
+
+def new_manage_link(booking: Booking) -> None:
+    """To the address the booking was made with: a new private link, asked for
+    from the expired one. Never the health answers (the link no longer shows
+    them once the appointment is over)."""
+    issued = booking.manage_token_issued_at.astimezone(UTC)
+    _send(
+        booking,
+        recipient=CLIENT,
+        event="new_link",
+        key=f"new-link:{issued:%Y%m%dT%H%M%S%fZ}",
+        subject=f"Your new link: {booking.service.name} with "
+        f"{booking.practitioner.display_name}",
+        paragraphs=[
+            "Here is a new private link to your appointment, as you asked. The old "
+            "one no longer works. Keep this email to yourself: anyone with the link "
+            "can see the appointment."
+        ],
+        details=_details(booking, recipient=CLIENT),
+        action=(
+            absolute_url(booking.get_manage_url()),
+            "View your appointment (private link)",
+        ),
+    )
+    logger.info("booking %s: new manage link emailed", booking.pk)
 
 
 def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:

@@ -6,6 +6,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
 
+from core.validators import one_line, validate_single_line
 from directory.models import Practitioner, Technique
 
 from .models import BookingPolicy, HealthIntake, Service, Weekday
@@ -74,7 +75,9 @@ def parse_date(value: str | None) -> date | None:
 
 
 class DetailsForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=150)
+    name = forms.CharField(
+        label="Your name", max_length=150, validators=[validate_single_line]
+    )
     # Django's form default (320) is longer than the column (254).
     email = forms.EmailField(
         label="Email",
@@ -84,6 +87,7 @@ class DetailsForm(forms.Form):
     phone = forms.CharField(
         label="Phone",
         max_length=30,
+        validators=[validate_single_line],
         help_text="In case your practitioner needs to reach you on the day.",
     )
 
@@ -148,7 +152,17 @@ class HealthForm(forms.Form):
         return data
 
 
-class CancelForm(forms.Form):
+class _ReasonForm(forms.Form):
+    """A reason the other party reads in one line of a page and an email: line
+    breaks become spaces, other control characters are refused."""
+
+    def clean_reason(self) -> str:
+        reason = one_line(self.cleaned_data["reason"])
+        validate_single_line(reason)
+        return reason
+
+
+class CancelForm(_ReasonForm):
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,
@@ -157,7 +171,7 @@ class CancelForm(forms.Form):
     )
 
 
-class PractitionerCancelForm(forms.Form):
+class PractitionerCancelForm(_ReasonForm):
     reason = forms.CharField(
         label="Reason, for the client",
         max_length=1000,
@@ -165,7 +179,7 @@ class PractitionerCancelForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(_ReasonForm):
     reason = forms.CharField(
         label="Reason, for the client (optional)",
         required=False,
@@ -193,7 +207,7 @@ class AttendanceForm(forms.Form):
 class StartForm(forms.Form):
     """A chosen start time, as the slot picker sends it."""
 
-    start = forms.CharField(max_length=40)
+    start = forms.CharField(max_length=40, validators=[validate_single_line])
 
     def clean_start(self) -> datetime:
         start = parse_start(self.cleaned_data["start"])
@@ -355,6 +369,7 @@ class TimeOffForm(forms.Form):
         label="Reason (private)",
         required=False,
         max_length=120,
+        validators=[validate_single_line],
         help_text="For example “Holiday” or “Training”.",
     )
 

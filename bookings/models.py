@@ -12,7 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 from directory.models import Location, Practitioner, Technique
+
+# What a booking keeps of a client who deleted their account (bookings.privacy).
+# Placeholders that still pass the booking form's checks: `.invalid` never
+# receives mail, and the number has the digits a phone number needs.
+ERASED_CLIENT_NAME = "Deleted client"
+ERASED_CLIENT_EMAIL = "deleted-client@deleted.invalid"
+ERASED_CLIENT_PHONE = "00000 000000"
 
 
 def new_token() -> str:
@@ -40,7 +48,10 @@ class Service(models.Model):
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="services"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
     technique = models.ForeignKey(
         Technique, on_delete=models.PROTECT, related_name="services"
     )
@@ -267,7 +278,10 @@ class TimeOff(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(
-        max_length=120, blank=True, help_text="Private: only you see it."
+        max_length=120,
+        blank=True,
+        help_text="Private: only you see it.",
+        validators=[validate_single_line],
     )
 
     class Meta:
@@ -354,9 +368,15 @@ class Booking(TimeStampedModel):
         null=True,
         blank=True,
     )
-    client_name = models.CharField(max_length=150)
+    client_name = models.CharField(
+        max_length=150,
+        validators=[validate_single_line],
+    )
     client_email = models.EmailField()
-    client_phone = models.CharField(max_length=30)
+    client_phone = models.CharField(
+        max_length=30,
+        validators=[validate_single_line],
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     # The appointment plus the practitioner's buffers at the time it was booked.
@@ -373,6 +393,9 @@ class Booking(TimeStampedModel):
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     # Guests manage their booking through a link holding this secret.
     manage_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # The link expires BOOKING_MANAGE_LINK_DAYS after the later of the
+    # appointment's end and this time (a new link asked for by email).
+    manage_token_issued_at = models.DateTimeField(default=timezone.now)
     practitioner_note = models.TextField(
         "private note",
         blank=True,

@@ -14,6 +14,9 @@ from users.privacy import DeletionRefused, isoformat
 
 from . import services
 from .models import (
+    ERASED_CLIENT_EMAIL,
+    ERASED_CLIENT_NAME,
+    ERASED_CLIENT_PHONE,
     Booking,
     DateOverride,
     HealthIntake,
@@ -23,11 +26,9 @@ from .models import (
     new_token,
 )
 
-DELETED_NAME = "Deleted client"
-# Placeholders that still pass the booking form's checks: `.invalid` never
-# receives mail, and the number has the digits a phone number needs.
-DELETED_EMAIL = "deleted-client@deleted.invalid"
-DELETED_PHONE = "00000 000000"
+DELETED_NAME = ERASED_CLIENT_NAME
+DELETED_EMAIL = ERASED_CLIENT_EMAIL
+DELETED_PHONE = ERASED_CLIENT_PHONE
 CANCEL_REASON = "The client deleted their account."
 
 
@@ -157,23 +158,16 @@ def _too_late(booking: Booking) -> str:
 
 def erase(user: User) -> None:
     now = timezone.now()
-    for booking in _upcoming(now).filter(client=user).select_related("practitioner"):
-        # Reminders and any other unsent email about it, to either side; the
-        # cancellation notice to the practitioner is queued by the service below.
-        outbox.cancel(related_key=f"booking:{booking.pk}")
-        try:
-            services.cancel_booking(
-                booking=booking,
-                cancelled_by=Booking.CancelledBy.CLIENT,
-                reason=CANCEL_REASON,
-                now=now,
-            )
-        except services.BookingError as error:
-            # can_erase said yes a moment ago: the cut-off has just passed.
-            raise DeletionRefused(_too_late(booking)) from error
+    upcoming = list(_upcoming(now).filter(client=user).select_related("practitioner"))
+    bookings = list(Booking.objects.filter(client=user))
+    keys = [f"booking:{booking.pk}" for booking in bookings]
+    # The addresses they typed when booking, which need not be their account's.
+    typed = {booking.client_email for booking in bookings}
+    # Reminders and any other unsent email about them, to either side.
+    for key in keys:
+        outbox.cancel(related_key=key)
 
     HealthIntake.objects.filter(booking__client=user).delete()
-    bookings = list(Booking.objects.filter(client=user))
     for booking in bookings:
         booking.client = None
         booking.client_name = DELETED_NAME
@@ -200,6 +194,21 @@ def erase(user: User) -> None:
             "updated_at",
         ],
     )
+    # Cancelled once anonymised: the practitioner is told the time is free, by an
+    # email that no longer names them.
+    for booking in upcoming:
+        try:
+            services.cancel_booking(
+                booking=booking,
+                cancelled_by=Booking.CancelledBy.CLIENT,
+                reason=CANCEL_REASON,
+                now=now,
+            )
+        except services.BookingError as error:
+            # can_erase said yes a moment ago: the cut-off has just passed.
+            raise DeletionRefused(_too_late(booking)) from error
+    # What went out about them keeps only the fact that it was sent.
+    outbox.scrub(related_keys=keys, addresses=typed)
     _close_practice(user)
 
 

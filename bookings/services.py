@@ -26,6 +26,7 @@ from users.models import User
 from . import billing, emails
 from .availability import load_rules, policy_for
 from .models import (
+    ERASED_CLIENT_EMAIL,
     Booking,
     BookingPolicy,
     CalendarFeed,
@@ -34,6 +35,7 @@ from .models import (
     Service,
     TimeOff,
     WeeklyHours,
+    new_token,
 )
 from .slots import Slot, is_bookable
 
@@ -453,6 +455,48 @@ def reschedule_booking(
     _save_holding_time(locked)
     emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
     return locked
+
+
+# --- the guest's manage link ---------------------------------------------------------
+
+
+def manage_link_expires_at(booking: Booking) -> datetime:
+    """BOOKING_MANAGE_LINK_DAYS after the appointment ends, or after the link was
+    last issued if that is later (a new link asked for by email)."""
+    start = max(booking.ends_at, booking.manage_token_issued_at)
+    return start + timedelta(days=settings.BOOKING_MANAGE_LINK_DAYS)
+
+
+def manage_link_expired(booking: Booking, *, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) >= manage_link_expires_at(booking)
+
+
+def manage_link_shows_health(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Health answers are on the manage link only until the appointment is over;
+    the signed-in client still sees them in their account and data download."""
+    if booking.status in (Booking.Status.COMPLETED, Booking.Status.NO_SHOW):
+        return False
+    return (now or timezone.now()) < booking.ends_at
+
+
+@transaction.atomic
+def send_new_manage_link(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Replace an expired manage link and email the new one to the address the
+    booking was made with. Returns False (and changes nothing) while the current
+    link still works, or for a client who deleted their account."""
+    now = now or timezone.now()
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not manage_link_expired(locked, now=now) or not locked.client_email:
+        return False
+    if locked.client_email == ERASED_CLIENT_EMAIL:
+        return False
+    locked.manage_token = new_token()
+    locked.manage_token_issued_at = now
+    locked.save(update_fields=["manage_token", "manage_token_issued_at", "updated_at"])
+    emails.new_manage_link(locked)
+    booking.manage_token = locked.manage_token
+    booking.manage_token_issued_at = now
+    return True
 
 
 def too_late_message(booking: Booking, *, now: datetime | None = None) -> str:

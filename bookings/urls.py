@@ -1,5 +1,7 @@
 from django.urls import path
 
+import core.converters  # noqa: F401  (the <token:...> converter)
+
 from . import api, dashboard, views
 
 app_name = "bookings"
@@ -10,8 +12,8 @@ urlpatterns = [
     path("book/<slug:slug>/<int:service_id>/", views.choose_time, name="choose-time"),
     path("book/<slug:slug>/<int:service_id>/details/", views.details, name="details"),
     path("book/<slug:slug>/<int:service_id>/health/", views.health, name="health"),
-    path("book/done/<str:token>/", views.confirmation, name="confirmation"),
-    path("book/done/<str:token>/pay/", views.pay, name="pay"),
+    path("book/done/<token:token>/", views.confirmation, name="confirmation"),
+    path("book/done/<token:token>/pay/", views.pay, name="pay"),
     # The client's appointments; guests use the secret manage link.
     path("appointments/", views.my_appointments, name="mine"),
     path("appointments/<int:pk>/", views.appointment, name="appointment"),
@@ -30,21 +32,26 @@ urlpatterns = [
         views.appointment_ics,
         name="appointment-ics",
     ),
-    path("appointments/manage/<str:token>/", views.manage, name="manage"),
+    path("appointments/manage/<token:token>/", views.manage, name="manage"),
     path(
-        "appointments/manage/<str:token>/cancel/",
+        "appointments/manage/<token:token>/cancel/",
         views.manage_cancel,
         name="manage-cancel",
     ),
     path(
-        "appointments/manage/<str:token>/reschedule/",
+        "appointments/manage/<token:token>/reschedule/",
         views.manage_reschedule,
         name="manage-reschedule",
     ),
     path(
-        "appointments/manage/<str:token>/calendar.ics",
+        "appointments/manage/<token:token>/calendar.ics",
         views.manage_ics,
         name="manage-ics",
+    ),
+    path(
+        "appointments/manage/<token:token>/new-link/",
+        views.manage_new_link,
+        name="manage-new-link",
     ),
     # The practitioner's dashboard.
     path("practitioner/agenda/", dashboard.agenda, name="agenda"),
@@ -115,7 +122,7 @@ urlpatterns = [
     path("practitioner/availability/policy/", dashboard.policy, name="policy"),
     path("practitioner/calendar/", dashboard.calendar_settings, name="calendar"),
     path(
-        "practitioner/calendar/<str:token>.ics",
+        "practitioner/calendar/<token:token>.ics",
         dashboard.calendar_feed,
         name="calendar-feed",
     ),

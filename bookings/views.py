@@ -2,8 +2,10 @@
 
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import ratelimit
 from directory.models import Practitioner
 from payments import services as payments
 
@@ -129,6 +132,8 @@ def choose_service(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def choose_time(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    if not ratelimit.allow(request, action="slots"):
+        return ratelimit.too_many_requests(request)
     service = _service_or_404(slug, service_id)
     context = picker_context(request, service)
     context["next_url"] = reverse(
@@ -200,6 +205,10 @@ def health(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
         return _refuse(request, service, "Please choose a time first.")
     form = HealthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Booking emails the address typed two steps back: limited per IP and
+        # per address, so nobody can make the site email someone else at will.
+        if not ratelimit.allow(request, action="booking", key=draft["email"]):
+            return ratelimit.too_many_requests(request)
         local_day = start.astimezone(service.practitioner.zone).date()
         try:
             booking = services.book_appointment(
@@ -263,6 +272,8 @@ def _booking_queryset():
 @require_GET
 def confirmation(request: HttpRequest, token: str) -> HttpResponse:
     booking = get_object_or_404(_booking_queryset(), manage_token=token)
+    if services.manage_link_expired(booking):
+        return _link_expired(request, booking)
     return render(
         request,
         "bookings/confirmation.html",
@@ -309,6 +320,8 @@ def _client_context(booking: Booking, *, by_token: bool) -> dict:
             booking, cancelled_by=Booking.CancelledBy.CLIENT
         ),
         "pay_url": billing.pay_url(booking),
+        # On the private link only until the appointment is over.
+        "show_health": not by_token or services.manage_link_shows_health(booking),
         **_client_urls(booking, by_token=by_token),
     }
 
@@ -320,6 +333,28 @@ def _own_booking(request: HttpRequest, pk: int) -> Booking:
 
 def _token_booking(token: str) -> Booking:
     return get_object_or_404(_booking_queryset(), manage_token=token)
+
+
+def _link_expired(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """410 Gone: the link was real but has expired. Says nothing about the
+    appointment beyond that, and offers a new link by email."""
+    return render(
+        request,
+        "bookings/manage_expired.html",
+        {
+            "new_link_url": reverse(
+                "bookings:manage-new-link", kwargs={"token": booking.manage_token}
+            ),
+            "days": settings.BOOKING_MANAGE_LINK_DAYS,
+        },
+        status=410,
+    )
+
+
+def _mask(address: str) -> str:
+    """r•••@example.com: enough for the person to recognise their address."""
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}"
 
 
 @login_required
@@ -431,25 +466,60 @@ def appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return _ics_response(_own_booking(request, pk))
 
 
-@never_cache
-@require_GET
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    return _appointment_page(request, _token_booking(token), by_token=True)
+def _by_token(page):
+    """A manage-link page: 404 for an unknown token, the expired page for one past
+    BOOKING_MANAGE_LINK_DAYS, else the page for its booking."""
 
+    @wraps(page)
+    def view(request: HttpRequest, token: str) -> HttpResponse:
+        booking = _token_booking(token)
+        if services.manage_link_expired(booking):
+            return _link_expired(request, booking)
+        return page(request, booking)
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    return _cancel_page(request, _token_booking(token), by_token=True)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    return _reschedule_page(request, _token_booking(token), by_token=True)
+    return view
 
 
 @never_cache
 @require_GET
-def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
-    return _ics_response(_token_booking(token))
+@_by_token
+def manage(request: HttpRequest, booking: Booking) -> HttpResponse:
+    return _appointment_page(request, booking, by_token=True)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_by_token
+def manage_cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
+    return _cancel_page(request, booking, by_token=True)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_by_token
+def manage_reschedule(request: HttpRequest, booking: Booking) -> HttpResponse:
+    return _reschedule_page(request, booking, by_token=True)
+
+
+@never_cache
+@require_GET
+@_by_token
+def manage_ics(request: HttpRequest, booking: Booking) -> HttpResponse:
+    return _ics_response(booking)
+
+
+@never_cache
+@require_POST
+def manage_new_link(request: HttpRequest, token: str) -> HttpResponse:
+    """From the expired page: email a new link to the address booked with."""
+    booking = _token_booking(token)
+    if not services.manage_link_expired(booking):
+        return redirect("bookings:manage", token=booking.manage_token)
+    if not ratelimit.allow(request, action="manage_link", key=booking.client_email):
+        return ratelimit.too_many_requests(request)
+    services.send_new_manage_link(booking=booking)
+    return render(
+        request,
+        "bookings/manage_new_link_sent.html",
+        {"address": _mask(booking.client_email)},
+    )

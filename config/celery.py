@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,6 +21,18 @@ def _spell_redbeat_settings_plainly(sender: Celery, **kwargs) -> None:
 
 # Request ids travel with the tasks a request queues (connects Celery's signals).
 from . import request_id  # noqa: E402, F401
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def redact_secrets(logger, **kwargs) -> None:
+    """Celery replaces the root logger's handlers with its own: they redact bearer
+    secrets too, like every handler in settings.LOGGING."""
+    from config.logfilters import RedactSecrets
+
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.addFilter(RedactSecrets())
 
 
 @app.task(name="config.ping")

@@ -20,12 +20,15 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+# allauth's rate limits and the site's own (core/ratelimit.py) answer with this.
+handler429 = "config.views.too_many_requests"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.healthz_live, name="healthz-live"),
     path("healthz/ready", views.healthz_ready, name="healthz-ready"),
+    path("csp-report/", views.csp_report, name="csp-report"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

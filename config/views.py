@@ -1,3 +1,4 @@
+import json
 import logging
 import time
 
@@ -14,7 +15,10 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from core import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +151,52 @@ def healthz_ready(request: HttpRequest) -> JsonResponse:
     return _health(checks, {"outbox": "stale", "beat": "late"})
 
 
+# A report is a few hundred bytes; a browser batches at most a handful.
+MAX_CSP_REPORT_BYTES = 64 * 1024
+
+
+@csrf_exempt  # browsers send reports without a token, from any page
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Where browsers report what the Content-Security-Policy blocked. It only
+    logs (one line per violation); it stores nothing and answers 204."""
+    if not ratelimit.allow(request, action="csp_report"):
+        return HttpResponse(status=429)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_CSP_REPORT_BYTES:
+        return HttpResponse(status=413)
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponse(status=400)
+    # report-uri sends {"csp-report": {...}}; report-to a list of reports.
+    if isinstance(data, dict) and isinstance(data.get("csp-report"), dict):
+        reports = [data["csp-report"]]
+    elif isinstance(data, list):
+        reports = [
+            item["body"]
+            for item in data[:20]
+            if isinstance(item, dict) and isinstance(item.get("body"), dict)
+        ]
+    else:
+        return HttpResponse(status=400)
+    for report in reports:
+        logger.warning(
+            "CSP violation: %s blocked %s on %s",
+            _field(report, "effective-directive", "effectiveDirective"),
+            _field(report, "blocked-uri", "blockedURL"),
+            _field(report, "document-uri", "documentURL"),
+        )
+    return HttpResponse(status=204)
+
+
+def _field(report: dict, *names: str) -> str:
+    for name in names:
+        if value := report.get(name):
+            # One short line: no control characters, nothing long.
+            return " ".join(str(value).split())[:300]
+    return "-"
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "400.html", status=400)
 
@@ -157,6 +207,12 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from core.validators import validate_single_line
 from payments.admin import AmountField
 from payments.models import LedgerEntry
 
@@ -52,7 +53,8 @@ class CourseDateFilterForm(forms.Form):
         return dates
 
 
-PHONE_RE = re.compile(r"^\+?[\d\s()-]{7,25}$")
+# Spaces only: `\s` would let a line break into the class list and emails.
+PHONE_RE = re.compile(r"^\+?[\d ()-]{7,25}$")
 
 
 class EnrolmentForm(forms.ModelForm):
@@ -136,5 +138,6 @@ class PaymentByHandForm(forms.Form):
     payment_reference = forms.CharField(
         max_length=100,
         required=False,
+        validators=[validate_single_line],
         help_text="e.g. the bank transfer reference.",
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.formatting import format_date_range, format_deadline, format_money
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 from directory.models import Technique
 
 
@@ -42,10 +43,15 @@ class Course(TimeStampedModel):
         DIPLOMA = "diploma", "Diploma"
         ADVANCED = "advanced", "Advanced (for qualified therapists)"
 
-    title = models.CharField(max_length=120)
+    title = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.CharField(
-        max_length=300, help_text="One or two sentences shown in lists."
+        max_length=300,
+        help_text="One or two sentences shown in lists.",
+        validators=[validate_single_line],
     )
     description = models.TextField(
         help_text="Markdown: paragraphs, headings, lists, links, bold and italics."
@@ -83,6 +89,7 @@ class Course(TimeStampedModel):
         max_length=200,
         blank=True,
         help_text="What the picture shows, for people who cannot see it.",
+        validators=[validate_single_line],
     )
     is_published = models.BooleanField(
         "published", default=False, help_text="Drafts are hidden from the public."
@@ -143,14 +150,30 @@ class CourseDate(TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="dates")
-    venue_name = models.CharField(max_length=120)
-    venue_address = models.CharField("venue street address", max_length=200)
-    venue_town = models.CharField(max_length=80, db_index=True)
-    venue_postcode = models.CharField(max_length=10)
+    venue_name = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
+    venue_address = models.CharField(
+        "venue street address",
+        max_length=200,
+        validators=[validate_single_line],
+    )
+    venue_town = models.CharField(
+        max_length=80,
+        db_index=True,
+        validators=[validate_single_line],
+    )
+    venue_postcode = models.CharField(
+        max_length=10,
+        validators=[validate_single_line],
+    )
     starts_on = models.DateField()
     ends_on = models.DateField()
     schedule = models.CharField(
-        max_length=200, help_text="e.g. “Six weekends, Saturday and Sunday 9:30–17:00”."
+        max_length=200,
+        help_text="e.g. “Six weekends, Saturday and Sunday 9:30–17:00”.",
+        validators=[validate_single_line],
     )
     places = models.PositiveSmallIntegerField()
     # Reserved, confirmed and completed enrolments plus open waiting-list offers.
@@ -312,8 +335,14 @@ class Enrolment(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=Status, default=Status.RESERVED, db_index=True
     )
-    full_name = models.CharField(max_length=150)
-    phone = models.CharField(max_length=30)
+    full_name = models.CharField(
+        max_length=150,
+        validators=[validate_single_line],
+    )
+    phone = models.CharField(
+        max_length=30,
+        validators=[validate_single_line],
+    )
     experience = models.CharField(
         "massage experience", max_length=20, choices=Experience
     )
@@ -332,7 +361,11 @@ class Enrolment(TimeStampedModel):
         help_text="An unpaid reservation is cancelled after this.",
     )
     deposit_paid_at = models.DateTimeField(null=True, blank=True)
-    payment_reference = models.CharField(max_length=100, blank=True)
+    payment_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import ratelimit
 from directory.models import Technique
 from payments import services as payments
 
@@ -141,6 +142,8 @@ def enrol(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = EnrolmentForm(
         request.POST or None, initial={"full_name": request.user.full_name}
     )
+    if request.method == "POST" and not ratelimit.allow(request, action="enrol"):
+        return ratelimit.too_many_requests(request)
     if request.method == "POST" and form.is_valid():
         try:
             enrolment = services.enrol_student(
@@ -195,6 +198,8 @@ def _after_enrolling(request: HttpRequest, enrolment: Enrolment) -> HttpResponse
 @require_POST
 def join_waiting_list(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course_date = _course_date_or_404(request, slug, pk)
+    if not ratelimit.allow(request, action="waiting_list"):
+        return ratelimit.too_many_requests(request)
     try:
         services.join_waiting_list(course_date=course_date, student=request.user)
     except services.EnrolmentError as error:

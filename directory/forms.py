@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
+from core.validators import validate_single_line
+
 from . import geo
 from .models import PROFILE_FIELDS, Location, Practitioner, Technique
 from .search import Criteria
@@ -40,6 +42,7 @@ class SearchForm(forms.Form):
         label="Town or postcode",
         required=False,
         max_length=60,
+        validators=[validate_single_line],
         widget=forms.TextInput(
             attrs={"placeholder": "e.g. Brighton or BN1", "autocomplete": "postal-code"}
         ),  # fmt: skip
@@ -56,6 +59,7 @@ class SearchForm(forms.Form):
         label="Treatment, name or keyword",
         required=False,
         max_length=80,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"placeholder": "e.g. deep tissue"}),
     )
     technique = forms.MultipleChoiceField(

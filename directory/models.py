@@ -13,14 +13,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 
 
 class Technique(models.Model):
     """The shared taxonomy: the directory, the courses and the blog all use it."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(
+        max_length=80,
+        unique=True,
+        validators=[validate_single_line],
+    )
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.CharField(max_length=300, blank=True)
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_single_line],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -61,9 +70,14 @@ class Practitioner(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner"
     )
     slug = models.SlugField(max_length=80, unique=True)
-    display_name = models.CharField(max_length=120)
+    display_name = models.CharField(
+        max_length=120,
+        validators=[validate_single_line],
+    )
     headline = models.CharField(
-        max_length=160, help_text="One line shown in search results."
+        max_length=160,
+        help_text="One line shown in search results.",
+        validators=[validate_single_line],
     )
     bio = models.TextField(
         blank=True, help_text="Markdown: paragraphs, lists, links, bold and italics."
@@ -99,7 +113,9 @@ class Practitioner(TimeStampedModel):
         max_digits=7, decimal_places=2, null=True, blank=True
     )
     time_zone = models.CharField(
-        max_length=64, default="Europe/London", validators=[validate_time_zone]
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_single_line, validate_time_zone],
     )
     home_visits = models.BooleanField(default=False)
     home_visit_miles = models.PositiveSmallIntegerField(
@@ -205,7 +221,10 @@ class Qualification(models.Model):
     )
     source = models.CharField(max_length=20, choices=Source, default=Source.STAFF)
     reference = models.CharField(
-        max_length=200, blank=True, help_text="e.g. the course and date completed."
+        max_length=200,
+        blank=True,
+        help_text="e.g. the course and date completed.",
+        validators=[validate_single_line],
     )
     granted_at = models.DateTimeField(default=timezone.now)
 
@@ -228,10 +247,24 @@ class Location(models.Model):
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="locations"
     )
-    name = models.CharField("clinic or room name", max_length=120)
-    address = models.CharField("street address", max_length=200)
-    town = models.CharField(max_length=80)
-    postcode = models.CharField(max_length=10)
+    name = models.CharField(
+        "clinic or room name",
+        max_length=120,
+        validators=[validate_single_line],
+    )
+    address = models.CharField(
+        "street address",
+        max_length=200,
+        validators=[validate_single_line],
+    )
+    town = models.CharField(
+        max_length=80,
+        validators=[validate_single_line],
+    )
+    postcode = models.CharField(
+        max_length=10,
+        validators=[validate_single_line],
+    )
     latitude = models.FloatField(
         validators=[MinValueValidator(-90), MaxValueValidator(90)]
     )

@@ -15,7 +15,19 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     actions = ["retry_failed", "cancel_pending"]
     fieldsets = [
-        (None, {"fields": ["to", "subject", "kind", "related_key", "dedup_key"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "to",
+                    "subject",
+                    "kind",
+                    "related_key",
+                    "dedup_key",
+                    "message_id",
+                ]
+            },
+        ),
         (
             "Delivery",
             {

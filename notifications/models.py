@@ -29,6 +29,10 @@ class OutboundEmail(models.Model):
     # the row becomes expired instead. Empty: no limit.
     send_before = models.DateTimeField(null=True, blank=True)
     dedup_key = models.CharField("deduplication key", max_length=200)
+    # Set when the row is written and sent with every copy: a copy sent again
+    # after a worker died mid-send carries the same Message-ID, which mail
+    # clients use to show it once. Empty only on rows queued before it existed.
+    message_id = models.CharField("Message-ID", max_length=255, blank=True)
     kind = models.CharField(max_length=100, blank=True)
     related_key = models.CharField(max_length=100, blank=True)
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,6 +106,7 @@ def enqueue(
     email = OutboundEmail(
         to=to,
         subject=subject,
+        message_id=new_message_id(),
         text_body=text_body,
         html_body=html_body,
         send_after=send_after or timezone.now(),
@@ -175,6 +177,49 @@ def cancel(
     if keep := list(keep):
         rows = rows.exclude(dedup_key__in=keep)
     return rows.update(status=Status.CANCELLED)
+
+
+# What a scrubbed row keeps of its address and subject; `.invalid` never gets mail.
+SCRUBBED_TO = "deleted@deleted.invalid"
+SCRUBBED_SUBJECT = "(removed: the person it was about deleted their account)"
+
+
+def scrub(*, related_keys: Iterable[str] = (), addresses: Iterable[str] = ()) -> int:
+    """Strip a person from the record of emails, keeping only the fact that each
+    was sent (kind, status, times, keys): the rows of their objects
+    (`related_keys`, whoever they went to) and the rows addressed to them
+    (`addresses`, compared case-insensitively) lose their subject and bodies, and
+    their address where it is one of `addresses`.
+
+    Rows still pending or being sent are left alone: cancel what must not go out
+    first (`cancel`), and write what must still go (a notice to the other party)
+    without the person's details. Call it inside the deletion's transaction.
+    """
+    addresses = sorted({address.lower() for address in addresses if address})
+    keys = [key for key in related_keys if key]
+    if not keys and not addresses:
+        return 0
+    about = Q(related_key__in=keys)
+    for address in addresses:
+        about |= Q(to__iexact=address)
+    rows = OutboundEmail.objects.filter(about).exclude(
+        status__in=[Status.PENDING, Status.SENDING]
+    )
+    # The bodies first: the rows are found by their address, changed last.
+    count = rows.update(
+        subject=SCRUBBED_SUBJECT,
+        text_body="",
+        html_body="",
+        attachment_filename="",
+        attachment_content_type="",
+        attachment_content="",
+        last_error="",
+    )
+    theirs = Q(pk__in=[])
+    for address in addresses:
+        theirs |= Q(to__iexact=address)
+    rows.filter(theirs).update(to=SCRUBBED_TO)
+    return count
 
 
 def cancel_pending(*, pks: Iterable[int]) -> int:
@@ -424,7 +469,7 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
         subject=email.subject,
         body=email.text_body,
         to=[email.to],
-        headers={"Message-ID": _message_id(email)},
+        headers={"Message-ID": email.message_id or _message_id(email)},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
@@ -437,13 +482,19 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
+def new_message_id() -> str:
+    """A Message-ID unique to one outbox row, on the site's domain (RFC 5322)."""
+    return make_msgid(idstring="outbox", domain=_domain())
+
+
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def _message_id(email: OutboundEmail) -> str:
-    # Stable per row: a copy sent again after stale recovery carries the same
-    # Message-ID, which lets receiving servers and clients spot the duplicate. The
-    # creation time keeps ids apart across databases that reuse primary keys.
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    # Rows queued before message_id existed: derived from the row, as before.
     created = email.created_at.strftime("%Y%m%d%H%M%S%f")
-    return f"<outbox.{email.pk}.{created}@{domain}>"
+    return f"<outbox.{email.pk}.{created}@{_domain()}>"
 
 
 class _Mailer:

@@ -12,11 +12,12 @@ from django.db.models import Q, QuerySet
 from users.models import User
 from users.privacy import isoformat, verified_addresses
 
+from . import outbox
 from .models import OutboundEmail
 
 Status = OutboundEmail.Status
 # Kept rows lose their address and bodies; `.invalid` never receives mail.
-REDACTED_TO = "deleted@deleted.invalid"
+REDACTED_TO = outbox.SCRUBBED_TO
 
 
 def _addressed_to(addresses: list[str]) -> QuerySet[OutboundEmail]:
@@ -44,19 +45,13 @@ def export(user: User) -> dict:
 
 
 def erase(user: User) -> None:
-    """Cancel what has not gone out (reminders, and the notices the other apps'
-    erase just queued for them), then strip the address and bodies from the record
-    of what did. A row a worker is sending right now goes out as it is."""
-    emails = _addressed_to(verified_addresses(user))
-    emails.filter(status__in=[Status.PENDING, Status.FAILED]).update(
+    """Cancel what has not gone out to them (reminders, and the notices the other
+    apps' erase just queued for them), then strip the address, subject and bodies
+    from the record of what did. A row a worker is sending right now goes out as
+    it is. (The apps' own erase scrubs the emails *about* the person that went to
+    someone else, by their related keys.)"""
+    addresses = verified_addresses(user)
+    _addressed_to(addresses).filter(status__in=[Status.PENDING, Status.FAILED]).update(
         status=Status.CANCELLED
     )
-    emails.exclude(status=Status.SENDING).update(
-        to=REDACTED_TO,
-        text_body="",
-        html_body="",
-        attachment_filename="",
-        attachment_content_type="",
-        attachment_content="",
-        last_error="",
-    )
+    outbox.scrub(addresses=addresses)

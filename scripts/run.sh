@@ -43,9 +43,8 @@ cat <<MSG
     blog editor   editor@demo.example        / demo-editor-pass
 
   Celery worker log: .local/log/worker.log   beat log: .local/log/beat.log
-  Emails: sign-up links and password resets are printed below by the web server;
-  booking, course and directory emails go through the outbox and are printed in
-  the worker log.
+  Emails: every email (sign-up links and password resets included) goes through
+  the outbox and is printed in the worker log.
   Press Ctrl+C to stop everything.
 
 MSG

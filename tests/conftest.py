@@ -48,6 +48,37 @@ def stripe_server(settings):
     server.stop()
 
 
+class DeliveredMail:
+    """The emails sent so far, after the outbox has delivered what is due: reading
+    it (len, index, iterate, compare) runs the delivery first, as a worker would."""
+
+    def _sent(self) -> list:
+        from django.core import mail
+
+        from notifications import outbox
+
+        outbox.deliver_due()
+        return mail.outbox
+
+    def __len__(self) -> int:
+        return len(self._sent())
+
+    def __getitem__(self, index):
+        return self._sent()[index]
+
+    def __iter__(self):
+        return iter(list(self._sent()))
+
+    def __eq__(self, other) -> bool:
+        return list(self._sent()) == list(other)
+
+
+@pytest.fixture
+def delivered_mail(mailoutbox) -> DeliveredMail:
+    """Emails as they reach people: account emails go through the outbox too."""
+    return DeliveredMail()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

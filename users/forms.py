@@ -1,5 +1,7 @@
 from django import forms
 
+from core.validators import validate_single_line
+
 
 class SignupForm(forms.Form):
     """Extra fields allauth adds to its sign-up form."""
@@ -7,6 +9,7 @@ class SignupForm(forms.Form):
     full_name = forms.CharField(
         label="Full name",
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text="As you would like practitioners and tutors to address you.",
     )
@@ -22,6 +25,7 @@ class ProfileForm(forms.Form):
     full_name = forms.CharField(
         label="Full name",
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.validators import validate_single_line
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -37,7 +39,12 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField("full name", max_length=150, blank=True)
+    full_name = models.CharField(
+        "full name",
+        max_length=150,
+        blank=True,
+        validators=[validate_single_line],
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -114,6 +115,9 @@ MIDDLEWARE = [
     # First: every log line of the request, and the tasks it queues, carry its id.
     "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RefuseNulBytes",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "config.middleware.ReportingEndpoints",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +127,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.StaffNeedTwoFactor",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -142,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "config.context_processors.two_factor",
             ],
         },
     },
@@ -171,28 +177,54 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 #   evicted early: volatile-ttl or noeviction), and Celery's broker, results and
 #   beat schedule (never evicted: noeviction).
 # On one server they default to REDIS_URL's database and the next two numbers.
-# Sessions stay in the database, so signing in survives a Redis outage.
+# Sessions stay in the database, so signing in survives a Redis outage; while the
+# cache's or the counters' Redis is down, that alias answers from each process's
+# memory (config/cache.py): sign-in and its rate limits keep working, the outage
+# is logged.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_cache_options() -> dict:
+    return {
+        "PRIMARY": "django.core.cache.backends.redis.RedisCache",
+        "RETRY_AFTER": int(env("CACHE_RETRY_AFTER_SECONDS", "30")),
+        # A request never waits long for a Redis that does not answer.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
+
+
 REDIS_CACHE_URL = env("REDIS_CACHE_URL", REDIS_URL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", redis_database(REDIS_URL, 1))
 REDIS_RATELIMIT_URL = env("REDIS_RATELIMIT_URL", redis_database(REDIS_URL, 2))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.FallbackCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "practitioners"),
         "TIMEOUT": 300,
+        "OPTIONS": redis_cache_options(),
     },
-    # allauth counts failed logins here (users/apps.py points it at this alias).
+    # allauth counts failed logins here (users/apps.py points it at this alias),
+    # and so do the site's own abuse limits (core/ratelimit.py).
     "ratelimit": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.FallbackCache",
         "LOCATION": REDIS_RATELIMIT_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "practitioners"),
+        "OPTIONS": redis_cache_options(),
     },
 }
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.Backend"]
+# Argon2 for new and changed passwords; the others still check older hashes, which
+# Django re-hashes with Argon2 at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -221,6 +253,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up says plainly that an address is taken (people expect it); the password
 # reset form answers every address alike (users.allauth_forms).
 ACCOUNT_PREVENT_ENUMERATION = False
+# allauth's emails are written to the outbox and sent by the worker, like every
+# other email (notifications/accounts.py): a mail server outage delays them
+# instead of failing the page.
+ACCOUNT_ADAPTER = "notifications.accounts.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "users.allauth_forms.SiteLoginForm",
     "reset_password": "users.allauth_forms.QuietResetPasswordForm",
@@ -236,6 +272,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # The site's own (core/ratelimit.py). Each of these emails an address someone
+    # typed, or computes free times: per IP, and per address or account.
+    "booking": "10/h/ip,3/h/key",
+    "manage_link": "10/h/ip,3/h/key",
+    "enrol": "20/h/ip,10/h/user",
+    "waiting_list": "20/h/ip,10/h/user",
+    "slots": "120/m/ip",
+    "csp_report": "30/m/ip",
 }
 
 # Behind the TLS proxy, the client's address is the last X-Forwarded-For entry (the
@@ -250,6 +294,21 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(
 USE_X_FORWARDED_HOST = BEHIND_TLS_PROXY
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Security notices by email: password changed, two-factor turned on or off, ...
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with
+# recovery codes, or a security key (WebAuthn). Required for staff
+# (config.middleware.StaffNeedTwoFactor), offered to everyone else.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Holistic Touch"
+# One 30-second step either side, for phones whose clock drifts a little.
+MFA_TOTP_TOLERANCE = 1
+# WebAuthn needs HTTPS, except on a developer's own http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool(
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG
+)
 
 # Staff reach the admin only through allauth's login (and its rate limits).
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
@@ -338,7 +397,38 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "frame-ancestors": [CSP.NONE],
+    # Browsers report what the policy blocked to /csp-report/ (config.views):
+    # report-to for the Reporting API, report-uri for the browsers without it.
+    "report-uri": ["/csp-report/"],
+    "report-to": ["csp"],
 }
+# The Reporting-Endpoints header names the "csp" group (config.middleware).
+REPORTING_ENDPOINTS = {"csp": "/csp-report/"}
+# Features no page of the site uses are off for it and for any frame it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "xr-spatial-tracking",
+    ]
+}
+# The blog's YouTube player may go full screen; WebAuthn (security keys) is ours.
+PERMISSIONS_POLICY["fullscreen"] = ["self", "https://www.youtube-nocookie.com"]
+PERMISSIONS_POLICY["publickey-credentials-get"] = ["self"]
+PERMISSIONS_POLICY["publickey-credentials-create"] = ["self"]
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -464,6 +554,9 @@ NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
 # time, whatever the clocks do in between (docs/bookings.md, "Reminders and clock
 # changes").
 BOOKING_REMINDER_OFFSETS_HOURS = env_hours("BOOKING_REMINDER_OFFSETS_HOURS", "24")
+# A guest's private manage link stops working this many days after the appointment
+# (or after a new link was emailed); the expired page offers a new one by email.
+BOOKING_MANAGE_LINK_DAYS = int(env("BOOKING_MANAGE_LINK_DAYS", "30"))
 
 # Courses: how long an unpaid reservation and a waiting-list offer hold a place,
 # when the "course starts soon" reminder goes, and how students pay the deposit
@@ -497,11 +590,18 @@ COURSES_BALANCE_REMINDER_DAYS = int(env("COURSES_BALANCE_REMINDER_DAYS", "7"))
 
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).
+# Every handler redacts bearer secrets (manage links, feed tokens, receipt links,
+# allauth's keys) from what it writes: config/logfilters.py. runserver's access
+# log is the `django.server` logger; gunicorn's gets the same filter through
+# logger_class in gunicorn.conf.py; production's mail_admins handler too.
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.request_id.RequestIdFilter"},
+        "redact_secrets": {"()": "config.logfilters.RedactSecrets"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
@@ -511,18 +611,33 @@ LOGGING = {
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        }
+            "filters": ["request_id", "redact_secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
 

@@ -57,6 +57,7 @@ if not SENTRY_DSN and ADMINS:
     LOGGING["handlers"]["mail_admins"] = {
         "class": "django.utils.log.AdminEmailHandler",
         "level": "ERROR",
+        "filters": ["request_id", "redact_secrets"],
     }
     LOGGING["loggers"]["django.request"] = {
         "handlers": ["console", "mail_admins"],

@@ -27,3 +27,5 @@ STORAGES = {
 # Serve static files straight from the finders, as in development: no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The browser tests' live server is http://localhost: let security keys work there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -35,6 +35,12 @@ SMALL = scale.Sizes(practitioners=40, bookings=300, posts=6, course_dates=4)
 def scale_data(monkeypatch, settings):
     # The test database is not a *_bench one: let the generator write to it here.
     monkeypatch.setattr(scale, "check_database", lambda: "test")
+    # As config.settings.bench: the load comes from one address, unlimited.
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "booking": "",
+        "slots": "",
+    }
     scale.generate(seed=7, sizes=SMALL, log=lambda *_: None)
 
 

@@ -604,8 +604,11 @@ def test_the_calendar_feed_lists_appointments_but_no_health_data(client, practit
 
 
 def test_a_guessed_feed_token_is_a_404(client):
-    url = reverse("bookings:calendar-feed", kwargs={"token": "guess"})
+    url = reverse(
+        "bookings:calendar-feed", kwargs={"token": "guessed-token-guessed-token"}
+    )
     assert client.get(url).status_code == 404
+    assert client.get("/practitioner/calendar/guess.ics").status_code == 404
 
 
 def test_the_weekday_hours_show_as_local_wall_clock_times(client):
@@ -615,3 +618,17 @@ def test_the_weekday_hours_show_as_local_wall_clock_times(client):
     html = client.get(reverse("bookings:availability")).content.decode()
     assert "09:00–17:00" in html
     assert "your time zone, <strong>America/New_York</strong>" in html
+
+
+@pytest.mark.parametrize(
+    "target", ["a\x00b", "agenda", "/ok\nLocation: x", "//evil.example/"]
+)
+def test_a_hostile_next_address_after_a_review_goes_back_to_the_booking(client, target):
+    service = bookable_service()
+    booking = BookingFactory(service=service, status="pending")
+    client.force_login(service.practitioner.user)
+    response = client.post(
+        reverse("bookings:agenda-approve", args=[booking.pk]), {"next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("bookings:agenda-booking", args=[booking.pk])

@@ -443,7 +443,9 @@ def test_someone_elses_booking_is_a_404_everywhere(client):
 def test_an_unknown_manage_link_is_a_404(client):
     HealthIntakeFactory()
     assert (
-        client.get(reverse("bookings:manage", args=["not-the-token"])).status_code
+        client.get(
+            reverse("bookings:manage", args=["not-the-token-of-any-booking"])
+        ).status_code
         == 404
     )
 

@@ -12,7 +12,7 @@ PASSWORD = "a-long-test-passphrase"
 
 
 def test_a_visitor_signs_up_verifies_logs_in_and_logs_out(
-    live_server, page, mailoutbox
+    live_server, page, delivered_mail
 ):
     page.goto(live_server.url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Skilled hands")
@@ -31,8 +31,8 @@ def test_a_visitor_signs_up_verifies_logs_in_and_logs_out(
         page.get_by_role("heading", name="Verify Your Email Address")
     ).to_be_visible()
     assert_accessible(page)
-    assert len(mailoutbox) == 1
-    link = re.search(r"https?://\S+", mailoutbox[0].body).group(0)
+    assert len(delivered_mail) == 1
+    link = re.search(r"https?://\S+", delivered_mail[0].body).group(0)
 
     page.goto(link)
     expect(page.get_by_role("heading", name="Confirm Email Address")).to_be_visible()

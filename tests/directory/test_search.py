@@ -294,13 +294,21 @@ def test_a_full_postcode_we_do_not_know_falls_back_to_its_area(client):
         {"language": "Klingon"},
         {"q": "'; DROP TABLE directory_practitioner; --"},
         {"q": "!!! & | :*"},
-        {"where": "\x00"},
+        {"where": "Brighton\nhttps://evil.example/"},
     ],
 )
 def test_malformed_query_strings_never_fail(client, brighton, query):
     practitioner_at(1)
     response = client.get(URL, query)
     assert response.status_code == 200
+    assert Practitioner.objects.count() == 1
+
+
+def test_a_nul_byte_in_the_query_string_is_a_styled_bad_request(client, brighton):
+    practitioner_at(1)
+    response = client.get(URL, {"where": "\x00"})
+    assert response.status_code == 400
+    assert "We could not understand that request" in response.content.decode()
     assert Practitioner.objects.count() == 1
 
 

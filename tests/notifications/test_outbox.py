@@ -1,6 +1,7 @@
 """The email outbox: enqueue, deliver, retry, cancel, recover, and the admin."""
 
 import logging
+import re
 import smtplib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -242,6 +243,28 @@ def test_an_attachment_travels_with_the_email():
     assert attachment.filename == "booking.ics"
     assert attachment.mimetype == "text/calendar"
     assert "BEGIN:VCALENDAR" in attachment.content
+
+
+def test_every_row_gets_its_message_id_when_queued():
+    first = enqueue_message(dedup_key="k:1")
+    second = enqueue_message(dedup_key="k:2")
+    for email in (first, second):
+        assert re.fullmatch(r"<[^<>@\s]+@127\.0\.0\.1>", email.message_id)
+    assert first.message_id != second.message_id
+    assert OutboundEmail.objects.get(pk=first.pk).message_id == first.message_id
+
+
+def test_the_message_id_stays_when_the_site_address_changes_between_sends(settings):
+    email = enqueue_message()
+    outbox.deliver_due()
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=Status.PENDING, sent_at=None
+    )
+    settings.SITE_URL = "https://www.holistictouch.example"
+    outbox.deliver_due()
+
+    first, second = (message.message()["Message-ID"] for message in mail.outbox)
+    assert first == second == email.message_id
 
 
 def test_a_resent_email_carries_the_same_message_id():

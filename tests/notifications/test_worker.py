@@ -1,8 +1,10 @@
 """The outbox under real concurrency: threads on separate connections, and a real
 Celery worker process delivering from the test database."""
 
+import signal
 import threading
 import time
+from email import message_from_bytes
 
 import pytest
 from django.core import mail
@@ -14,6 +16,7 @@ from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
 from tests.notifications.factories import OutboundEmailFactory
+from tests.notifications.smtp import SMTPServer
 from tests.notifications.worker import binding_keys, mail_worker, wait_for
 
 Status = OutboundEmail.Status
@@ -141,3 +144,50 @@ def test_a_stopped_test_worker_leaves_no_queue_keys_in_redis(
         assert wait_for(lambda: binding_keys(worker.queue)), worker.log.read_text()
 
     assert binding_keys(worker.queue) == []
+
+
+def test_a_worker_killed_mid_smtp_resends_with_the_same_message_id(
+    transactional_db, tmp_path, kicks, settings
+):
+    """kill -9 while the mail server holds the message but has not answered: the
+    row stays `sending`, the sweep sends it again after the stale limit, and both
+    copies carry the row's Message-ID, so mail clients show one email."""
+    with SMTPServer() as server:
+        server.mailbox.hang_after_data.set()
+        smtp = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(server.port),
+        }
+        with mail_worker(tmp_path, **smtp) as worker:
+            kicks.side_effect = lambda args, **options: app.send_task(
+                deliver_email.name,
+                args=args,
+                queue=worker.queue,
+                ignore_result=True,
+                **options,
+            )
+            with transaction.atomic():
+                email = outbox.enqueue(
+                    to="chris@example.com",
+                    subject="Your booking is confirmed",
+                    template="message",
+                    context={"greeting": "Hello Chris,", "paragraphs": ["Friday."]},
+                    dedup_key="booking:42:confirmed",
+                )
+            assert server.mailbox.received.wait(60), worker.log.read_text()
+            worker.process.send_signal(signal.SIGKILL)
+            worker.process.wait(10)
+        assert OutboundEmail.objects.get(pk=email.pk).status == Status.SENDING
+
+        server.mailbox.hang_after_data.clear()
+        settings.EMAIL_BACKEND = smtp["EMAIL_BACKEND"]
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.NOTIFICATIONS_STALE_SENDING_SECONDS = 0
+        assert outbox.deliver_due() == 1
+
+    first, second = (message_from_bytes(raw) for raw in server.mailbox.messages)
+    assert first["Message-ID"] == second["Message-ID"] == email.message_id
+    row = OutboundEmail.objects.get(pk=email.pk)
+    assert row.status == Status.SENT
+    assert row.attempts == 1

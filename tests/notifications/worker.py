@@ -91,9 +91,10 @@ class MailWorker:
 
 
 @contextmanager
-def mail_worker(tmp_path: Path) -> Iterator[MailWorker]:
+def mail_worker(tmp_path: Path, **environ: str) -> Iterator[MailWorker]:
     """A Celery worker process on a queue of its own, reading the test database and
-    writing each email as a file under `tmp_path`; stopped on the way out."""
+    writing each email as a file under `tmp_path` (unless `environ` names another
+    EMAIL_BACKEND); stopped on the way out."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
@@ -108,6 +109,7 @@ def mail_worker(tmp_path: Path) -> Iterator[MailWorker]:
         "DATABASE_CONN_MAX_AGE": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        **environ,
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(

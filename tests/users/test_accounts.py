@@ -32,21 +32,23 @@ def link_in(message) -> str:
 
 
 def test_sign_up_sends_a_verification_link_and_keeps_the_address_unverified(
-    client, mailoutbox
+    client, delivered_mail
 ):
     response = sign_up(client)
     assert "Verify Your Email Address" in response.content.decode()
     user = User.objects.get(email="new.client@example.com")
     assert user.full_name == "Nia Newcomer"
     assert not EmailAddress.objects.get(user=user).verified
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["new.client@example.com"]
-    assert "/accounts/confirm-email/" in link_in(mailoutbox[0])
+    assert len(delivered_mail) == 1
+    assert delivered_mail[0].to == ["new.client@example.com"]
+    assert "/accounts/confirm-email/" in link_in(delivered_mail[0])
 
 
-def test_following_the_link_verifies_the_address_and_allows_login(client, mailoutbox):
+def test_following_the_link_verifies_the_address_and_allows_login(
+    client, delivered_mail
+):
     sign_up(client)
-    link = link_in(mailoutbox[0])
+    link = link_in(delivered_mail[0])
     confirm_page = client.get(link)
     assert confirm_page.status_code == 200
     client.post(link)
@@ -59,7 +61,7 @@ def test_following_the_link_verifies_the_address_and_allows_login(client, mailou
     assert client.get(reverse("users:account")).status_code == 200
 
 
-def test_login_before_verification_asks_for_verification(client, mailoutbox):
+def test_login_before_verification_asks_for_verification(client, delivered_mail):
     sign_up(client)
     client.logout()
     response = client.post(
@@ -71,14 +73,14 @@ def test_login_before_verification_asks_for_verification(client, mailoutbox):
     assert "_auth_user_id" not in client.session
 
 
-def test_sign_up_with_a_taken_email_is_refused(client, mailoutbox):
+def test_sign_up_with_a_taken_email_is_refused(client, delivered_mail):
     UserFactory(email="taken@example.com")
     response = sign_up(client, email="Taken@Example.com")
     assert "A user is already registered with this email address." in (
         response.content.decode()
     )
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
-    assert mailoutbox == []
+    assert delivered_mail == []
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.com", "a b@x.com"])
@@ -134,7 +136,7 @@ def test_repeated_failed_logins_are_rate_limited(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_an_expired_verification_link_is_refused(client, mailoutbox, monkeypatch):
+def test_an_expired_verification_link_is_refused(client, delivered_mail, monkeypatch):
     four_days_ago = int(time.time()) - 4 * 24 * 3600
     monkeypatch.setattr(
         signing.TimestampSigner,
@@ -143,7 +145,7 @@ def test_an_expired_verification_link_is_refused(client, mailoutbox, monkeypatch
     )
     sign_up(client)
     monkeypatch.undo()
-    link = link_in(mailoutbox[0])
+    link = link_in(delivered_mail[0])
     response = client.get(link)
     assert "This email confirmation link expired or is invalid." in (
         response.content.decode()
@@ -152,9 +154,9 @@ def test_an_expired_verification_link_is_refused(client, mailoutbox, monkeypatch
     assert not EmailAddress.objects.get(email="new.client@example.com").verified
 
 
-def test_a_reused_verification_link_changes_nothing(client, mailoutbox):
+def test_a_reused_verification_link_changes_nothing(client, delivered_mail):
     sign_up(client)
-    link = link_in(mailoutbox[0])
+    link = link_in(delivered_mail[0])
     client.post(link)
     address = EmailAddress.objects.get(email="new.client@example.com")
     assert address.verified
@@ -173,11 +175,11 @@ def request_reset(client, email):
     return client.post(reverse("account_reset_password"), {"email": email}, follow=True)
 
 
-def test_password_reset_sets_a_new_password(client, mailoutbox):
+def test_password_reset_sets_a_new_password(client, delivered_mail):
     user = UserFactory(email="forgetful@example.com")
     request_reset(client, "forgetful@example.com")
-    assert len(mailoutbox) == 1
-    link = link_in(mailoutbox[0])
+    assert len(delivered_mail) == 1
+    link = link_in(delivered_mail[0])
     form_page = client.get(link, follow=True)
     form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
     response = client.post(
@@ -190,10 +192,10 @@ def test_password_reset_sets_a_new_password(client, mailoutbox):
     assert user.check_password("a-brand-new-passphrase")
 
 
-def test_a_reused_reset_link_is_refused(client, mailoutbox):
+def test_a_reused_reset_link_is_refused(client, delivered_mail):
     user = UserFactory(email="forgetful@example.com")
     request_reset(client, "forgetful@example.com")
-    link = link_in(mailoutbox[0])
+    link = link_in(delivered_mail[0])
     form_page = client.get(link, follow=True)
     form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
     new = {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"}
@@ -210,10 +212,12 @@ def test_a_reused_reset_link_is_refused(client, mailoutbox):
     assert user.check_password("a-brand-new-passphrase")
 
 
-def test_an_expired_reset_link_is_refused(client, mailoutbox, monkeypatch, settings):
+def test_an_expired_reset_link_is_refused(
+    client, delivered_mail, monkeypatch, settings
+):
     user = UserFactory(email="forgetful@example.com")
     request_reset(client, "forgetful@example.com")
-    link = link_in(mailoutbox[0])
+    link = link_in(delivered_mail[0])
     from django.contrib.auth.tokens import PasswordResetTokenGenerator
 
     later = datetime.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
@@ -224,12 +228,14 @@ def test_an_expired_reset_link_is_refused(client, mailoutbox, monkeypatch, setti
     assert user.check_password(TEST_PASSWORD)
 
 
-def test_password_reset_for_an_unknown_address_sends_no_reset_link(client, mailoutbox):
+def test_password_reset_for_an_unknown_address_sends_no_reset_link(
+    client, delivered_mail
+):
     request_reset(client, "nobody@example.com")
-    assert all("/accounts/password/reset/key/" not in m.body for m in mailoutbox)
+    assert all("/accounts/password/reset/key/" not in m.body for m in delivered_mail)
 
 
-def test_the_reset_form_does_not_tell_who_has_an_account(client, mailoutbox):
+def test_the_reset_form_does_not_tell_who_has_an_account(client, delivered_mail):
     UserFactory(email="forgetful@example.com")
     known = client.post(
         reverse("account_reset_password"), {"email": "forgetful@example.com"}
@@ -239,12 +245,12 @@ def test_the_reset_form_does_not_tell_who_has_an_account(client, mailoutbox):
     )
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
-    assert [m.to for m in mailoutbox] == [
+    assert [m.to for m in delivered_mail] == [
         ["forgetful@example.com"],
         ["nobody@example.com"],
     ]
-    assert "/accounts/password/reset/key/" in mailoutbox[0].body
-    assert "/accounts/password/reset/key/" not in mailoutbox[1].body
+    assert "/accounts/password/reset/key/" in delivered_mail[0].body
+    assert "/accounts/password/reset/key/" not in delivered_mail[1].body
 
 
 def test_changing_the_password_needs_the_current_one(client):

@@ -24,6 +24,7 @@ from tests.bookings.factories import (
     HealthIntakeFactory,
     bookable_service,
 )
+from tests.clock import future_day, london_at
 from tests.courses.factories import (
     CourseDateFactory,
     EnrolmentFactory,
@@ -659,3 +660,87 @@ def test_two_deletions_at_once_free_the_place_once(run_together):
     assert first.status == WaitingListEntry.Status.OFFERED
     assert second.status == WaitingListEntry.Status.WAITING
     assert CourseDate.objects.get(pk=course_date.pk).places_taken == 1
+
+
+# --- deletion: what the emails about them kept -------------------------------------
+
+
+def _sent(**fields) -> None:
+    OutboundEmail.objects.filter(**fields).update(
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now()
+    )
+
+
+def test_deleting_scrubs_the_emails_about_them_sent_to_their_practitioner(client):
+    robin = UserFactory(full_name="Robin Privacy", email="robin@example.com")
+    service = bookable_service()
+    practitioner = service.practitioner
+    booking = book_booking(service, london_at(future_day(5), 10), robin)
+    _sent(related_key=f"booking:{booking.pk}")
+    past = booking_for(
+        robin, starts_in=-days(20), status=Booking.Status.COMPLETED, service=service
+    )
+    OutboundEmailFactory(
+        to=practitioner.user.email,
+        subject="New booking: Robin Privacy, Mon 1 June",
+        text_body="Client: Robin Privacy\nContact: robin@example.com, 07700 900123\n",
+        related_key=f"booking:{past.pk}",
+        kind="booking.confirmed",
+        status=OutboundEmail.Status.SENT,
+        sent_at=timezone.now(),
+    )
+    # A guest booking's emails went to an address the account never verified.
+    OutboundEmailFactory(
+        to="robin.other@example.com",
+        subject="Confirmed: Deep tissue",
+        text_body="Dear Robin Privacy,",
+        related_key=f"booking:{past.pk}",
+        status=OutboundEmail.Status.SENT,
+        sent_at=timezone.now(),
+    )
+    Booking.objects.filter(pk=past.pk).update(client_email="robin.other@example.com")
+    client.force_login(robin)
+
+    assert delete(client).status_code == 302
+
+    about_robin = OutboundEmail.objects.filter(
+        related_key__in=[f"booking:{booking.pk}", f"booking:{past.pk}"]
+    )
+    assert about_robin.filter(status=OutboundEmail.Status.SENT).count() >= 4
+    for email in about_robin:
+        stored = " ".join(
+            [
+                email.to,
+                email.subject,
+                email.text_body,
+                email.html_body,
+                email.last_error,
+            ]
+            + [email.attachment_content]
+        )
+        for personal in ("Robin", "robin", "07700 900123", "01273 123456"):
+            assert personal not in stored, (email.kind, email.status, stored[:300])
+    # The fact that an email was sent is kept, to whom when it is someone else.
+    to_practitioner = about_robin.filter(to=practitioner.user.email)
+    assert to_practitioner.filter(status=OutboundEmail.Status.SENT).exists()
+    assert to_practitioner.filter(
+        kind="booking.cancelled", status=OutboundEmail.Status.PENDING
+    ).exists()
+
+    client.force_login(practitioner.user)
+    exported = json.dumps(download(client))
+    assert "Robin" not in exported
+    assert "robin@example.com" not in exported
+
+
+def book_booking(service, start, user) -> Booking:
+    from tests.bookings.factories import book
+
+    return book(
+        service,
+        start,
+        name=user.full_name,
+        email=user.email,
+        phone="07700 900123",
+        user=user,
+    )

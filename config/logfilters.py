@@ -1,0 +1,60 @@
+"""Bearer secrets never reach a log line.
+
+A guest's manage link, the booking confirmation page, a practitioner's calendar
+feed and allauth's email-confirmation and password-reset links carry their
+secret in the path. Access logs (runserver's `django.server`, gunicorn's access
+log), Django's "Not Found: /..." warnings and any line quoting a URL or a
+Referer would otherwise write it down for anyone who reads the logs.
+
+`RedactSecrets` is a logging filter: attach it to a handler (or a logger) and
+every record is formatted once and the secrets in it replaced by
+"[redacted]". settings.LOGGING puts it on every handler it defines; the Celery
+worker and beat put it on theirs (config/celery.py); gunicorn's access and error
+logs get it through `GunicornLogger` (`--logger-class
+config.logfilters.GunicornLogger`, or `logger_class = ...` in a gunicorn config
+file).
+"""
+
+import logging
+import re
+
+from gunicorn.glogging import Logger
+
+REDACTED = "[redacted]"
+# Path prefixes whose next segment is a secret. A test walks the URL conf and
+# fails for a route with a `token` or `key` parameter that is not covered here.
+SECRET_PATHS = [
+    "/appointments/manage/",
+    "/book/done/",
+    "/practitioner/calendar/",
+    "/accounts/confirm-email/",
+    "/accounts/password/reset/key/",
+]
+_SECRET = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in SECRET_PATHS) + r")"
+    # The secret: up to the next slash, query, fragment, quote, space or ".ics".
+    r"(?!done/)[^/?#\s\"'<>]+?(?=\.ics\b|[/?#\s\"'<>]|$)"
+)
+
+
+def redact(text: str) -> str:
+    return _SECRET.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class GunicornLogger(Logger):
+    """gunicorn's logger with its access and error logs redacted."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            if not any(isinstance(f, RedactSecrets) for f in log.filters):
+                log.addFilter(RedactSecrets())

@@ -1,0 +1,154 @@
+"""allauth's emails (address verification, password reset, security notices) go
+through the outbox like every other email of the site.
+
+allauth sends its emails inside the request; with the mail server down, sign-up
+answered 500 after creating the account, and the password reset page answered
+500. `AccountAdapter.send_mail` writes an outbox row instead (settings
+ACCOUNT_ADAPTER): the page answers at once, a worker delivers it, and a failed
+delivery is retried like any other email (docs/email.md).
+
+The wording is the site's: the generic `message` email template, with a greeting,
+paragraphs and one button, chosen per allauth email in ACCOUNT_EMAILS below; an
+allauth email not listed there keeps allauth's own subject and text, in the same
+template.
+"""
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
+from django.template.loader import render_to_string
+
+from . import outbox
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AccountEmail:
+    subject: str
+    paragraphs: tuple[str, ...]
+    # The context key holding the button's URL, and the button's words.
+    action_key: str = ""
+    action_label: str = ""
+
+
+_VERIFY = (
+    "Please confirm that this is your email address, so that you can sign in and "
+    "we can send you your bookings and course places. The link works for three "
+    "days.",
+    "If you did not sign up with us, ignore this email: without a confirmation "
+    "nothing happens.",
+)
+
+ACCOUNT_EMAILS = {
+    "account/email/email_confirmation_signup": AccountEmail(
+        subject="Confirm your email address",
+        paragraphs=("Thank you for signing up with Holistic Touch.", *_VERIFY),
+        action_key="activate_url",
+        action_label="Confirm your email address",
+    ),
+    "account/email/email_confirmation": AccountEmail(
+        subject="Confirm your email address",
+        paragraphs=_VERIFY,
+        action_key="activate_url",
+        action_label="Confirm your email address",
+    ),
+    "account/email/password_reset_key": AccountEmail(
+        subject="Reset your password",
+        paragraphs=(
+            "Someone, hopefully you, asked to reset the password of your account. "
+            "Choose a new one with the button below.",
+            "If you did not ask for this, ignore this email: your password stays "
+            "as it is.",
+        ),
+        action_key="password_reset_url",
+        action_label="Choose a new password",
+    ),
+    "account/email/unknown_account": AccountEmail(
+        subject="Password reset request",
+        paragraphs=(
+            "Someone asked to reset the password of an account with this email "
+            "address, but no account uses it.",
+            "If it was you, you may have signed up with another address, or you "
+            "can create an account now. If it was not you, ignore this email.",
+        ),
+        action_key="signup_url",
+        action_label="Create an account",
+    ),
+    "account/email/account_already_exists": AccountEmail(
+        subject="You already have an account",
+        paragraphs=(
+            "Someone tried to sign up with this email address, which already has "
+            "an account with us.",
+            "If it was you, sign in instead, or reset your password if you have "
+            "forgotten it. If it was not you, ignore this email.",
+        ),
+        action_key="password_reset_url",
+        action_label="Reset your password",
+    ),
+}
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Queue allauth's email in the outbox (same transaction as the request's
+        change, if any); a worker sends it. Never talks to the mail server."""
+        request = allauth_context.request  # the request allauth is serving
+        context = {
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
+        known = ACCOUNT_EMAILS.get(template_prefix)
+        if known is not None:
+            subject = known.subject
+            paragraphs = list(known.paragraphs)
+            action_url = context.get(known.action_key, "") if known.action_key else ""
+            action_label = known.action_label
+        else:
+            subject, paragraphs = _allauth_wording(template_prefix, context)
+            action_url, action_label = "", ""
+        user = context.get("user")
+        name = getattr(user, "full_name", "") if user is not None else ""
+        kind = "account." + template_prefix.rsplit("/", 1)[-1]
+        row = outbox.enqueue(
+            to=email,
+            subject=self.format_email_subject(subject),
+            template="message",
+            context={
+                "greeting": f"Dear {name}," if name else "Hello,",
+                "paragraphs": paragraphs,
+                "action_url": action_url,
+                "action_label": action_label,
+            },
+            # Each request is its own email; allauth's rate limits bound them.
+            dedup_key=f"{kind}:{uuid.uuid4().hex}",
+            kind=kind,
+            related_key=f"user:{user.pk}" if getattr(user, "pk", None) else "",
+        )
+        logger.info("account email %s queued as outbound email %s", kind, row.pk)
+
+
+def _allauth_wording(template_prefix: str, context: dict) -> tuple[str, list[str]]:
+    """allauth's own subject and text for an email the site has not reworded."""
+    subject = render_to_string(
+        f"{template_prefix}_subject.txt", context, allauth_context.request
+    )
+    subject = " ".join(subject.split())
+    text = render_to_string(
+        f"{template_prefix}_message.txt", context, allauth_context.request
+    ).strip()
+    # allauth's text opens with its own greeting and closes with its sign-off.
+    paragraphs = [
+        " ".join(part.split()) for part in re.split(r"\n\s*\n", text) if part.strip()
+    ]
+    if paragraphs and paragraphs[0].lower().startswith("hello"):
+        paragraphs = paragraphs[1:]
+    if paragraphs and paragraphs[-1].lower().startswith("thank you for using"):
+        paragraphs = paragraphs[:-1]
+    return subject, paragraphs

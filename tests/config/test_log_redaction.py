@@ -1,0 +1,149 @@
+"""Manage links, calendar feeds and allauth's keys never reach a log line: not the
+runserver or gunicorn access log, not Django's warnings, not a Referer."""
+
+import io
+import logging
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from config.logfilters import RedactSecrets, redact
+from tests.bookings.factories import BookingFactory, CalendarFeedFactory
+from tests.urlconf import routes
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Zq9SecretSecretSecretxY"
+SECRET_PARAMS = {"token", "key", "uidb36"}
+
+
+def _secret_urls() -> list:
+    found = []
+    for route in routes():
+        if not route.name or not SECRET_PARAMS & set(route.params):
+            continue
+        kwargs = {
+            name: (SECRET if name in SECRET_PARAMS else "7") for name in route.params
+        }
+        found.append(pytest.param(reverse(route.name, kwargs=kwargs), id=route.name))
+    return found
+
+
+SECRET_URLS = _secret_urls()
+
+
+def test_every_route_with_a_secret_is_found():
+    assert {param.id for param in SECRET_URLS} >= {
+        "bookings:manage",
+        "bookings:manage-cancel",
+        "bookings:manage-reschedule",
+        "bookings:manage-ics",
+        "bookings:confirmation",
+        "bookings:calendar-feed",
+        "account_confirm_email",
+        "account_reset_password_from_key",
+    }
+
+
+@pytest.mark.parametrize("url", SECRET_URLS)
+def test_every_secret_in_a_url_is_redacted(url):
+    for line in (
+        f'"GET {url} HTTP/1.1" 200 1234',
+        f'"GET {url}?x=1 HTTP/1.1" 302 0',
+        f"Not Found: {url}",
+        f'"GET /static/site.css HTTP/1.1" 200 9 "https://site.example{url}" "Firefox"',
+    ):
+        assert SECRET not in redact(line), line
+        assert "[redacted]" in redact(line)
+
+
+def test_pages_without_secrets_are_left_alone():
+    for line in (
+        '"GET /practitioner/calendar/ HTTP/1.1" 200 10',
+        '"GET /appointments/12/ HTTP/1.1" 200 10',
+        '"GET /accounts/password/reset/key/done/ HTTP/1.1" 200 10',
+    ):
+        assert redact(line) == line
+
+
+def test_every_handler_the_settings_configure_redacts():
+    for name, handler in settings.LOGGING["handlers"].items():
+        assert "redact_secrets" in handler.get("filters", []), name
+
+
+def test_the_runserver_access_log_and_django_warnings_are_redacted(client):
+    booking = BookingFactory(client=None)
+    feed = CalendarFeedFactory()
+    # The handlers settings.LOGGING attached, writing into a buffer for the test.
+    handlers = {
+        handler
+        for name in ("django.server", "django", "")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, logging.StreamHandler)
+    }
+    buffer = io.StringIO()
+    previous = [(handler, handler.setStream(buffer)) for handler in handlers]
+    try:
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', f"GET {booking.get_manage_url()} HTTP/1.1", "200", "512"
+        )
+        client.get(f"/appointments/manage/{SECRET}/")  # a 404, logged as a warning
+        logging.getLogger("bookings").warning("Feed %s asked", feed.get_absolute_url())
+    finally:
+        for handler, stream in previous:
+            handler.setStream(stream)
+    logged = buffer.getvalue()
+    assert logged.count("[redacted]") >= 3
+    for secret in (booking.manage_token, feed.token, SECRET):
+        assert secret not in logged
+
+
+def test_the_gunicorn_access_log_is_redacted(capfd):
+    from gunicorn.config import Config
+
+    from config.logfilters import GunicornLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("logger_class", "config.logfilters.GunicornLogger")
+    assert config.logger_class is GunicornLogger
+    log = GunicornLogger(config)
+    path = f"/appointments/manage/{SECRET}/cancel/"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+        "HTTP_REFERER": f"https://site.example/practitioner/calendar/{SECRET}.ics",
+        "HTTP_USER_AGENT": "Firefox",
+    }
+    request = SimpleNamespace(
+        headers=[], method="GET", path=path, query="", uri=path, version=(1, 1)
+    )
+    response = SimpleNamespace(
+        status="200 OK", status_code=200, response_length=10, sent=10, headers=[]
+    )
+    log.access(response, request, environ, timedelta(milliseconds=5))
+    out, err = capfd.readouterr()
+    logged = out + err
+    assert "GET /appointments/manage/[redacted]/cancel/" in logged
+    assert SECRET not in logged
+
+
+def test_the_celery_worker_handlers_are_redacted():
+    from config.celery import redact_secrets
+
+    logger = logging.getLogger("celery-test-logger")
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        redact_secrets(logger=logger)
+        redact_secrets(logger=logger)
+        assert sum(isinstance(f, RedactSecrets) for f in handler.filters) == 1
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,298 @@
+"""Fuzzing every form of the site and the JSON API: malformed, huge, control
+character and unicode input must never answer 500.
+
+The forms are found, not listed: every page of the URL conf (and allauth's
+account pages) is opened as the person who would use it, each <form> on it is
+read, and hypothesis fills its fields. The budget is fixed (FUZZ_EXAMPLES per
+form, 8 by default, with a fixed seed), so `make test` stays fast; set
+FUZZ_EXAMPLES higher for a deeper run.
+"""
+
+import os
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bookings.forms import format_start
+from tests.bookings.factories import (
+    BookingFactory,
+    CalendarFeedFactory,
+    DateOverrideFactory,
+    HealthIntakeFactory,
+    TimeOffFactory,
+    WeeklyHoursFactory,
+    bookable_service,
+)
+from tests.courses.factories import CourseDateFactory, EnrolmentFactory
+from tests.directory.factories import LocationFactory
+from tests.urlconf import routes
+from tests.users.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+BUDGET = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\n\r\t",
+    "line\nbreak",
+    "\u202eevil",
+    "\u2028",
+    "𝕳𝖊𝖑𝖑𝖔 ✓ “quoted” café",
+    "😀" * 50,
+    "x" * 20_000,
+    "-1",
+    "0",
+    "9" * 40,
+    "1e309",
+    "NaN",
+    "2026-02-30",
+    "9999-12-31",
+    "0000-00-00T25:61Z",
+    "2026-13-01T10:00+99:00",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "%00",
+    "on",
+    "yes",
+]
+VALUES = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+    st.integers().map(str),
+)
+
+
+class FormReader(HTMLParser):
+    """The forms of a page: method, action and field names."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append(
+                {
+                    "method": (attrs.get("method") or "get").lower(),
+                    "action": attrs.get("action") or "",
+                    "fields": [],
+                }
+            )
+        elif tag in ("input", "select", "textarea") and self.forms:
+            name = attrs.get("name")
+            if name and name != "csrfmiddlewaretoken":
+                self.forms[-1]["fields"].append(name)
+
+
+def _forms_on(client, url: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return []
+    reader = FormReader()
+    reader.feed(response.content.decode())
+    found = []
+    for form in reader.forms:
+        action = form["action"] or url
+        if "logout" in action or not form["fields"]:
+            continue
+        found.append((form["method"], action, tuple(dict.fromkeys(form["fields"]))))
+    return found
+
+
+def _my_world(me):
+    """`me` is a client who booked and enrolled, and a practitioner with a
+    practice: every page of the site has something to show them."""
+    service = bookable_service(practitioner=None)
+    practitioner = service.practitioner
+    practitioner.user = me
+    practitioner.save(update_fields=["user"])
+    CalendarFeedFactory(practitioner=practitioner)
+    LocationFactory(practitioner=practitioner)
+    WeeklyHoursFactory(practitioner=practitioner, weekday=2)
+    DateOverrideFactory(practitioner=practitioner)
+    TimeOffFactory(practitioner=practitioner)
+    soon = timezone.now().replace(microsecond=0) + timedelta(days=9)
+    booking = BookingFactory(
+        service=service, client=me, starts_at=soon, ends_at=soon + timedelta(hours=1)
+    )
+    HealthIntakeFactory(booking=booking)
+    later = soon + timedelta(days=2)
+    pending = BookingFactory(
+        service=service,
+        starts_at=later,
+        ends_at=later + timedelta(hours=1),
+        status="pending",
+    )
+    HealthIntakeFactory(booking=pending)
+    course_date = CourseDateFactory()
+    enrolment = EnrolmentFactory(student=me, course_date=course_date)
+    return {
+        "pk": {
+            "directory:location-edit": practitioner.locations.first().pk,
+            "directory:location-delete": practitioner.locations.first().pk,
+            "bookings:service-edit": service.pk,
+            "bookings:hours-delete": practitioner.weekly_hours.first().pk,
+            "bookings:override-delete": practitioner.date_overrides.first().pk,
+            "bookings:time-off-delete": practitioner.time_off.first().pk,
+            "courses:enrolment": enrolment.pk,
+            "courses:cancel": enrolment.pk,
+        },
+        "booking": booking,
+        "pending": pending,
+        "service": service,
+        "course_date": course_date,
+        "open_date": CourseDateFactory(),
+    }
+
+
+def _kwargs(route, world) -> dict | None:
+    booking, service, course_date = (
+        world["booking"],
+        world["service"],
+        world["course_date"],
+    )
+    values = {
+        "slug": service.practitioner.slug,
+        "service_id": service.pk,
+        "token": booking.manage_token,
+    }
+    if route.name.startswith("courses:") and route.name not in world["pk"]:
+        values.update(slug=course_date.course.slug, pk=course_date.pk)
+    elif route.name in world["pk"]:
+        values["pk"] = world["pk"][route.name]
+    elif route.name.startswith("bookings:"):
+        values["pk"] = booking.pk
+    kwargs = {name: values.get(name) for name in route.params}
+    return None if None in kwargs.values() else kwargs
+
+
+def _extra_pages(client, world) -> list[str]:
+    """Pages whose forms need a step before them: the booking flow's details and
+    health questions, a course date's enrolment form, a request to review."""
+    service = world["service"]
+    kwargs = {"slug": service.practitioner.slug, "service_id": service.pk}
+    slots = client.get(
+        reverse("bookings:api-slots", args=[service.practitioner.slug]),
+        {"service": service.pk},
+    ).json()["slots"]
+    start = format_start(datetime.fromisoformat(slots[-1]["start"]))
+    details = reverse("bookings:details", kwargs=kwargs)
+    client.post(
+        details,
+        {
+            "start": start,
+            "name": "Me",
+            "email": "me@example.com",
+            "phone": "07700 900123",
+        },
+    )
+    open_date = world["open_date"]
+    return [
+        f"{details}?start={start}",
+        reverse("bookings:health", kwargs=kwargs),
+        reverse(
+            "courses:enrol", kwargs={"slug": open_date.course.slug, "pk": open_date.pk}
+        ),
+        reverse("bookings:agenda-booking", args=[world["pending"].pk]),
+        reverse("bookings:appointment-reschedule", args=[world["booking"].pk]),
+        reverse("users:delete-account"),
+    ]
+
+
+def _pages(world) -> list[str]:
+    pages = [
+        reverse(name)
+        for name in (
+            "account_login",
+            "account_signup",
+            "account_reset_password",
+            "account_change_password",
+            "account_email",
+        )
+    ]
+    for route in routes():
+        if not route.name or route.name.startswith(("account_", "mfa_", "admin:")):
+            continue
+        kwargs = _kwargs(route, world)
+        if kwargs is None:
+            continue
+        try:
+            pages.append(reverse(route.name, kwargs=kwargs))
+        except NoReverseMatch:
+            continue
+    return pages
+
+
+def test_no_form_of_the_site_answers_500_to_hostile_input(client):
+    me = UserFactory(email="me@example.com")
+    world = _my_world(me)
+    client.post(
+        reverse("account_login"), {"login": "me@example.com", "password": TEST_PASSWORD}
+    )
+    anonymous = Client()
+    forms = {}
+    for visitor, pages in (
+        (client, _pages(world) + _extra_pages(client, world)),
+        (anonymous, [reverse("account_login"), reverse("account_signup")]),
+    ):
+        for page in pages:
+            for method, action, fields in _forms_on(visitor, page):
+                forms.setdefault((method, action, fields), (visitor, page))
+    assert len(forms) >= 30, sorted(forms)
+
+    for (method, action, fields), (visitor, page) in sorted(
+        forms.items(), key=lambda item: item[0]
+    ):
+        _fuzz_form(visitor, method, action, fields, page)()
+
+
+def _fuzz_form(visitor, method, action, fields, page):
+    @BUDGET
+    @given(st.fixed_dictionaries(dict.fromkeys(fields, VALUES)))
+    def submit(data):
+        if method == "post":
+            response = visitor.post(action, data)
+        else:
+            response = visitor.get(f"{action}?{urlencode(data)}")
+        assert response.status_code < 500, (method, action, page, data)
+
+    return submit
+
+
+@BUDGET
+@given(
+    slug=st.one_of(
+        st.sampled_from(["", "x" * 300, "%00", "ünï"]), st.text(max_size=40)
+    ),
+    query=st.dictionaries(
+        st.sampled_from(["service", "from", "to", "page", "x"]), VALUES, max_size=4
+    ),
+)
+def test_the_slots_api_never_answers_500(client, slug, query):
+    path = f"/api/practitioners/{slug}/slots/"
+    response = client.get(path, query)
+    assert response.status_code < 500, (path, query)
+    if response.status_code != 404 or response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        assert response.status_code in (200, 400, 404, 429)

@@ -1,0 +1,286 @@
+"""The permission matrix, generated from the URL conf.
+
+Every route of the site is walked. A route that takes someone's objects is filled
+with *another* person's: signed in as someone else it must answer 404 (never 403,
+which would confirm the object exists), and anonymous it must send to the login
+page. A route without parameters is private unless listed as public: anonymous
+gets the login page. A new route fails this test until it is placed in one of the
+tables below, so nobody has to remember to write its permission test.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.blog.factories import PostFactory
+from tests.bookings.factories import (
+    BookingFactory,
+    CalendarFeedFactory,
+    DateOverrideFactory,
+    TimeOffFactory,
+    WeeklyHoursFactory,
+    bookable_service,
+)
+from tests.courses.factories import (
+    CourseDateFactory,
+    EnrolmentFactory,
+    WaitingListEntryFactory,
+)
+from tests.directory.factories import LocationFactory, PractitionerFactory
+from tests.urlconf import Route, routes
+from tests.users.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Routes of other packages, checked by their own tests (allauth, the admin).
+FOREIGN_PREFIXES = ("account_", "mfa_", "admin:")
+
+# Anyone may open these (no parameters, or public objects given in PUBLIC_KWARGS).
+PUBLIC = {
+    "home",
+    "healthz",
+    "favicon",
+    "robots",
+    "sitemap",
+    "about",
+    "csp-report",
+    "users:account-deleted",
+    "directory:search",
+    "directory:profile",
+    "bookings:choose-service",
+    "bookings:choose-time",
+    "bookings:details",
+    "bookings:health",
+    "bookings:api-slots",
+    "courses:list",
+    "courses:detail",
+    "courses:date",
+    "blog:list",
+    "blog:feed-rss",
+    "blog:feed-atom",
+    "blog:technique",
+    "blog:tag",
+    "blog:detail",
+}
+# Signed in, anyone may use these on public objects (anonymous: the login page).
+SIGNED_IN_ON_PUBLIC = {"courses:enrol", "courses:join-waiting-list"}
+# Addressed by a secret in the URL: a token that is not theirs is a 404 to all.
+BEARER = {
+    "bookings:confirmation",
+    "bookings:manage",
+    "bookings:manage-cancel",
+    "bookings:manage-reschedule",
+    "bookings:manage-ics",
+    "bookings:manage-new-link",
+    "bookings:calendar-feed",
+}
+NOT_THEIRS = "NotTheirTokenNotTheirToken12345"
+
+
+@dataclass
+class World:
+    """Objects of an owner (a client who books and enrols, a practitioner with a
+    practice, an editor's draft) and public ones, for the routes' parameters."""
+
+    client_booking: object
+    practitioner_booking: object
+    location: object
+    service: object
+    hours: object
+    override: object
+    time_off: object
+    enrolment: object
+    waiting: object
+    draft: object
+    course_date: object
+    public_post: object
+
+
+def _world() -> World:
+    owner = UserFactory()
+    service = bookable_service()
+    practitioner = service.practitioner
+    CalendarFeedFactory(practitioner=practitioner)
+    course_date = CourseDateFactory()
+    full_date = CourseDateFactory(places=1)
+    EnrolmentFactory(course_date=full_date)
+    public_post = PostFactory()
+    public_post.techniques.add(service.technique)
+    soon = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    return World(
+        client_booking=BookingFactory(client=owner),
+        practitioner_booking=BookingFactory(
+            service=service, starts_at=soon, ends_at=soon + timedelta(hours=1)
+        ),
+        location=LocationFactory(practitioner=practitioner),
+        service=service,
+        hours=WeeklyHoursFactory(practitioner=practitioner, weekday=3),
+        override=DateOverrideFactory(practitioner=practitioner),
+        time_off=TimeOffFactory(practitioner=practitioner),
+        enrolment=EnrolmentFactory(student=owner, course_date=course_date),
+        waiting=WaitingListEntryFactory(student=owner, course_date=full_date),
+        draft=PostFactory(status="draft"),
+        course_date=course_date,
+        public_post=public_post,
+    )
+
+
+# Someone else's object for each private route's parameters.
+OWNED_KWARGS = {
+    "directory:location-edit": lambda w: {"pk": w.location.pk},
+    "directory:location-delete": lambda w: {"pk": w.location.pk},
+    "bookings:appointment": lambda w: {"pk": w.client_booking.pk},
+    "bookings:appointment-cancel": lambda w: {"pk": w.client_booking.pk},
+    "bookings:appointment-reschedule": lambda w: {"pk": w.client_booking.pk},
+    "bookings:appointment-ics": lambda w: {"pk": w.client_booking.pk},
+    "bookings:agenda-booking": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:agenda-approve": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:agenda-decline": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:agenda-cancel": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:agenda-attendance": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:agenda-note": lambda w: {"pk": w.practitioner_booking.pk},
+    "bookings:service-edit": lambda w: {"pk": w.service.pk},
+    "bookings:hours-delete": lambda w: {"pk": w.hours.pk},
+    "bookings:override-delete": lambda w: {"pk": w.override.pk},
+    "bookings:time-off-delete": lambda w: {"pk": w.time_off.pk},
+    "courses:enrolment": lambda w: {"pk": w.enrolment.pk},
+    "courses:cancel": lambda w: {"pk": w.enrolment.pk},
+    "courses:leave-waiting-list": lambda w: {"pk": w.waiting.pk},
+    # Staff only: the class list (names and phones) and draft previews.
+    "courses:class-list-csv": lambda w: {
+        "slug": w.course_date.course.slug,
+        "pk": w.course_date.pk,
+    },
+    "blog:preview": lambda w: {"pk": w.draft.pk},
+}
+PUBLIC_KWARGS = {
+    "directory:profile": lambda w: {"slug": w.service.practitioner.slug},
+    "bookings:choose-service": lambda w: {"slug": w.service.practitioner.slug},
+    "bookings:choose-time": lambda w: {
+        "slug": w.service.practitioner.slug,
+        "service_id": w.service.pk,
+    },
+    "bookings:details": lambda w: {
+        "slug": w.service.practitioner.slug,
+        "service_id": w.service.pk,
+    },
+    "bookings:health": lambda w: {
+        "slug": w.service.practitioner.slug,
+        "service_id": w.service.pk,
+    },
+    "bookings:api-slots": lambda w: {"slug": w.service.practitioner.slug},
+    "courses:detail": lambda w: {"slug": w.course_date.course.slug},
+    "courses:date": lambda w: {
+        "slug": w.course_date.course.slug,
+        "pk": w.course_date.pk,
+    },
+    "courses:enrol": lambda w: {
+        "slug": w.course_date.course.slug,
+        "pk": w.course_date.pk,
+    },
+    "courses:join-waiting-list": lambda w: {
+        "slug": w.course_date.course.slug,
+        "pk": w.course_date.pk,
+    },
+    "blog:technique": lambda w: {"slug": w.service.technique.slug},
+    "blog:tag": lambda w: {"slug": "no-such-tag-yet"},
+    "blog:detail": lambda w: {"slug": w.public_post.slug},
+}
+
+
+def _site_routes() -> list[Route]:
+    return [
+        route
+        for route in routes()
+        if route.name and not route.name.startswith(FOREIGN_PREFIXES)
+    ]
+
+
+SITE_ROUTES = _site_routes()
+
+
+def _kind(route: Route) -> str:
+    if route.name in BEARER:
+        return "bearer"
+    if route.name in PUBLIC:
+        return "public"
+    if route.name in SIGNED_IN_ON_PUBLIC:
+        return "signed-in"
+    if route.params:
+        return "owned"
+    return "private"
+
+
+def test_every_route_of_the_site_is_placed_in_the_matrix():
+    unplaced = [
+        route.name
+        for route in SITE_ROUTES
+        if route.params
+        and route.name not in BEARER
+        and route.name not in OWNED_KWARGS
+        and route.name not in PUBLIC_KWARGS
+    ]
+    assert not unplaced, (
+        "New routes with parameters: add each to OWNED_KWARGS (someone's objects), "
+        f"PUBLIC_KWARGS or BEARER in {__file__}: {unplaced}"
+    )
+
+
+def _url(route: Route, world: World) -> str:
+    from django.urls import reverse
+
+    if route.name in BEARER:
+        return reverse(route.name, kwargs={"token": NOT_THEIRS})
+    table = OWNED_KWARGS if route.name in OWNED_KWARGS else PUBLIC_KWARGS
+    kwargs = table[route.name](world) if route.params else {}
+    return reverse(route.name, kwargs=kwargs)
+
+
+def _is_login(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(
+        "/accounts/login/"
+    )
+
+
+@pytest.mark.parametrize(
+    "route", [pytest.param(route, id=route.name) for route in SITE_ROUTES]
+)
+def test_the_route_answers_strangers_as_the_matrix_says(client, route):
+    world = _world()
+    url = _url(route, world)
+    kind = _kind(route)
+    answers = {method: getattr(client, method)(url) for method in ("get", "post")}
+    usable = {m: r for m, r in answers.items() if r.status_code != 405}
+    assert usable, f"{url} takes neither GET nor POST"
+
+    if kind == "public":
+        for method, response in usable.items():
+            assert response.status_code < 500, (method, url, response.status_code)
+            assert not _is_login(response), (method, url)
+        return
+    if kind == "bearer":
+        for method, response in usable.items():
+            assert response.status_code == 404, (method, url, response.status_code)
+        return
+
+    # Anonymous: the login page, for every method the route takes.
+    for method, response in usable.items():
+        assert _is_login(response), (method, url, response.status_code)
+
+    # Signed in as someone else (a client who is also a practitioner, with a
+    # practice of their own): someone else's object is a 404. A 405 for a method
+    # the route never takes says nothing about the object, but the route must
+    # answer 404 to at least one method.
+    stranger = PractitionerFactory(slug="a-stranger").user
+    client.force_login(stranger)
+    signed_in = {method: getattr(client, method)(url) for method in ("get", "post")}
+    taken = {m: r for m, r in signed_in.items() if r.status_code != 405}
+    assert taken, f"{url} takes neither GET nor POST when signed in"
+    for method, response in taken.items():
+        if kind == "owned":
+            assert response.status_code == 404, (method, url, response.status_code)
+        else:
+            assert response.status_code in (200, 302), (method, url, response)
+            assert not _is_login(response), (method, url)
