@@ -7,7 +7,7 @@ import socket
 from importlib import reload
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 
 from config.settings import base
@@ -25,13 +25,25 @@ def closed_port() -> int:
 
 @pytest.fixture
 def redis_down(settings):
-    """The site's own cache settings (base.py), pointed at a port nobody answers."""
-    caches = reload(base).CACHES
-    default = dict(caches["default"])
-    default["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"
-    settings.CACHES = {**caches, "default": default}
+    """The site's own cache settings (base.py), every Redis-backed alias (the cache
+    and allauth's rate-limit counters) pointed at a port nobody answers."""
+    port = closed_port()
+    settings.CACHES = {
+        alias: {**config, "LOCATION": f"redis://127.0.0.1:{port}/{number}"}
+        for number, (alias, config) in enumerate(reload(base).CACHES.items())
+    }
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+def test_every_redis_backed_cache_falls_back_to_memory():
+    """A new Redis alias in base.py must be wrapped too, or its outage answers 500."""
+    configured = reload(base).CACHES
+    assert set(configured) >= {"default", "ratelimit"}
+    for alias, config in configured.items():
+        assert config["BACKEND"] == "config.cache.FallbackCache", alias
+        assert config["OPTIONS"]["PRIMARY"].endswith("RedisCache"), alias
 
 
 def test_signing_in_works_while_redis_is_down(client, redis_down, caplog):
@@ -57,6 +69,8 @@ def test_failed_sign_ins_are_still_limited_while_redis_is_down(client, redis_dow
     ]
     assert {answer.status_code for answer in answers} <= {200, 429}
     assert "Too many failed login attempts" in answers[-1].content.decode()
+    # allauth counted them in its own alias (users/apps.py), in this process's memory.
+    assert caches["ratelimit"].is_down
 
 
 def test_signing_up_works_while_redis_is_down(client, redis_down):
@@ -92,8 +106,6 @@ def test_deleting_an_account_works_while_redis_is_down(client, redis_down):
 def test_the_site_cache_answers_from_memory_and_tries_redis_again_later(
     redis_down, settings
 ):
-    from django.core.cache import caches
-
     fallback = caches["default"]
     fallback.set("k", "v")
     assert fallback.get("k") == "v"
@@ -103,12 +115,9 @@ def test_the_site_cache_answers_from_memory_and_tries_redis_again_later(
 
 
 def test_with_redis_up_values_go_to_redis_and_an_outage_ends_by_itself(settings):
-    from django.core.cache import caches
-
     from config.cache import FallbackCache
 
-    caches_ = reload(base).CACHES
-    default = {**caches_["default"], "LOCATION": settings.REDIS_URL}
+    default = {**reload(base).CACHES["default"], "LOCATION": settings.REDIS_URL}
     default["KEY_PREFIX"] = "test-fallback"
     default["OPTIONS"] = {**default["OPTIONS"], "RETRY_AFTER": 0}
     settings.CACHES = {"default": default}
