@@ -93,6 +93,20 @@ def test_gunicorn_takes_its_workers_and_recycling_from_the_environment(
     assert config["worker_tmp_dir"] == "/dev/shm"
 
 
+def test_gunicorn_logs_access_to_stdout_through_the_redacting_logger():
+    from config.logfilters import GunicornLogger
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["accesslog"] == "-"
+    assert config["logger_class"] == "config.logfilters.GunicornLogger"
+    assert GunicornLogger.__module__ == "config.logfilters"
+    # The image runs gunicorn with that file, and no service overrides it.
+    cmd = re.search(r"^CMD (.*)$", (ROOT / "Dockerfile").read_text(), re.M).group(1)
+    assert '"--config", "gunicorn.conf.py"' in cmd
+    assert "--logger-class" not in cmd and "--access-logfile" not in cmd
+    assert "command" not in compose()["services"]["web"]
+
+
 def test_the_image_installs_the_locked_dependencies_before_the_code():
     dockerfile = (ROOT / "Dockerfile").read_text()
     install = dockerfile.index("--require-hashes -r requirements.txt")
