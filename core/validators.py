@@ -37,3 +37,10 @@ def one_line(text: str) -> str:
     page or an email shows in one line (a cancellation reason). Other control
     characters are left for `validate_single_line` to refuse."""
     return " ".join(re.split(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+", text)).strip()
+
+
+def as_single_line(text: str) -> str:
+    """Text another system sent (a card holder's name in a payment provider's
+    event) made fit for a one-line field: line breaks as spaces, the other
+    control characters dropped. Typed text is refused instead, with a message."""
+    return CONTROLS.sub("", one_line(text))

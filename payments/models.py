@@ -17,6 +17,7 @@ from django.db.models import F, Q, Sum
 from django.urls import reverse
 
 from core.models import TimeStampedModel
+from core.validators import validate_single_line
 
 from .money import format_pence
 
@@ -130,7 +131,9 @@ class LedgerEntry(models.Model):
     provider = models.CharField(max_length=20, choices=Provider)
     # The payment intent (payments), the refund id (refunds) or the bank
     # reference staff typed (manual payments).
-    provider_reference = models.CharField(max_length=255, blank=True)
+    provider_reference = models.CharField(
+        max_length=255, blank=True, validators=[validate_single_line]
+    )
     method = models.CharField(max_length=20, choices=Method, default=Method.CARD)
     checkout = models.ForeignKey(
         Checkout,
@@ -148,7 +151,9 @@ class LedgerEntry(models.Model):
     )
     # Payments only: the refunds made of it so far. Kept by the database trigger.
     refunded_pence = models.PositiveIntegerField(default=0, editable=False)
-    payer_name = models.CharField(max_length=150, blank=True)
+    payer_name = models.CharField(
+        max_length=150, blank=True, validators=[validate_single_line]
+    )
     payer_email = models.EmailField(blank=True)
     payer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import providers, webhooks
 from .emails import receipt_details
+from .forms import TestCheckoutForm
 from .models import Checkout, LedgerEntry, Provider
 
 logger = logging.getLogger(__name__)
@@ -41,38 +42,42 @@ def test_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
     checkout = get_object_or_404(
         Checkout, session_id=session_id, provider=Provider.TEST
     )
+    form = TestCheckoutForm(
+        initial={"name": checkout.payer.full_name if checkout.payer else ""}
+    )
     if request.method == "POST" and checkout.status == Checkout.Status.OPEN:
-        action = request.POST.get("action")
-        if action == "pay":
-            providers.deliver(
-                providers.session_event(
-                    "checkout.session.completed",
-                    checkout,
-                    payment_intent="pi_" + checkout.session_id.removeprefix("cs_"),
-                    name=request.POST.get("name", "")[:150],
-                )
+        form = TestCheckoutForm(request.POST)
+        if form.is_valid():
+            return _test_checkout_action(
+                request, checkout, form.cleaned_data["action"], form.cleaned_data
             )
-            return redirect(checkout.success_url)
-        if action == "decline":
-            # The page shows the reason, as Stripe's does (checkout.last_failure).
-            providers.deliver(
-                providers.payment_failed_event(checkout, message=DECLINED)
-            )
-            return redirect(request.path)
-        if action == "abandon":
-            providers.deliver(
-                providers.session_event("checkout.session.expired", checkout)
-            )
-            messages.info(request, "You left the payment page. Nothing was charged.")
-            return redirect(checkout.cancel_url)
     return render(
         request,
         "payments/test_checkout.html",
-        {
-            "checkout": checkout,
-            "name": checkout.payer.full_name if checkout.payer else "",
-        },
+        {"checkout": checkout, "form": form},
     )
+
+
+def _test_checkout_action(
+    request: HttpRequest, checkout: Checkout, action: str, data: dict
+) -> HttpResponse:
+    if action == "pay":
+        providers.deliver(
+            providers.session_event(
+                "checkout.session.completed",
+                checkout,
+                payment_intent="pi_" + checkout.session_id.removeprefix("cs_"),
+                name=data["name"],
+            )
+        )
+        return redirect(checkout.success_url)
+    if action == "decline":
+        # The page shows the reason, as Stripe's does (checkout.last_failure).
+        providers.deliver(providers.payment_failed_event(checkout, message=DECLINED))
+        return redirect(request.path)
+    providers.deliver(providers.session_event("checkout.session.expired", checkout))
+    messages.info(request, "You left the payment page. Nothing was charged.")
+    return redirect(checkout.cancel_url)
 
 
 @never_cache

@@ -17,6 +17,8 @@ import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.validators import as_single_line
+
 from . import emails, providers
 from .models import Checkout, LedgerEntry, Provider, WebhookEvent
 from .registry import handler_for
@@ -50,6 +52,10 @@ def handle_signed(
         event = json.loads(payload)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadWebhook("The body is not JSON.") from error
+    # PostgreSQL cannot store a NUL character in text or JSON: an event holding
+    # one is refused here rather than failing when it is recorded.
+    if _holds_nul(event):
+        raise BadWebhook("The body holds a NUL character.")
     if not (
         isinstance(event, dict)
         and isinstance(event.get("id"), str)
@@ -60,6 +66,22 @@ def handle_signed(
     ):
         raise BadWebhook("The body is not an event.")
     return process(event, provider=provider)
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether any key or string anywhere in a decoded JSON value holds a NUL."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 @transaction.atomic
@@ -158,7 +180,7 @@ def _checkout_completed(obj: dict, now: datetime) -> Outcome:
         method=LedgerEntry.Method.CARD,
         checkout=checkout,
         payer=checkout.payer,
-        payer_name=_text(details, "name")[:150],
+        payer_name=as_single_line(_text(details, "name"))[:150],
         payer_email=_text(details, "email") or checkout.payer_email,
     )
     settle(entry, now=now)

@@ -142,6 +142,27 @@ MACHINE_WRITTEN = {
     "notifications.OutboundEmail.kind",
     "notifications.OutboundEmail.related_key",
     "notifications.OutboundEmail.message_id",
+    # The payments app writes these from the domain's own (validated) fields, the
+    # provider's ids and its own tokens; its admin is read only.
+    "payments.Checkout.reference",
+    "payments.Checkout.purpose",
+    "payments.Checkout.description",
+    "payments.Checkout.session_id",
+    "payments.Checkout.url",
+    "payments.Checkout.success_url",
+    "payments.Checkout.cancel_url",
+    "payments.Checkout.last_failure",
+    "payments.LedgerEntry.reference",
+    "payments.LedgerEntry.purpose",
+    "payments.LedgerEntry.description",
+    "payments.LedgerEntry.currency",
+    "payments.LedgerEntry.receipt_token",
+    "payments.WebhookEvent.event_id",
+    "payments.WebhookEvent.type",
+    "payments.WebhookEvent.waits_for",
+    "payments.WebhookEvent.note",
+    # A refund's reason, typed by staff in a text area: it may take several lines.
+    "payments.LedgerEntry.note",
 }
 
 

@@ -156,6 +156,26 @@ def test_a_signed_body_that_is_not_an_event_is_400(client, stripe_server, body):
     assert not WebhookEvent.objects.exists()
 
 
+def test_a_signed_event_holding_a_nul_is_400_and_records_nothing(
+    client, stripe_server, open_checkout
+):
+    checkout = open_checkout()
+    event = helpers.completed(checkout)
+    event["data"]["object"]["customer_details"]["name"] = "Pat\x00Payer"
+    assert helpers.post(client, event).status_code == 400
+    assert _nothing_recorded() and not WebhookEvent.objects.exists()
+
+
+def test_a_card_holder_name_across_lines_is_recorded_on_one(
+    client, stripe_server, open_checkout
+):
+    checkout = open_checkout()
+    event = helpers.completed(checkout)
+    event["data"]["object"]["customer_details"]["name"] = "Pat\r\nPayer\u202e\x07"
+    assert helpers.post(client, event).status_code == 200
+    assert LedgerEntry.objects.get().payer_name == "Pat Payer"
+
+
 def test_the_webhook_only_takes_post(client, stripe_server):
     assert client.get("/payments/stripe/webhook/").status_code == 405
 

@@ -92,6 +92,49 @@ def test_abandon_expires_the_checkout_and_goes_back(client, open_checkout, domai
 
 def test_an_unknown_session_is_404(client):
     assert client.get("/payments/test-checkout/cs_test_nope/").status_code == 404
+    unknown = "/payments/test-checkout/cs_test_nobodyknowsthisone/"
+    assert client.get(unknown).status_code == 404
+    assert client.post(unknown, {"action": "pay"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "suffix", ["%00/", "%00", "/../receipts/x/", "%0A/", "%E2%80%AE/"]
+)
+def test_a_hostile_session_id_or_receipt_token_is_404(client, open_checkout, suffix):
+    checkout = open_checkout()
+    base = page(checkout).rstrip("/")
+    assert client.get(base + suffix).status_code == 404
+    assert client.get(f"/payments/receipts/{'A' * 32}{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Pat\nView your receipt: https://evil.example/", "one line"),
+        ("Pat\x00Payer", "Null characters are not allowed"),
+        ("Pat\u202ePayer", "invisible control character"),
+        ("P" * 151, "at most 150 characters"),
+    ],
+)
+def test_a_name_that_is_not_one_line_pays_nothing_and_says_why(
+    client, open_checkout, domain, name, message
+):
+    checkout = open_checkout()
+    response = client.post(page(checkout), {"action": "pay", "name": name})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    checkout.refresh_from_db()
+    assert checkout.status == "open"
+    assert not LedgerEntry.objects.exists() and not WebhookEvent.objects.exists()
+    assert domain.calls == []
+
+
+def test_an_unknown_button_pays_nothing(client, open_checkout, domain):
+    checkout = open_checkout()
+    response = client.post(page(checkout), {"action": "refund-me", "name": "Pat"})
+    assert response.status_code == 200
+    assert "Choose one of the buttons" in response.content.decode()
+    assert not LedgerEntry.objects.exists() and domain.calls == []
 
 
 def test_a_test_refund_records_the_refund_and_its_event_adds_nothing(
