@@ -256,10 +256,6 @@ def _go_pay(request: HttpRequest, booking: Booking) -> HttpResponse:
         return redirect("bookings:confirmation", token=booking.manage_token)
 
 
-@require_POST
-def pay(request: HttpRequest, token: str) -> HttpResponse:
-    """Pay for a booking held for payment (the link is the manage link's secret)."""
-    return _go_pay(request, _token_booking(token))
 
 
 def _booking_queryset():
@@ -506,6 +502,14 @@ def manage_reschedule(request: HttpRequest, booking: Booking) -> HttpResponse:
 @_by_token
 def manage_ics(request: HttpRequest, booking: Booking) -> HttpResponse:
     return _ics_response(booking)
+
+
+@require_POST
+@_by_token
+def pay(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Pay for a booking held for payment (the link is the manage link's secret,
+    and expires with it)."""
+    return _go_pay(request, booking)
 
 
 @never_cache

@@ -1,7 +1,8 @@
 """Bearer secrets never reach a log line.
 
-A guest's manage link, the booking confirmation page, a practitioner's calendar
-feed and allauth's email-confirmation and password-reset links carry their
+A guest's manage link, the booking confirmation page (and its pay page), a
+practitioner's calendar feed, a payment's receipt, the test provider's payment
+page and allauth's email-confirmation and password-reset links carry their
 secret in the path. Access logs (runserver's `django.server`, gunicorn's access
 log), Django's "Not Found: /..." warnings and any line quoting a URL or a
 Referer would otherwise write it down for anyone who reads the logs.
@@ -10,9 +11,8 @@ Referer would otherwise write it down for anyone who reads the logs.
 every record is formatted once and the secrets in it replaced by
 "[redacted]". settings.LOGGING puts it on every handler it defines; the Celery
 worker and beat put it on theirs (config/celery.py); gunicorn's access and error
-logs get it through `GunicornLogger` (`--logger-class
-config.logfilters.GunicornLogger`, or `logger_class = ...` in a gunicorn config
-file).
+logs get it through `GunicornLogger` (`logger_class` in gunicorn.conf.py, or
+`--logger-class config.logfilters.GunicornLogger` on a command line).
 """
 
 import logging
@@ -22,11 +22,14 @@ from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
 # Path prefixes whose next segment is a secret. A test walks the URL conf and
-# fails for a route with a `token` or `key` parameter that is not covered here.
+# fails for a route with a `token`, `key` or `session_id` parameter that is not
+# covered here.
 SECRET_PATHS = [
     "/appointments/manage/",
     "/book/done/",
     "/practitioner/calendar/",
+    "/payments/receipts/",
+    "/payments/test-checkout/",
     "/accounts/confirm-email/",
     "/accounts/password/reset/key/",
 ]

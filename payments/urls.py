@@ -1,15 +1,18 @@
 from django.urls import path
 
+import core.converters  # noqa: F401  (the <token:...> converter)
+
 from . import views
 
 app_name = "payments"
 
 urlpatterns = [
     path("payments/stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+    # The session id and the receipt token are the secrets of these two pages.
     path(
-        "payments/test-checkout/<str:session_id>/",
+        "payments/test-checkout/<token:session_id>/",
         views.test_checkout,
         name="test-checkout",
     ),
-    path("payments/receipts/<str:token>/", views.receipt, name="receipt"),
+    path("payments/receipts/<token:token>/", views.receipt, name="receipt"),
 ]

@@ -99,6 +99,9 @@ def test_an_expired_link_shows_a_clear_page_on_every_manage_address(
         assert ANSWERS not in html and "guest@example.com" not in html
     cancel = client.post(reverse("bookings:manage-cancel", args=[booking.manage_token]))
     assert cancel.status_code == 410
+    # Paying goes through the same secret and expires with it.
+    pay = client.post(reverse("bookings:pay", args=[booking.manage_token]))
+    assert pay.status_code == 410 and "This link has expired" in pay.content.decode()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED
 

@@ -268,7 +268,9 @@ def test_the_confirmation_page_offers_to_pay_while_the_time_is_held(client):
     assert "Pay to book" in html and "Pay £55" in html
     response = client.post(reverse("bookings:pay", args=[booking.manage_token]))
     assert response.url == checkout_of(billing.reference(booking)).url
-    assert client.post(reverse("bookings:pay", args=["wrong"])).status_code == 404
+    wrong = reverse("bookings:pay", args=["NotTheTokenNotTheToken"])
+    assert client.post(wrong).status_code == 404
+    assert client.post("/book/done/wrong/pay/").status_code == 404
     assert (
         client.get(reverse("bookings:pay", args=[booking.manage_token])).status_code
         == 405

@@ -17,7 +17,7 @@ from tests.urlconf import routes
 pytestmark = pytest.mark.django_db
 
 SECRET = "Zq9SecretSecretSecretxY"
-SECRET_PARAMS = {"token", "key", "uidb36"}
+SECRET_PARAMS = {"token", "key", "uidb36", "session_id"}
 
 
 def _secret_urls() -> list:
@@ -42,7 +42,10 @@ def test_every_route_with_a_secret_is_found():
         "bookings:manage-reschedule",
         "bookings:manage-ics",
         "bookings:confirmation",
+        "bookings:pay",
         "bookings:calendar-feed",
+        "payments:receipt",
+        "payments:test-checkout",
         "account_confirm_email",
         "account_reset_password_from_key",
     }
