@@ -1,13 +1,16 @@
-"""Fuzzing every form of the site and the JSON API: malformed, huge, control
-character and unicode input must never answer 500.
+"""Fuzzing every form of the site, the JSON API and the payment webhook: malformed,
+huge, control character and unicode input must never answer 500.
 
 The forms are found, not listed: every page of the URL conf (and allauth's
 account pages) is opened as the person who would use it, each <form> on it is
 read, and hypothesis fills its fields. The budget is fixed (FUZZ_EXAMPLES per
 form, 8 by default, with a fixed seed), so `make test` stays fast; set
-FUZZ_EXAMPLES higher for a deeper run.
+FUZZ_EXAMPLES higher for a deeper run. The test provider's payment page and the
+Stripe webhook get tests of their own too: their buttons and signatures need
+values a blind fill would never find.
 """
 
+import json
 import os
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -21,6 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.forms import format_start
+from core.validators import as_single_line
+from payments import providers
+from payments import services as payments
+from payments.models import Checkout, LedgerEntry
 from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
@@ -147,6 +154,8 @@ def _my_world(me):
     course_date = CourseDateFactory()
     enrolment = EnrolmentFactory(student=me, course_date=course_date)
     return {
+        # The test provider's payment page for the deposit (no Stripe keys here).
+        "checkout": _checkout(f"enrolment:{enrolment.pk}", payer=me),
         "pk": {
             "directory:location-edit": practitioner.locations.first().pk,
             "directory:location-delete": practitioner.locations.first().pk,
@@ -175,6 +184,7 @@ def _kwargs(route, world) -> dict | None:
         "slug": service.practitioner.slug,
         "service_id": service.pk,
         "token": booking.manage_token,
+        "session_id": world["checkout"].session_id,
     }
     if route.name.startswith("courses:") and route.name not in world["pk"]:
         values.update(slug=course_date.course.slug, pk=course_date.pk)
@@ -184,6 +194,20 @@ def _kwargs(route, world) -> dict | None:
         values["pk"] = booking.pk
     kwargs = {name: values.get(name) for name in route.params}
     return None if None in kwargs.values() else kwargs
+
+
+def _checkout(reference: str, payer=None) -> Checkout:
+    return payments.start_checkout(
+        reference=reference,
+        purpose="deposit",
+        description="Deposit for a course",
+        amount_pence=30_000,
+        success_url="/account/",
+        cancel_url="/account/",
+        hold_until=timezone.now() + timedelta(hours=1),
+        payer=payer,
+        payer_email="me@example.com",
+    )
 
 
 def _extra_pages(client, world) -> list[str]:
@@ -259,6 +283,7 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
             for method, action, fields in _forms_on(visitor, page):
                 forms.setdefault((method, action, fields), (visitor, page))
     assert len(forms) >= 30, sorted(forms)
+    assert any("/payments/test-checkout/" in action for _, action, _ in forms)
 
     for (method, action, fields), (visitor, page) in sorted(
         forms.items(), key=lambda item: item[0]
@@ -296,3 +321,95 @@ def test_the_slots_api_never_answers_500(client, slug, query):
         "application/json"
     ):
         assert response.status_code in (200, 400, 404, 429)
+
+
+# --- payments -----------------------------------------------------------------------
+
+BUTTONS = st.sampled_from(["pay", "decline", "abandon"])
+
+
+@BUDGET
+@given(
+    action=st.one_of(BUTTONS, VALUES),
+    name=VALUES,
+    number=st.integers(min_value=1, max_value=10**9),
+)
+def test_the_test_providers_payment_page_never_answers_500(
+    client, action, name, number
+):
+    """Every button with any name: paid with a fit name, else refused with a
+    message and nothing recorded."""
+    checkout = _checkout(f"fuzz:{number}")
+    response = client.post(checkout.url, {"action": action, "name": name})
+    assert response.status_code in (200, 302), (action, name, response.status_code)
+    paid = LedgerEntry.objects.filter(checkout=checkout).first()
+    if response.status_code == 200:
+        assert paid is None
+    if paid is not None:
+        assert paid.payer_name == as_single_line(name)[:150]
+
+
+SIGNATURES = st.one_of(
+    st.sampled_from(["", "t=1,v1=00", "v1=", "t=abc", "\x00"]), st.text(max_size=80)
+)
+EVENT_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), VALUES),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(VALUES, inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+EVENTS = st.fixed_dictionaries(
+    {
+        "id": st.one_of(VALUES, EVENT_VALUES),
+        "type": st.one_of(
+            st.sampled_from(
+                [
+                    "checkout.session.completed",
+                    "checkout.session.expired",
+                    "checkout.session.async_payment_failed",
+                    "payment_intent.payment_failed",
+                    "charge.refunded",
+                    "charge.dispute.created",
+                ]
+            ),
+            VALUES,
+        ),
+        "data": st.one_of(
+            st.fixed_dictionaries({"object": st.dictionaries(VALUES, EVENT_VALUES)}),
+            EVENT_VALUES,
+        ),
+    }
+)
+
+
+@BUDGET
+@given(body=st.one_of(VALUES, EVENTS.map(json.dumps)), signature=SIGNATURES)
+def test_the_stripe_webhook_refuses_whatever_is_not_signed(client, body, signature):
+    from django.test import override_settings
+
+    with override_settings(STRIPE_WEBHOOK_SECRET="whsec_fuzz"):
+        response = client.post(
+            reverse("payments:stripe-webhook"),
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
+    assert response.status_code == 400, (body, signature)
+
+
+@BUDGET
+@given(event=EVENTS)
+def test_a_signed_but_malformed_event_never_answers_500(client, event):
+    """Signed: past the signature check, the handler meets whatever the body holds."""
+    from django.test import override_settings
+
+    body = json.dumps(event)
+    with override_settings(STRIPE_WEBHOOK_SECRET="whsec_fuzz"):
+        response = client.post(
+            reverse("payments:stripe-webhook"),
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=providers.sign(body, "whsec_fuzz"),
+        )
+    assert response.status_code in (200, 400), (event, response.status_code)
