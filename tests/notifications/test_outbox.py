@@ -254,6 +254,48 @@ def test_every_row_gets_its_message_id_when_queued():
     assert OutboundEmail.objects.get(pk=first.pk).message_id == first.message_id
 
 
+def test_account_emails_and_payment_receipts_carry_their_rows_message_id(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """allauth's emails (through the account adapter) and the payments app's
+    receipts are outbox rows like the rest: each leaves with its own id."""
+    from payments import services as payments
+    from tests.payments.helpers import pay_on_test_provider
+
+    settings.STRIPE_SECRET_KEY = ""
+    client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Robin New",
+            "email": "robin@example.com",
+            "password1": "a-long-test-passphrase",
+            "password2": "a-long-test-passphrase",
+        },
+    )
+    checkout = payments.start_checkout(
+        reference="thing:1",
+        purpose="full",
+        description="Hot stone massage",
+        amount_pence=4500,
+        success_url="/done/",
+        cancel_url="/back/",
+        hold_until=timezone.now() + timedelta(minutes=15),
+        payer_email="pat@example.com",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_on_test_provider(checkout, name="Pat Payer")
+    rows = {row.kind: row for row in OutboundEmail.objects.all()}
+    assert {
+        "account.email_confirmation_signup",
+        "payment.receipt",
+    } <= set(rows), sorted(rows)
+    outbox.deliver_due()
+    sent = {message.to[0]: message.message()["Message-ID"] for message in mail.outbox}
+    for row in rows.values():
+        assert row.message_id and sent[row.to] == row.message_id, row.kind
+    assert len(set(sent.values())) == len(sent)
+
+
 def test_the_message_id_stays_when_the_site_address_changes_between_sends(settings):
     email = enqueue_message()
     outbox.deliver_due()
