@@ -7,6 +7,7 @@ the account goes. See `users.privacy` for how these are called.
 
 from django.db.models import Q
 
+from notifications import outbox
 from users.models import User
 from users.privacy import isoformat
 
@@ -40,9 +41,15 @@ def export(user: User) -> dict:
 
 
 def erase(user: User) -> None:
-    LedgerEntry.objects.filter(_theirs(user)).update(
-        payer=None, payer_name=DELETED_NAME, payer_email=""
-    )
+    theirs = LedgerEntry.objects.filter(_theirs(user))
+    rows = list(theirs.values_list("pk", "payer_email"))
+    theirs.update(payer=None, payer_name=DELETED_NAME, payer_email="")
     Checkout.objects.filter(Q(payer=user) | Q(payer_email__iexact=user.email)).update(
         payer=None, payer_email=""
+    )
+    # The receipts and refund notices about their payments (whoever they went to,
+    # and the addresses they gave when paying) keep only the fact they were sent.
+    outbox.scrub(
+        related_keys=[f"ledger:{pk}" for pk, _ in rows],
+        addresses=[address for _, address in rows],
     )

@@ -128,3 +128,27 @@ def test_your_data_lists_payments_and_deletion_keeps_the_rows_without_the_person
     assert payment.payer is None and payment.payer_email == ""
     assert payment.payer_name == privacy.DELETED_NAME
     assert payment.amount_pence == 5500
+
+
+def test_deletion_scrubs_the_receipts_about_their_payments(paid_booking):
+    """Even one sent to the address typed on the card page, not the account's."""
+    from notifications import outbox
+    from notifications.models import OutboundEmail
+
+    outbox.deliver_due()
+    receipt = OutboundEmail.objects.get(kind="payment.receipt")
+    assert receipt.status == "sent"
+    LedgerEntry.objects.update(payer_email="pat.card@example.com")
+    OutboundEmail.objects.filter(pk=receipt.pk).update(to="pat.card@example.com")
+    untouched = OutboundEmail.objects.exclude(related_key=receipt.related_key).exclude(
+        to__iexact="pat@example.com"
+    )
+    before = {row.pk: row.subject for row in untouched}
+
+    privacy.erase(paid_booking.client)
+    receipt.refresh_from_db()
+    assert receipt.subject == outbox.SCRUBBED_SUBJECT
+    assert receipt.to == outbox.SCRUBBED_TO
+    assert receipt.text_body == receipt.html_body == ""
+    assert receipt.kind == "payment.receipt" and receipt.status == "sent"
+    assert {row.pk: row.subject for row in untouched.all()} == before
