@@ -10,7 +10,12 @@ Referer would otherwise write it down for anyone who reads the logs.
 `RedactSecrets` is a logging filter: attach it to a handler (or a logger) and
 every record is formatted once and the secrets in it replaced by
 "[redacted]". settings.LOGGING puts it on every handler it defines; the Celery
-worker and beat put it on theirs (config/celery.py); gunicorn's access and error
+worker and beat put it on theirs (config/celery.py). A record can carry a URL
+outside its message too: Django's request warnings add the request itself as an
+extra, which the JSON formatter writes as a field, and a traceback may quote a
+path. So the formatters settings.LOGGING uses (`RedactingFormatter`,
+`RedactingJsonFormatter`) redact the whole line they write, and production's
+error email (`AdminEmailHandler`) its subject and bodies. gunicorn's access and error
 logs get it through `GunicornLogger` (`logger_class` in gunicorn.conf.py, or
 `--logger-class config.logfilters.GunicornLogger` on a command line).
 """
@@ -18,7 +23,9 @@ logs get it through `GunicornLogger` (`logger_class` in gunicorn.conf.py, or
 import logging
 import re
 
+from django.utils import log as django_log
 from gunicorn.glogging import Logger
+from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[redacted]"
 # Path prefixes whose next segment is a secret. A test walks the URL conf and
@@ -51,6 +58,31 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Plain lines, redacted whole (message, traceback and all)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """python-json-logger's JSON lines, redacted whole: every field, the request
+    Django's warnings attach included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class AdminEmailHandler(django_log.AdminEmailHandler):
+    """Django's error email to ADMINS, with the secrets taken out of its subject
+    and of the traceback and request report in its bodies."""
+
+    def send_mail(self, subject: str, message: str, *args, **kwargs) -> None:
+        if kwargs.get("html_message"):
+            kwargs["html_message"] = redact(kwargs["html_message"])
+        super().send_mail(redact(subject), redact(message), *args, **kwargs)
 
 
 class GunicornLogger(Logger):

@@ -591,9 +591,11 @@ COURSES_BALANCE_REMINDER_DAYS = int(env("COURSES_BALANCE_REMINDER_DAYS", "7"))
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).
 # Every handler redacts bearer secrets (manage links, feed tokens, receipt links,
-# allauth's keys) from what it writes: config/logfilters.py. runserver's access
-# log is the `django.server` logger; gunicorn's gets the same filter through
-# logger_class in gunicorn.conf.py; production's mail_admins handler too.
+# allauth's keys) from what it writes, and both formatters redact the whole line
+# (a request attached to a record, a traceback): config/logfilters.py.
+# runserver's access log is the `django.server` logger; gunicorn's gets the same
+# filter through logger_class in gunicorn.conf.py; production's mail_admins
+# handler redacts the error email.
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
@@ -604,10 +606,11 @@ LOGGING = {
     },
     "formatters": {
         "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+            "()": "config.logfilters.RedactingFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
         },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "config.logfilters.RedactingJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },

@@ -55,7 +55,7 @@ if not SENTRY_DSN and ADMINS:
     # Without Sentry, a server error is emailed to ADMINS (through the SMTP
     # settings), as Django does by default; 4xx warnings still go to the console.
     LOGGING["handlers"]["mail_admins"] = {
-        "class": "django.utils.log.AdminEmailHandler",
+        "class": "config.logfilters.AdminEmailHandler",
         "level": "ERROR",
         "filters": ["request_id", "redact_secrets"],
     }

@@ -2,13 +2,17 @@
 runserver or gunicorn access log, not Django's warnings, not a Referer."""
 
 import io
+import json
 import logging
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from config.logfilters import RedactSecrets, redact
 from tests.bookings.factories import BookingFactory, CalendarFeedFactory
@@ -102,6 +106,60 @@ def test_the_runserver_access_log_and_django_warnings_are_redacted(client):
     assert logged.count("[redacted]") >= 3
     for secret in (booking.manage_token, feed.token, SECRET):
         assert secret not in logged
+
+
+@pytest.mark.parametrize("name", ["plain", "json"])
+def test_the_formatters_redact_the_whole_line_extras_and_tracebacks_too(rf, name):
+    """Django's request warnings attach the request, which the JSON formatter
+    writes as a field of its own; a traceback may quote a path."""
+    config = dict(settings.LOGGING["formatters"][name])
+    formatter = import_string(config.pop("()"))(**config)
+    request = rf.get(f"/payments/receipts/{SECRET}/?print=1")
+    try:
+        raise LookupError(f"no receipt at /payments/receipts/{SECRET}/")
+    except LookupError:
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request",
+            logging.WARNING,
+            __file__,
+            1,
+            "Not Found: %s",
+            (request.path,),
+            sys.exc_info(),
+            extra={"status_code": 404, "request": request, "request_id": "-"},
+        )
+    RedactSecrets().filter(record)
+    line = formatter.format(record)
+    assert "/payments/receipts/[redacted]/" in line
+    assert SECRET not in line
+    if name == "json":
+        assert "WSGIRequest" in json.loads(line)["request"]
+
+
+def test_production_formatters_and_error_email_redact(settings):
+    from config.logfilters import AdminEmailHandler
+    from tests.ops.support import production_settings
+
+    production = production_settings(
+        ["LOGGING"], DJANGO_ADMINS="Ops <ops@example.com>", SENTRY_DSN=""
+    )["LOGGING"]
+    for name, handler in production["handlers"].items():
+        assert "redact_secrets" in handler.get("filters", []), name
+    assert production["formatters"]["json"]["()"].startswith("config.logfilters.")
+    assert production["formatters"]["plain"]["()"].startswith("config.logfilters.")
+    mail_admins = production["handlers"]["mail_admins"]
+    assert mail_admins["class"] == "config.logfilters.AdminEmailHandler"
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    handler = AdminEmailHandler(include_html=True)
+    handler.send_mail(
+        f"Error at /book/done/{SECRET}/",
+        f"Traceback ... GET /appointments/manage/{SECRET}/cancel/",
+        html_message=f"<td>/practitioner/calendar/{SECRET}.ics</td>",
+    )
+    (sent,) = mail.outbox
+    assert SECRET not in sent.subject + sent.body + sent.alternatives[0].content
+    assert "/appointments/manage/[redacted]/cancel/" in sent.body
 
 
 def test_the_gunicorn_access_log_is_redacted(capfd):

@@ -25,6 +25,7 @@ def test_the_proxys_request_id_is_kept_and_a_hostile_one_replaced(client):
 
 
 def production_formatter() -> logging.Formatter:
+    from django.utils.module_loading import import_string
     from pythonjsonlogger.json import JsonFormatter
 
     from .support import production_settings
@@ -33,8 +34,9 @@ def production_formatter() -> logging.Formatter:
     handler = logging_config["handlers"]["console"]
     assert handler["formatter"] == "json"
     options = dict(logging_config["formatters"]["json"])
-    options.pop("()")
-    return JsonFormatter(**options)
+    formatter_class = import_string(options.pop("()"))
+    assert issubclass(formatter_class, JsonFormatter)
+    return formatter_class(**options)
 
 
 def test_production_logs_are_json_lines_with_the_request_id():
