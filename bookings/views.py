@@ -256,8 +256,6 @@ def _go_pay(request: HttpRequest, booking: Booking) -> HttpResponse:
         return redirect("bookings:confirmation", token=booking.manage_token)
 
 
-
-
 def _booking_queryset():
     return Booking.objects.select_related(
         "service", "practitioner__booking_policy", "location", "intake"
