@@ -150,7 +150,7 @@ def test_production_formatters_and_error_email_redact(settings):
     mail_admins = production["handlers"]["mail_admins"]
     assert mail_admins["class"] == "config.logfilters.AdminEmailHandler"
 
-    settings.ADMINS = [("Ops", "ops@example.com")]
+    settings.ADMINS = ["ops@example.com"]
     handler = AdminEmailHandler(include_html=True)
     handler.send_mail(
         f"Error at /book/done/{SECRET}/",
