@@ -52,6 +52,14 @@ def test_a_student_pays_the_deposit_then_the_balance(live_server, page):
     expect(page.get_by_text("Test payment — no money moves")).to_be_visible()
     expect(page.get_by_role("heading", name="Pay £300")).to_be_visible()
     assert_accessible(page)
+    # A name pasted with an invisible control character is refused, saying why.
+    name = page.get_by_label("Name on the (pretend) card")
+    name.fill("Rosa \u202eStudent")
+    page.get_by_role("button", name="Pay £300").click()
+    expect(page.get_by_text("invisible control character")).to_be_visible()
+    assert_accessible(page)
+    assert not LedgerEntry.objects.exists()
+    name.fill("Rosa Student")
     page.get_by_role("button", name="Pay £300").click()
 
     expect(page.get_by_text("Deposit paid", exact=True)).to_be_visible()
