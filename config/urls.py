@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("courses.urls")),
     path("blog/", include("blog.urls")),
+    path("videos/", include("blog.video_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
