@@ -9,9 +9,16 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from core import panels
 
-        from .panels import next_course_dates
+        from .panels import courses_teaching, next_course_dates
 
-        # A blog post about a technique offers the next course dates teaching it.
+        # A blog post about a technique offers the next course dates teaching it;
+        # a technique's page, the courses teaching it with their next dates.
         panels.register(
             "blog_post", "courses/_post_panel.html", context=next_course_dates
+        )
+        panels.register(
+            "technique_page_aside",
+            "courses/_technique_panel.html",
+            context=courses_teaching,
+            order=10,
         )

@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from . import certificates
 from .models import Course, Enrolment
 
 
@@ -122,3 +123,34 @@ class DepositForm(forms.Form):
         required=False,
         help_text="e.g. the bank transfer or card receipt reference.",
     )
+
+
+class RevokeForm(forms.Form):
+    """Staff revoke a certificate (admin action)."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Emailed to the graduate. The public verification page says "
+        "only that the certificate was revoked, and when.",
+    )
+
+
+class VerifyForm(forms.Form):
+    """The number someone types at /verify/."""
+
+    number = forms.CharField(
+        label="Certificate number",
+        max_length=40,
+        help_text="Printed at the bottom left of the certificate, e.g. "
+        "HT-2026-7KQ2-M9X4.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def clean_number(self) -> str:
+        try:
+            return certificates.normalise(self.cleaned_data["number"])
+        except certificates.NumberProblem as problem:
+            raise forms.ValidationError(str(problem)) from problem

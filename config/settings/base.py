@@ -462,6 +462,14 @@ COURSES_DEPOSIT_INSTRUCTIONS = env(
     "that time.",
 )
 
+# Certificates: the font the PDF is set in (DejaVu Sans, from npm), and how many
+# certificate numbers one address may look up at /verify/ (allauth's rate format:
+# a comma list of count/period/ip, period s, m, h or d).
+COURSES_CERTIFICATE_FONT_DIR = env(
+    "COURSES_CERTIFICATE_FONT_DIR", str(NODE_MODULES / "dejavu-fonts-ttf" / "ttf")
+)
+COURSES_VERIFY_RATE_LIMIT = env("COURSES_VERIFY_RATE_LIMIT", "20/m/ip,200/h/ip")
+
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", "plain")
