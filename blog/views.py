@@ -303,7 +303,9 @@ def video_object(video: Video, url: str) -> dict:
         "description": _plain(video.description) or video.title,
         "thumbnailUrl": f"https://i.ytimg.com/vi/{video.video_id}/hqdefault.jpg",
         "uploadDate": video.uploaded_on.isoformat(),
-        "embedUrl": youtube.embed_url(video.video_id, autoplay=False),
+        "embedUrl": youtube.embed_url(
+            video.video_id, start=youtube.start_seconds(video.url), autoplay=False
+        ),
         "url": url,
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
         "about": [{"@type": "Thing", "name": t.name} for t in video.techniques.all()],
