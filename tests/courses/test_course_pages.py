@@ -265,3 +265,25 @@ def test_the_confirmation_and_reminder_emails_carry_the_joining_instructions(
     services.record_deposit(enrolment=enrolment)
     email = OutboundEmail.objects.get(kind="course.confirmed")
     assert "Arrive by **9:15**." in email.text_body
+
+
+def test_staff_add_a_tutor_whose_photo_is_resized(client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1500), "teal").save(buffer, format="PNG")
+    client.force_login(StaffFactory())
+    response = client.post(
+        reverse("admin:courses_tutor_add"),
+        {"name": "Helen Carter", "role": "Lead tutor", "bio": "Twenty years.",
+         "position": "0",
+         "photo": SimpleUploadedFile("helen.png", buffer.getvalue(), "image/png")},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tutor = Tutor.objects.get(name="Helen Carter")
+    assert tutor.photo.name.endswith(".jpg")
+    with Image.open(tutor.photo) as saved:
+        assert max(saved.size) == 800 and saved.format == "JPEG"
