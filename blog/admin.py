@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import services
-from .models import Disclaimer, Post, Tag, Video
+from .models import Disclaimer, Post, PostVideo, Tag, Video
 
 UK = zoneinfo.ZoneInfo("Europe/London")
 
@@ -43,10 +43,13 @@ class PostAdminForm(forms.ModelForm):
         return data
 
 
-class VideoInline(admin.TabularInline):
-    model = Video
+class PostVideoInline(admin.TabularInline):
+    """The library videos the article shows, in order (add new ones under Videos)."""
+
+    model = PostVideo
     extra = 0
-    fields = ["url", "title", "position"]
+    autocomplete_fields = ["video"]
+    fields = ["video", "position"]
 
 
 @admin.register(Post)
@@ -60,7 +63,7 @@ class PostAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["techniques", "tags"]
     date_hierarchy = "publish_at"
-    inlines = [VideoInline]
+    inlines = [PostVideoInline]
     actions = ["publish_now"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
@@ -126,3 +129,23 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(Disclaimer)
 class DisclaimerAdmin(admin.ModelAdmin):
     list_display = ["title", "is_default"]
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ["title", "uploaded_on", "is_published", "technique_list"]
+    list_filter = ["is_published", "techniques"]
+    list_editable = ["is_published"]
+    search_fields = ["title", "description", "url"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["techniques"]
+    date_hierarchy = "uploaded_on"
+    fields = ["title", "slug", "url", "description", "techniques", "uploaded_on",
+              "duration_seconds", "is_published"]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("techniques")
+
+    @admin.display(description="techniques")
+    def technique_list(self, video: Video) -> str:
+        return ", ".join(t.name for t in video.techniques.all()) or "—"

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from directory.models import Technique
 from users.models import User
 
-from .models import Disclaimer, Post, Tag
+from .models import Disclaimer, Post, PostVideo, Tag, Video
 
 EDITOR_EMAIL = "editor@demo.example"
 EDITOR_PASSWORD = "demo-editor-pass"
@@ -415,6 +415,116 @@ shown as verified on their profile.
 ]
 
 
+@dataclass
+class DemoVideo:
+    slug: str
+    title: str
+    # Addresses in YouTube's format for videos that do not exist: the school adds
+    # its own channel's. Pages never load them unless a visitor presses play.
+    youtube_id: str
+    description: str
+    techniques: list[str]
+    days_ago: int
+    seconds: int
+    in_post: str = ""
+
+
+VIDEOS = [
+    DemoVideo(
+        slug="self-massage-for-a-stiff-lower-back",
+        title="Self-massage for a stiff lower back",
+        youtube_id="HTdemoBack1",
+        description="Five minutes with a tennis ball against a wall: how to find "
+        "the tight spots either side of the spine and ease them, and when to "
+        "stop and see a therapist instead.",
+        techniques=["trigger-point-therapy", "myofascial-release"],
+        days_ago=38,
+        seconds=312,
+        in_post="how-massage-therapy-helps-back-pain",
+    ),
+    DemoVideo(
+        slug="deep-tissue-massage-demonstration",
+        title="Deep tissue massage: a demonstration",
+        youtube_id="HTdemoDeep2",
+        description="Our lead tutor works on the long muscles of the back with "
+        "forearm and elbow, and explains how pressure is built slowly and "
+        "checked with the client.",
+        techniques=["deep-tissue"],
+        days_ago=60,
+        seconds=545,
+        in_post="how-massage-therapy-helps-back-pain",
+    ),
+    DemoVideo(
+        slug="what-happens-at-a-hot-stone-massage",
+        title="What happens at a hot stone massage",
+        youtube_id="HTdemoStne3",
+        description="How the stones are heated and checked, where they are "
+        "placed, and what the treatment feels like.",
+        techniques=["hot-stone"],
+        days_ago=25,
+        seconds=248,
+    ),
+    DemoVideo(
+        slug="indian-head-massage-for-desk-workers",
+        title="Indian head massage for desk workers",
+        youtube_id="HTdemoHead4",
+        description="A seated routine for the shoulders, neck and scalp, and two "
+        "stretches to do at your desk between treatments.",
+        techniques=["indian-head-massage"],
+        days_ago=14,
+        seconds=421,
+        in_post="desk-neck-and-shoulder-tension",
+    ),
+    DemoVideo(
+        slug="a-day-on-the-holistic-massage-diploma",
+        title="A day on the Holistic Massage Diploma",
+        youtube_id="HTdemoDipl5",
+        description="Follow students through a teaching Saturday in Brighton: "
+        "anatomy in the morning, supervised practice in the afternoon.",
+        techniques=["holistic-massage", "swedish-massage"],
+        days_ago=90,
+        seconds=367,
+    ),
+    DemoVideo(
+        slug="trigger-points-in-the-shoulders",
+        title="Trigger points in the shoulders, and the headaches they cause",
+        youtube_id="HTdemoTrig6",
+        description="Where the common trigger points of the upper back are, the "
+        "pain patterns they refer, and how a therapist releases them.",
+        techniques=["trigger-point-therapy", "deep-tissue"],
+        days_ago=7,
+        seconds=289,
+    ),
+]
+
+
+def _seed_videos(techniques: dict) -> int:
+    created = 0
+    for demo in VIDEOS:
+        video, made = Video.objects.get_or_create(
+            slug=demo.slug,
+            defaults={
+                "title": demo.title,
+                "url": f"https://www.youtube.com/watch?v={demo.youtube_id}",
+                "description": demo.description,
+                "uploaded_on": timezone.localdate() - timedelta(days=demo.days_ago),
+                "duration_seconds": demo.seconds,
+            },
+        )
+        if not made:
+            continue
+        created += 1
+        video.techniques.set(
+            [techniques[slug] for slug in demo.techniques if slug in techniques]
+        )
+        post = Post.objects.filter(slug=demo.in_post).first() if demo.in_post else None
+        if post is not None:
+            PostVideo.objects.get_or_create(
+                post=post, video=video, defaults={"position": post.video_links.count()}
+            )
+    return created
+
+
 def seed(stdout) -> None:
     editor = _editor()
     staff = User.objects.filter(email__iexact="staff@demo.example").first() or editor
@@ -435,6 +545,10 @@ def seed(stdout) -> None:
         _create(demo, author, tags, techniques, disclaimers)
         created += 1
     stdout.write(f"  blog     {Post.objects.count()} posts ({created} created)")
+    videos = _seed_videos(techniques)
+    stdout.write(
+        f"  videos   {Video.objects.count()} in the library ({videos} created)"
+    )
     stdout.write(f"  editor   {EDITOR_EMAIL} / {EDITOR_PASSWORD}")
 
 

@@ -167,6 +167,9 @@ class Post(TimeStampedModel):
         "practitioners and courses for them.",
     )
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+    videos = models.ManyToManyField(
+        "Video", through="PostVideo", related_name="posts", blank=True
+    )
     seo_title = models.CharField(
         "SEO title",
         max_length=70,
@@ -262,27 +265,69 @@ class Post(TimeStampedModel):
         return self.meta_description or self.summary
 
 
-class Video(models.Model):
-    """A YouTube video shown with the article, loaded only when the reader asks."""
+class VideoQuerySet(models.QuerySet):
+    def published(self) -> "VideoQuerySet":
+        return self.filter(is_published=True)
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="videos")
-    url = models.URLField(
-        "YouTube address",
-        max_length=300,
-        validators=[validate_single_line, validate_youtube_url],
-    )
+
+class Video(TimeStampedModel):
+    """One of the school's YouTube videos, in the library at /videos/ and shown
+    with articles; played only when the visitor asks (youtube-nocookie.com)."""
+
     title = models.CharField(
         max_length=150,
         help_text="What the video shows; read out by screen readers.",
         validators=[validate_single_line],
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    slug = models.SlugField(max_length=150, unique=True)
+    url = models.URLField(
+        "YouTube address",
+        max_length=300,
+        validators=[validate_single_line, validate_youtube_url],
+    )
+    description = models.TextField(
+        blank=True,
+        help_text="A paragraph or two about the video. Markdown: lists, links, "
+        "bold and italics.",
+    )
+    techniques = models.ManyToManyField(
+        "directory.Technique",
+        related_name="videos",
+        blank=True,
+        help_text="The techniques it shows: its technique pages, the articles and "
+        "the courses about them list it.",
+    )
+    uploaded_on = models.DateField(
+        "published on YouTube on",
+        default=timezone.localdate,
+        help_text="For search engines (VideoObject uploadDate).",
+    )
+    duration_seconds = models.PositiveIntegerField(
+        "length in seconds", null=True, blank=True
+    )
+    is_published = models.BooleanField(
+        "in the library",
+        default=True,
+        help_text="Untick to hide it from the library and the pages that list "
+        "related videos; articles that show it keep it.",
+    )
+
+    objects = VideoQuerySet.as_manager()
 
     class Meta:
-        ordering = ["position", "pk"]
+        ordering = ["-uploaded_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gt=0),
+                name="video_duration_positive",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("videos:detail", kwargs={"slug": self.slug})
 
     @property
     def video_id(self) -> str | None:
@@ -295,3 +340,37 @@ class Video(models.Model):
     @property
     def watch_url(self) -> str:
         return youtube.watch_url(self.video_id, start=youtube.start_seconds(self.url))
+
+    @property
+    def duration_display(self) -> str:
+        """“4:05”, “1:02:30”, or empty when unknown."""
+        if not self.duration_seconds:
+            return ""
+        hours, rest = divmod(self.duration_seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            return f"{hours}:{minutes:02d}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d}"
+
+
+class PostVideo(models.Model):
+    """A video an article shows, in the article's order."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="video_links")
+    video = models.ForeignKey(
+        Video, on_delete=models.PROTECT, related_name="post_links"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "video in the article"
+        verbose_name_plural = "videos in the article"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "video"], name="postvideo_once_per_post"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.video)

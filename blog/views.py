@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
@@ -12,10 +13,13 @@ from core.jsonld import json_ld
 from core.markdown import render_markdown
 from directory.models import Technique
 
-from .models import Post, Tag
+from . import youtube
+from .models import Post, PostVideo, Tag, Video
 
 PAGE_SIZE = 9
 RELATED_POSTS = 3
+RELATED_VIDEOS = 3
+VIDEO_PAGE_SIZE = 12
 
 
 def _listed_posts() -> QuerySet[Post]:
@@ -94,7 +98,14 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _post_with_details() -> QuerySet[Post]:
     return Post.objects.select_related("author", "disclaimer").prefetch_related(
-        "techniques", "tags", "videos"
+        "techniques",
+        "tags",
+        Prefetch(
+            "video_links",
+            queryset=PostVideo.objects.select_related("video").order_by(
+                "position", "pk"
+            ),
+        ),
     )
 
 
@@ -116,6 +127,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, post: Post, *, preview: bool) -> HttpResponse:
     techniques = list(post.techniques.all())
+    videos = [link.video for link in post.video_links.all() if link.video.video_id]
     canonical = request.build_absolute_uri(post.get_absolute_url())
     image_url = (
         request.build_absolute_uri(post.hero_image.url) if post.hero_image else ""
@@ -130,8 +142,9 @@ def _render_detail(request: HttpRequest, post: Post, *, preview: bool) -> HttpRe
             "techniques": techniques,
             "techniques_text": _join_or([t.name for t in techniques]),
             "tags": list(post.tags.all()),
-            "videos": [video for video in post.videos.all() if video.video_id],
+            "videos": videos,
             "related": _related(post, techniques) if not preview else [],
+            "related_videos": related_videos(techniques, exclude=videos),
             "canonical_url": canonical,
             "image_url": image_url,
             "json_ld": _json_ld(post, canonical, image_url),
@@ -157,6 +170,22 @@ def _related(post: Post, techniques: list[Technique]) -> list[Post]:
         .annotate(shared=sum(shared[1:], start=shared[0]))
         .filter(shared__gt=0)
         .order_by("-shared", "-publish_at")[:RELATED_POSTS]
+    )
+
+
+def related_videos(
+    techniques: list[Technique], *, exclude=(), limit: int = RELATED_VIDEOS
+) -> list[Video]:
+    """Library videos sharing the most of `techniques`, newest first: one query."""
+    ids = [t.pk for t in techniques]
+    if not ids:
+        return []
+    return list(
+        Video.objects.published()
+        .exclude(pk__in=[video.pk for video in exclude])
+        .annotate(shared=Count("techniques", filter=Q(techniques__in=ids)))
+        .filter(shared__gt=0)
+        .order_by("-shared", "-uploaded_on", "-pk")[:limit]
     )
 
 
@@ -186,3 +215,125 @@ def _json_ld(post: Post, url: str, image_url: str) -> SafeString:
     if image_url:
         data["image"] = image_url
     return json_ld(data)
+
+
+# --- the video library -------------------------------------------------------------
+
+
+def _video_topics() -> QuerySet[Technique]:
+    """Techniques that at least one library video shows, with how many."""
+    return (
+        Technique.objects.annotate(
+            video_count=Count("videos", filter=Q(videos__is_published=True))
+        )
+        .filter(video_count__gt=0)
+        .order_by("name")
+    )
+
+
+@require_GET
+def video_list(request: HttpRequest) -> HttpResponse:
+    topics = list(_video_topics())
+    videos = Video.objects.published().prefetch_related("techniques")
+    requested = request.GET.get("technique", "")
+    chosen = next((t for t in topics if t.slug == requested), None)
+    notice = ""
+    if chosen is not None:
+        videos = videos.filter(techniques=chosen)
+    elif requested:
+        notice = "We have no videos about that technique yet; here are all our videos."
+    paginator = Paginator(videos.order_by("-uploaded_on", "-pk"), VIDEO_PAGE_SIZE)
+    page_requested = request.GET.get("page", "")
+    page = paginator.get_page(page_requested)
+    if page_requested and page_requested != str(page.number) and paginator.count:
+        notice = (
+            f"There is no page “{page_requested[:10]}”; showing page {page.number}."
+        )
+    query = f"?technique={chosen.slug}" if chosen else ""
+    if page.number > 1:
+        query += ("&" if query else "?") + f"page={page.number}"
+    canonical = request.build_absolute_uri(request.path + query)
+    return render(
+        request,
+        "blog/video_list.html",
+        {
+            "page": page,
+            "topics": topics,
+            "technique": chosen,
+            "notice": notice,
+            "canonical_url": canonical,
+            "json_ld": _video_list_json_ld(request, page.object_list, canonical),
+        },
+    )
+
+
+@require_GET
+def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    video = get_object_or_404(
+        Video.objects.published().prefetch_related("techniques"), slug=slug
+    )
+    techniques = list(video.techniques.all())
+    canonical = request.build_absolute_uri(video.get_absolute_url())
+    return render(
+        request,
+        "blog/video_detail.html",
+        {
+            "video": video,
+            "techniques": techniques,
+            "posts": list(
+                Post.objects.live()
+                .filter(video_links__video=video)
+                .order_by("-publish_at", "-pk")[:RELATED_POSTS]
+            ),
+            "related_videos": related_videos(techniques, exclude=[video]),
+            "canonical_url": canonical,
+            "json_ld": json_ld(
+                {"@context": "https://schema.org", **video_object(video, canonical)}
+            ),
+        },
+    )
+
+
+def video_object(video: Video, url: str) -> dict:
+    """schema.org VideoObject. The thumbnail is YouTube's: search engines fetch it,
+    the site's pages never do."""
+    data = {
+        "@type": "VideoObject",
+        "name": video.title,
+        "description": _plain(video.description) or video.title,
+        "thumbnailUrl": f"https://i.ytimg.com/vi/{video.video_id}/hqdefault.jpg",
+        "uploadDate": video.uploaded_on.isoformat(),
+        "embedUrl": youtube.embed_url(
+            video.video_id, start=youtube.start_seconds(video.url), autoplay=False
+        ),
+        "url": url,
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        "about": [{"@type": "Thing", "name": t.name} for t in video.techniques.all()],
+    }
+    if video.duration_seconds:
+        data["duration"] = f"PT{video.duration_seconds}S"
+    return data
+
+
+def _plain(markdown_text: str) -> str:
+    return " ".join(strip_tags(render_markdown(markdown_text)).split())
+
+
+def _video_list_json_ld(request: HttpRequest, videos, url: str) -> SafeString:
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "ItemList",
+            "url": url,
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": position,
+                    "item": video_object(
+                        video, request.build_absolute_uri(video.get_absolute_url())
+                    ),
+                }
+                for position, video in enumerate(videos, start=1)
+            ],
+        }
+    )

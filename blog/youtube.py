@@ -50,8 +50,10 @@ def start_seconds(url: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
-def embed_url(video: str, *, start: int = 0) -> str:
-    url = f"{EMBED_HOST}/embed/{video}?autoplay=1&rel=0"
+def embed_url(video: str, *, start: int = 0, autoplay: bool = True) -> str:
+    """The privacy-enhanced player. It autoplays by default: it is only ever loaded
+    when the visitor has clicked play."""
+    url = f"{EMBED_HOST}/embed/{video}?" + ("autoplay=1&" if autoplay else "") + "rel=0"
     return f"{url}&start={start}" if start else url
 
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("payments.urls")),
     path("blog/", include("blog.urls")),
+    path("videos/", include("blog.video_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

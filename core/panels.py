@@ -21,6 +21,10 @@ The places pages ask for:
 
 - "practitioner_profile" (the practitioner): directory/practitioner_detail.html
 - "blog_post" (techniques=, techniques_text=): blog/post_detail.html
+- "technique_page_aside" and "technique_page_main" (technique=): the technique
+  page, directory/technique_detail.html (its side column, and full width below)
+- "course_page" (techniques=): courses/course_detail.html and
+  courses/coursedate_detail.html
 """
 
 import contextlib

@@ -1,17 +1,31 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin_actions import confirm_action
 from core.formatting import format_money
+from directory import geo
+from directory.services import DirectoryError, resized_photo
 from payments.admin import ledger_html, refund_action
 
-from . import billing, exports, services
-from .forms import PaymentByHandForm
-from .models import Course, CourseDate, Enrolment, WaitingListEntry
+from . import billing, certificates, exports, services
+from .forms import PaymentByHandForm, RevokeForm
+from .models import (
+    Certificate,
+    Course,
+    CourseDate,
+    CourseQuestion,
+    Enrolment,
+    TeachingDay,
+    Tutor,
+    WaitingListEntry,
+)
+from .pdf import certificate_pdf
 
 
 def _run_each(modeladmin, request, queryset, service, done: str) -> None:
@@ -28,6 +42,30 @@ def _run_each(modeladmin, request, queryset, service, done: str) -> None:
         modeladmin.message_user(request, done.format(n=succeeded), messages.SUCCESS)
 
 
+@admin.register(Tutor)
+class TutorAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "role"]
+    fields = ["name", "role", "bio", "photo", "position"]
+
+    def save_model(self, request, obj: Tutor, form, change: bool) -> None:
+        # Like practitioners' photos: at most 800 pixels, metadata dropped.
+        if "photo" in form.changed_data and obj.photo:
+            try:
+                obj.photo.save(f"tutor-{obj.name}.jpg", resized_photo(obj.photo), False)
+            except DirectoryError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                obj.photo = ""
+        super().save_model(request, obj, form, change)
+
+
+class CourseQuestionInline(admin.StackedInline):
+    model = CourseQuestion
+    extra = 0
+    fields = ["question", "answer", "position"]
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ["title", "level", "total_hours", "price_display", "is_published"]
@@ -35,10 +73,23 @@ class CourseAdmin(admin.ModelAdmin):
     list_editable = ["is_published"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["techniques"]
+    filter_horizontal = ["techniques", "tutors"]
+    inlines = [CourseQuestionInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "description", "is_published"]}),
         ("What it teaches", {"fields": ["techniques", "level", "total_hours"]}),
+        (
+            "For people deciding",
+            {
+                "fields": [
+                    "syllabus",
+                    "entry_requirements",
+                    "included",
+                    "assessment",
+                    "tutors",
+                ]
+            },
+        ),
         (
             "Price and refunds",
             {
@@ -97,6 +148,13 @@ class WaitingListInline(admin.TabularInline):
         return False
 
 
+class TeachingDayInline(admin.TabularInline):
+    model = TeachingDay
+    extra = 0
+    fields = ["day", "starts_at", "ends_at", "note"]
+    verbose_name_plural = "timetable (each teaching day, UK time)"
+
+
 @admin.register(CourseDate)
 class CourseDateAdmin(admin.ModelAdmin):
     list_display = [
@@ -125,16 +183,26 @@ class CourseDateAdmin(admin.ModelAdmin):
         (None, {"fields": ["course", "status"]}),
         (
             "Venue",
-            {"fields": ["venue_name", "venue_address", "venue_town", "venue_postcode"]},
+            {
+                "fields": [
+                    "venue_name",
+                    "venue_address",
+                    "venue_town",
+                    "venue_postcode",
+                    ("venue_latitude", "venue_longitude"),
+                    "venue_directions",
+                ]
+            },
         ),
         (
             "When",
             {"fields": ["starts_on", "ends_on", "schedule", "enrolment_deadline"]},
         ),
         ("Places and price", {"fields": ["places", "places_taken", "price_override"]}),
+        ("For enrolled students", {"fields": ["joining_instructions"]}),
     ]
-    inlines = [EnrolmentInline, WaitingListInline]
-    actions = ["download_class_list", "cancel_dates"]
+    inlines = [TeachingDayInline, EnrolmentInline, WaitingListInline]
+    actions = ["download_class_list", "cancel_dates", "complete_dates"]
 
     def get_queryset(self, request):
         return (
@@ -157,10 +225,12 @@ class CourseDateAdmin(admin.ModelAdmin):
         return course_date.waiting_count
 
     def save_model(self, request, obj: CourseDate, form, change: bool) -> None:
+        located = self._locate_venue(obj)
         if not change:
             obj.save()
             return
-        saved = services.save_course_date(course_date=obj, changed=form.changed_data)
+        changed = [*form.changed_data, *located]
+        saved = services.save_course_date(course_date=obj, changed=changed)
         if saved.enrolments_cancelled is not None:
             self.message_user(
                 request,
@@ -181,6 +251,53 @@ class CourseDateAdmin(admin.ModelAdmin):
                 "stay open until they expire; no new offers are made.",
                 messages.INFO,
             )
+
+    @staticmethod
+    def _locate_venue(course_date: CourseDate) -> list[str]:
+        """Coordinates for the map link from the gazetteer, when staff left them
+        empty and the postcode is one we know. Returns the fields it set."""
+        if course_date.venue_latitude is not None:
+            return []
+        found = geo.resolve(course_date.venue_postcode)
+        if found is None:
+            return []
+        course_date.venue_latitude = found.latitude
+        course_date.venue_longitude = found.longitude
+        return ["venue_latitude", "venue_longitude"]
+
+    @admin.action(description="Complete the selected dates (issue certificates)")
+    def complete_dates(self, request, queryset):
+        if not request.POST.get("apply"):
+            return confirm_action(
+                self,
+                request,
+                queryset,
+                title="Complete course dates",
+                question="Complete these dates? Every confirmed student whose "
+                "register shows them at every teaching day is completed and "
+                "emailed their certificate; the others are listed for you to "
+                "decide one by one (on the date's register page).",
+                button="Complete and issue certificates",
+            )
+        for course_date in queryset:
+            try:
+                done = services.complete_course_date(course_date=course_date)
+            except services.EnrolmentError as error:
+                self.message_user(request, f"{course_date}: {error}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{course_date}: {len(done.completed)} completed, certificates issued.",
+                messages.SUCCESS,
+            )
+            for enrolment, reason in done.skipped:
+                self.message_user(
+                    request,
+                    f"{enrolment.reference} {enrolment.full_name} not completed: "
+                    f"{reason}.",
+                    messages.WARNING,
+                )
+        return None
 
     @admin.action(description="Download the class list (CSV)")
     def download_class_list(self, request, queryset) -> HttpResponse:
@@ -286,6 +403,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
                     "created_at",
                     "confirmed_at",
                     "completed_at",
+                    "certificate_link",
                     "cancelled_at",
                     "cancel_reason",
                 ]
@@ -293,6 +411,18 @@ class EnrolmentAdmin(admin.ModelAdmin):
         ),
         ("Staff", {"fields": ["staff_notes"]}),
     ]
+
+    @admin.display(description="certificate")
+    def certificate_link(self, enrolment: Enrolment) -> str:
+        certificate = Certificate.objects.filter(enrolment=enrolment).first()
+        if certificate is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>{}',
+            reverse("admin:courses_certificate_change", args=[certificate.pk]),
+            certificate.number,
+            "" if certificate.is_valid else " (revoked)",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Status and payments change only through the actions (and their services).
@@ -381,7 +511,9 @@ class EnrolmentAdmin(admin.ModelAdmin):
             form=form,
         )
 
-    @admin.action(description="Mark completed (adds verified techniques)")
+    @admin.action(
+        description="Mark completed (issues certificates, adds verified techniques)"
+    )
     def mark_completed(self, request, queryset):
         if request.POST.get("apply"):
             _run_each(
@@ -389,8 +521,9 @@ class EnrolmentAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda e: services.complete_enrolment(enrolment=e),
-                "{n} enrolment(s) completed; graduates with a practitioner profile "
-                "now show the course's techniques as verified.",
+                "{n} enrolment(s) completed and their certificates emailed; "
+                "graduates with a practitioner profile now show the course's "
+                "techniques as verified.",
             )
             return None
         return confirm_action(
@@ -398,8 +531,10 @@ class EnrolmentAdmin(admin.ModelAdmin):
             request,
             queryset,
             title="Mark enrolments completed",
-            question="Mark these enrolments completed? The course's techniques "
-            "become verified techniques on each graduate's practitioner profile.",
+            question="Mark these enrolments completed? Each graduate is emailed a "
+            "certificate, and the course's techniques become verified techniques "
+            "on their practitioner profile. Attendance is not checked here: the "
+            "date's register shows it.",
             button="Mark completed",
         )
 
@@ -481,3 +616,106 @@ class WaitingListEntryAdmin(admin.ModelAdmin):
         # Only the line order and notes: the status belongs to the services, which
         # may have changed it since this page was loaded.
         obj.save(update_fields=["position", "staff_notes"])
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["number", "full_name", "course_title", "ends_on", "issued_at",
+                    "status"]  # fmt: skip
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "course_title",
+                   "issued_at"]  # fmt: skip
+    search_fields = ["number", "full_name", "enrolment__student__email"]
+    date_hierarchy = "issued_at"
+    actions = ["revoke"]
+    fields = ["number", "full_name", "course_title", "venue_town", "starts_on",
+              "ends_on", "hours", "technique_list", "issued_at", "enrolment_link",
+              "linked_from_profile", "revoked_at", "revoked_reason", "revoked_by",
+              "pdf_link"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # completing an enrolment issues them
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a number once given stays answerable: revoke instead
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        try:  # a number typed as on paper: lower case, spaces, O for 0
+            number = certificates.normalise(search_term)
+        except certificates.NumberProblem:
+            return found, duplicates
+        return found | queryset.filter(number=number), duplicates
+
+    @admin.display(description="status", boolean=False)
+    def status(self, certificate: Certificate) -> str:
+        return "Valid" if certificate.is_valid else "Revoked"
+
+    @admin.display(description="techniques")
+    def technique_list(self, certificate: Certificate) -> str:
+        return ", ".join(t.name for t in certificate.techniques.all()) or "—"
+
+    @admin.display(description="enrolment")
+    def enrolment_link(self, certificate: Certificate) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:courses_enrolment_change", args=[certificate.enrolment_id]),
+            certificate.enrolment.reference,
+        )
+
+    @admin.display(description="PDF")
+    def pdf_link(self, certificate: Certificate) -> str:
+        return format_html(
+            '<a href="{}">Download the PDF</a> · <a href="{}">Its public page</a>',
+            reverse("admin:courses_certificate_pdf", args=[certificate.pk]),
+            certificate.get_absolute_url(),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="courses_certificate_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        certificate = get_object_or_404(Certificate, pk=pk)
+        response = HttpResponse(certificate_pdf(certificate), "application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="certificate-{certificate.number}.pdf"'
+        )
+        return response
+
+    @admin.action(description="Revoke the selected certificates")
+    def revoke(self, request, queryset):
+        form = RevokeForm(request.POST if request.POST.get("apply") else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run_each(
+                self,
+                request,
+                queryset,
+                lambda c: services.revoke_certificate(
+                    certificate=c, reason=reason, by=request.user
+                ),
+                "{n} certificate(s) revoked; the graduates are emailed and the "
+                "techniques they verified are withdrawn.",
+            )
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Revoke certificates",
+            question="Revoke these certificates? Anyone checking their numbers will "
+            "see they are no longer valid, the verified techniques they gave are "
+            "withdrawn from the graduates' profiles, and each graduate is emailed "
+            "the reason.",
+            button="Revoke",
+            form=form,
+        )

@@ -11,12 +11,19 @@ class CoursesConfig(AppConfig):
         from payments import registry
 
         from .billing import PREFIX, EnrolmentPayments
-        from .panels import next_course_dates
+        from .panels import courses_teaching, next_course_dates
 
         # Payments tells courses when money for an enrolment moves.
         registry.register(PREFIX, EnrolmentPayments())
 
-        # A blog post about a technique offers the next course dates teaching it.
+        # A blog post about a technique offers the next course dates teaching it;
+        # a technique's page, the courses teaching it with their next dates.
         panels.register(
             "blog_post", "courses/_post_panel.html", context=next_course_dates
+        )
+        panels.register(
+            "technique_page_aside",
+            "courses/_technique_panel.html",
+            context=courses_teaching,
+            order=10,
         )

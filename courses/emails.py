@@ -16,7 +16,7 @@ from core.links import absolute_url
 from notifications import outbox
 from payments.money import format_pence
 
-from .models import Enrolment, WaitingListEntry
+from .models import Certificate, Enrolment, WaitingListEntry
 
 
 def _when(value) -> str:
@@ -102,6 +102,12 @@ def enrolment_received(enrolment: Enrolment) -> None:
     )
 
 
+def _joining(enrolment: Enrolment) -> list[str]:
+    """The date's joining instructions, as staff wrote them, when there are some."""
+    text = enrolment.course_date.joining_instructions.strip()
+    return [f"Joining instructions:\n{text}"] if text else []
+
+
 def enrolment_confirmed(enrolment: Enrolment) -> None:
     """The deposit is paid (online, or recorded by staff): the place is confirmed."""
     from .billing import balance_due_on
@@ -122,7 +128,13 @@ def enrolment_confirmed(enrolment: Enrolment) -> None:
         enrolment,
         "confirmed",
         f"Your place is confirmed: {enrolment.course_date.course.title}",
-        [opening, _course_facts(enrolment), balance],
+        [
+            opening,
+            _course_facts(enrolment),
+            *_joining(enrolment),
+            f"{balance} Your enrolment page has the timetable, which you can add "
+            "to your calendar.",
+        ],
     )
 
 
@@ -215,8 +227,13 @@ def course_starts_soon(enrolment: Enrolment) -> None:
         [
             "Your course starts soon. Here are the details:",
             _course_facts(enrolment),
-            "Bring comfortable clothes, a notebook and a water bottle. Towels and "
-            "oils are provided.",
+            *(
+                _joining(enrolment)
+                or [
+                    "Bring comfortable clothes, a notebook and a water bottle. "
+                    "Towels and oils are provided."
+                ]
+            ),
             _still_due(enrolment),
         ],
         # Held up past the start (mail server down), a reminder is pointless.
@@ -232,6 +249,45 @@ def _still_due(enrolment: Enrolment) -> str:
         return "Your course fee is paid in full."
     return (
         f"Still to pay: {format_pence(left)}. You can pay it from your enrolment page."
+    )
+
+
+def certificate_issued(certificate: Certificate) -> None:
+    """The course is completed: the certificate is ready to download."""
+    enrolment = certificate.enrolment
+    _enrolment_email(
+        enrolment,
+        "certificate",
+        f"Your certificate: {certificate.course_title}",
+        [
+            f"Congratulations on completing {certificate.course_title}. Your "
+            f"certificate is ready: download it from your enrolment page.",
+            f"Its number is {certificate.number}. Anyone you show it to (a client, "
+            "an insurer, an employer) can check it at "
+            f"{absolute_url(certificate.get_absolute_url())}, or by scanning the "
+            "QR code printed on it.",
+            "If you have a practitioner profile with us, the course's techniques "
+            "now show on it as verified.",
+        ],
+    )
+
+
+def certificate_revoked(certificate: Certificate) -> None:
+    """Staff revoked the certificate: say why."""
+    enrolment = certificate.enrolment
+    _enrolment_email(
+        enrolment,
+        "certificate-revoked",
+        f"Your certificate has been withdrawn: {certificate.course_title}",
+        [
+            f"We have withdrawn certificate {certificate.number} for "
+            f"{certificate.course_title}. Anyone checking it will now see that it "
+            "is no longer valid, and the techniques it verified no longer show as "
+            "verified on a practitioner profile.",
+            f"The reason: {certificate.revoked_reason}",
+            f"If you think this is a mistake, email {settings.CONTACT_EMAIL} or "
+            f"call {settings.CONTACT_PHONE}.",
+        ],
     )
 
 

@@ -6,6 +6,7 @@ from core.validators import validate_single_line
 from payments.admin import AmountField
 from payments.models import LedgerEntry
 
+from . import certificates
 from .models import Course, Enrolment
 
 
@@ -141,3 +142,34 @@ class PaymentByHandForm(forms.Form):
         validators=[validate_single_line],
         help_text="e.g. the bank transfer reference.",
     )
+
+
+class RevokeForm(forms.Form):
+    """Staff revoke a certificate (admin action)."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Emailed to the graduate. The public verification page says "
+        "only that the certificate was revoked, and when.",
+    )
+
+
+class VerifyForm(forms.Form):
+    """The number someone types at /verify/."""
+
+    number = forms.CharField(
+        label="Certificate number",
+        max_length=40,
+        help_text="Printed at the bottom left of the certificate, e.g. "
+        "HT-2026-7KQ2-M9X4.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def clean_number(self) -> str:
+        try:
+            return certificates.normalise(self.cleaned_data["number"])
+        except certificates.NumberProblem as problem:
+            raise forms.ValidationError(str(problem)) from problem

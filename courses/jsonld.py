@@ -74,6 +74,20 @@ def course(course: Course, dates: Iterable[CourseDate], request: HttpRequest) ->
         },
         "hasCourseInstance": [course_instance(d, request) for d in dates],
     }
+    if course.entry_requirements:
+        data["coursePrerequisites"] = " ".join(course.entry_requirements.split())
+    if course.syllabus:
+        data["syllabusSections"] = [
+            {
+                "@type": "Syllabus",
+                "name": "What you will learn",
+                "description": (" ".join(course.syllabus.split())),
+            }
+        ]
+    tutors = [{"@type": "Person", "name": t.name} for t in course.tutors.all()]
+    if tutors:
+        for instance in data["hasCourseInstance"]:
+            instance["instructor"] = tutors
     if course.image:
         data["image"] = request.build_absolute_uri(course.image.url)
     return data

@@ -1,9 +1,11 @@
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -37,6 +39,29 @@ class CourseQuerySet(models.QuerySet):
         return self.published()
 
 
+class Tutor(models.Model):
+    """Someone who teaches our courses, shown on the course pages."""
+
+    name = models.CharField(max_length=120)
+    role = models.CharField(
+        max_length=120, blank=True, help_text="e.g. “Lead tutor, Brighton”."
+    )
+    bio = models.TextField(
+        max_length=800,
+        help_text="A short paragraph: experience, specialisms, what they teach.",
+    )
+    photo = models.ImageField(upload_to="tutors/", blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Course(TimeStampedModel):
     class Level(models.TextChoices):
         INTRODUCTORY = "introductory", "Introductory"
@@ -60,6 +85,25 @@ class Course(TimeStampedModel):
         Technique,
         related_name="courses",
         help_text="Graduates get these as verified techniques on their profile.",
+    )
+    tutors = models.ManyToManyField(Tutor, related_name="courses", blank=True)
+    syllabus = models.TextField(
+        "what you will learn",
+        blank=True,
+        help_text="Markdown: the syllabus, e.g. a list of modules.",
+    )
+    entry_requirements = models.TextField(
+        blank=True, help_text="Markdown: who can join, what to have done before."
+    )
+    included = models.TextField(
+        "what is included",
+        blank=True,
+        help_text="Markdown: materials, couches, oils, manuals, lunch, insurance…",
+    )
+    assessment = models.TextField(
+        blank=True,
+        help_text="Markdown: how students are assessed: case studies, practical "
+        "and written exams, attendance.",
     )
     level = models.CharField(max_length=20, choices=Level, default=Level.DIPLOMA)
     total_hours = models.PositiveSmallIntegerField(
@@ -168,6 +212,27 @@ class CourseDate(TimeStampedModel):
         max_length=10,
         validators=[validate_single_line],
     )
+    venue_latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="Leave empty: it is looked up from the postcode when we know it.",
+    )
+    venue_longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    venue_directions = models.TextField(
+        "how to get there",
+        blank=True,
+        help_text="Trains, buses, parking, which door: shown on the date's page.",
+    )
+    joining_instructions = models.TextField(
+        blank=True,
+        help_text="Markdown: what to bring, where to meet on the first morning, "
+        "what to wear. Shown to enrolled students and in their emails.",
+    )
     starts_on = models.DateField()
     ends_on = models.DateField()
     schedule = models.CharField(
@@ -224,6 +289,20 @@ class CourseDate(TimeStampedModel):
                 condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
                 name="coursedate_price_override_non_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(venue_latitude__isnull=True, venue_longitude__isnull=True)
+                | Q(
+                    venue_latitude__isnull=False,
+                    venue_longitude__isnull=False,
+                    venue_latitude__gte=-90,
+                    venue_latitude__lte=90,
+                    venue_longitude__gte=-180,
+                    venue_longitude__lte=180,
+                ),
+                name="coursedate_venue_coordinates_valid",
+                violation_error_message="Give both coordinates of the venue, or "
+                "neither.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,6 +341,28 @@ class CourseDate(TimeStampedModel):
     @property
     def dates_display(self) -> str:
         return format_date_range(self.starts_on, self.ends_on)
+
+    @property
+    def map_url(self) -> str:
+        """The venue on OpenStreetMap: a link the visitor follows; the page itself
+        loads nothing from there."""
+        if self.venue_latitude is not None and self.venue_longitude is not None:
+            lat, lon = f"{self.venue_latitude:.5f}", f"{self.venue_longitude:.5f}"
+            return (
+                f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}"
+                f"#map=17/{lat}/{lon}"
+            )
+        query = urlencode({"query": f"{self.venue_address}, {self.venue_postcode}"})
+        return f"https://www.openstreetmap.org/search?{query}"
+
+    @property
+    def directions_url(self) -> str:
+        """OpenStreetMap's route planner with the venue as the destination (the
+        visitor types where they start from). Without coordinates, the map search."""
+        if self.venue_latitude is None or self.venue_longitude is None:
+            return self.map_url
+        to = f"{self.venue_latitude:.5f},{self.venue_longitude:.5f}"
+        return f"https://www.openstreetmap.org/directions?{urlencode({'to': to})}"
 
     @property
     def venue_display(self) -> str:
@@ -551,3 +652,189 @@ class WaitingListEntry(models.Model):
             and self.offer_expires_at is not None
             and self.offer_expires_at > now
         )
+
+
+class CourseQuestion(models.Model):
+    """A question people ask about a course, answered on its page."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="faqs")
+    question = models.CharField(max_length=200)
+    answer = models.TextField(help_text="Markdown: paragraphs, lists, links.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "frequently asked question"
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class TeachingDay(models.Model):
+    """One day of a course date's timetable, with its hours (UK time)."""
+
+    course_date = models.ForeignKey(
+        CourseDate, on_delete=models.CASCADE, related_name="days"
+    )
+    day = models.DateField()
+    starts_at = models.TimeField("starts (UK time)")
+    ends_at = models.TimeField("ends (UK time)")
+    note = models.CharField(
+        max_length=120, blank=True, help_text="e.g. “Practical assessment”."
+    )
+
+    class Meta:
+        ordering = ["day", "starts_at"]
+        verbose_name = "teaching day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_date", "day"],
+                name="teachingday_one_per_date",
+                violation_error_message="This day is already in the timetable.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="teachingday_starts_before_end",
+                violation_error_message="A teaching day must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%a %-d %b %Y} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    def clean(self) -> None:
+        course_date = getattr(self, "course_date", None)
+        if course_date is None or self.day is None:
+            return
+        if not (course_date.starts_on <= self.day <= course_date.ends_on):
+            raise ValidationError(
+                {
+                    "day": "A teaching day must fall between the course date's "
+                    f"first day ({course_date.starts_on:%-d %B %Y}) and last "
+                    f"({course_date.ends_on:%-d %B %Y})."
+                }
+            )
+
+    @property
+    def hours(self) -> float:
+        start = datetime.combine(self.day, self.starts_at)
+        return (datetime.combine(self.day, self.ends_at) - start).seconds / 3600
+
+    @property
+    def starts(self) -> datetime:
+        """The start as an aware moment in the site's zone (clock changes included)."""
+        return datetime.combine(
+            self.day, self.starts_at, tzinfo=timezone.get_default_timezone()
+        )
+
+    @property
+    def ends(self) -> datetime:
+        return datetime.combine(
+            self.day, self.ends_at, tzinfo=timezone.get_default_timezone()
+        )
+
+
+class Attendance(models.Model):
+    """Whether a student was there on a teaching day, as staff recorded it."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="attendance"
+    )
+    teaching_day = models.ForeignKey(
+        TeachingDay, on_delete=models.CASCADE, related_name="attendance"
+    )
+    present = models.BooleanField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "attendance"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "teaching_day"],
+                name="attendance_one_per_student_and_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.reference} {self.teaching_day}: " + (
+            "present" if self.present else "absent"
+        )
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self) -> "CertificateQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+    def for_student(self, user) -> "CertificateQuerySet":
+        return self.filter(enrolment__student=user)
+
+
+class Certificate(TimeStampedModel):
+    """Issued when an enrolment is completed; anyone can check it by its number at
+    /verify/. What it says is copied at issue, as printed: a later change to the
+    course or the student's name does not rewrite a certificate."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    number = models.CharField(max_length=20, unique=True)
+    full_name = models.CharField("name on the certificate", max_length=150)
+    course_title = models.CharField(max_length=120)
+    venue_town = models.CharField(max_length=80)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    hours = models.PositiveSmallIntegerField("teaching hours")
+    techniques = models.ManyToManyField(
+        Technique, related_name="certificates", blank=True
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(
+        blank=True, help_text="Told to the graduate; never shown to the public."
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The graduate's choice: their profile's verified techniques link here.
+    linked_from_profile = models.BooleanField(default=False)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certificate_revocation_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="certificate_starts_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.full_name}"
+
+    def get_absolute_url(self) -> str:
+        """The public verification page (the QR code's address)."""
+        return reverse("courses:verify-number", kwargs={"number": self.number})
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def dates_display(self) -> str:
+        return format_date_range(self.starts_on, self.ends_on)

@@ -1,19 +1,24 @@
-"""Enrolments and waiting lists in a person's data download, and their erasure.
+"""Enrolments, attendance, certificates and waiting lists in a person's data
+download, and their erasure.
 
 See `users.privacy` for how these are called. Places are given up through the
 services, so each freed place goes to the next person waiting. An enrolment on
 which money changed hands, or that was completed, is kept for the accounts and the
-certificates, without anything the student told us; the rest are deleted.
+certificates, without anything the student told us; the rest are deleted. A
+certificate stays in the register with the name printed on it, so that whoever
+was shown it can still check it; it no longer links from a profile.
 """
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from core.links import absolute_url
 from users.models import User
 from users.privacy import DeletionRefused, isoformat
 
 from . import services
-from .models import Enrolment, WaitingListEntry
+from .models import Attendance, Certificate, Enrolment, WaitingListEntry
 
 DELETED_NAME = "Deleted student"
 DELETED_PHONE = "00000 000000"
@@ -26,7 +31,16 @@ DELETED_TEXT = "(deleted)"
 def export(user: User) -> dict:
     enrolments = (
         Enrolment.objects.for_student(user)
-        .select_related("course_date__course")
+        .select_related("course_date__course", "certificate")
+        .prefetch_related(
+            Prefetch(
+                "attendance",
+                queryset=Attendance.objects.select_related("teaching_day").order_by(
+                    "teaching_day__day"
+                ),
+            ),
+            "certificate__techniques",
+        )
         .order_by("created_at", "pk")
     )
     entries = (
@@ -72,6 +86,30 @@ def _enrolment(enrolment: Enrolment) -> dict:
         "completed": isoformat(enrolment.completed_at),
         "cancelled": isoformat(enrolment.cancelled_at),
         "cancellation": enrolment.get_cancel_reason_display() or None,
+        "attendance": [
+            {
+                "day": mark.teaching_day.day.isoformat(),
+                "present": mark.present,
+            }
+            for mark in enrolment.attendance.all()
+        ],
+        "certificate": _certificate(getattr(enrolment, "certificate", None)),
+    }
+
+
+def _certificate(certificate: Certificate | None) -> dict | None:
+    if certificate is None:
+        return None
+    return {
+        "number": certificate.number,
+        "name_on_it": certificate.full_name,
+        "course": certificate.course_title,
+        "techniques": [t.name for t in certificate.techniques.all()],
+        "issued": isoformat(certificate.issued_at),
+        "public_page": absolute_url(certificate.get_absolute_url()),
+        "your_profile_links_to_it": certificate.linked_from_profile,
+        "revoked": isoformat(certificate.revoked_at),
+        "revocation_reason": certificate.revoked_reason or None,
     }
 
 
@@ -147,6 +185,7 @@ def erase(user: User) -> None:
     Enrolment.objects.for_student(user).filter(
         status=Enrolment.Status.CANCELLED, deposit_paid_at__isnull=True
     ).delete()
+    Certificate.objects.for_student(user).update(linked_from_profile=False)
     Enrolment.objects.for_student(user).update(
         full_name=DELETED_NAME,
         phone=DELETED_PHONE,

@@ -17,15 +17,26 @@ from django.utils import timezone
 
 from core.formatting import format_day, format_deadline
 from directory.models import Practitioner, Qualification
-from directory.services import grant_verified_technique
+from directory.services import (
+    grant_verified_technique,
+    set_certificate_link,
+    withdraw_certificate_techniques,
+)
 from payments import services as payments
 from payments.money import format_pence
 from payments.providers import ProviderError
 from payments.registry import Refused
 from users.models import User
 
-from . import billing, emails
-from .models import CourseDate, Enrolment, WaitingListEntry
+from . import billing, certificates, emails
+from .models import (
+    Attendance,
+    Certificate,
+    CourseDate,
+    Enrolment,
+    TeachingDay,
+    WaitingListEntry,
+)
 
 
 class EnrolmentError(Exception):
@@ -533,15 +544,16 @@ def _expire_reservation(pk: int, course_date_id: int, *, now: datetime) -> bool:
 def complete_enrolment(
     *, enrolment: Enrolment, now: datetime | None = None
 ) -> list[Qualification]:
-    """Staff mark a confirmed enrolment completed; the course's techniques become
-    verified techniques on the student's practitioner profile, if they have one.
+    """Staff mark a confirmed enrolment completed: it gets its certificate (emailed
+    to the graduate), and the course's techniques become verified techniques on
+    the student's practitioner profile, if they have one.
 
     Returns the qualifications granted (none when the student has no profile).
     """
     now = now or timezone.now()
     locked = (
         Enrolment.objects.select_for_update(of=("self",))
-        .select_related("course_date__course")
+        .select_related("course_date__course", "student")
         .get(pk=enrolment.pk)
     )
     if locked.status == Enrolment.Status.COMPLETED:
@@ -560,14 +572,44 @@ def complete_enrolment(
     locked.status = Enrolment.Status.COMPLETED
     locked.completed_at = now
     locked.save(update_fields=["status", "completed_at", "updated_at"])
+    certificate = _issue_certificate(locked, now=now)
+    emails.certificate_issued(certificate)
     return grant_course_techniques(enrolment=locked)
+
+
+def _issue_certificate(enrolment: Enrolment, *, now: datetime) -> Certificate:
+    """Under the enrolment's lock. The certificate records what it says as printed."""
+    course_date = enrolment.course_date
+    course = course_date.course
+    year = timezone.localdate(now).year
+    number = certificates.new_number(year)
+    while Certificate.objects.filter(number=number).exists():  # 1 in 34 billion
+        number = certificates.new_number(year)
+    certificate = Certificate.objects.create(
+        enrolment=enrolment,
+        number=number,
+        full_name=enrolment.full_name,
+        course_title=course.title,
+        venue_town=course_date.venue_town,
+        starts_on=course_date.starts_on,
+        ends_on=course_date.ends_on,
+        hours=course.total_hours,
+        issued_at=now,
+    )
+    certificate.techniques.set(course.techniques.all())
+    return certificate
 
 
 def grant_course_techniques(*, enrolment: Enrolment) -> list[Qualification]:
     """Verified techniques for a completed enrolment (idempotent). Also usable when a
-    graduate creates their practitioner profile after finishing the course."""
+    graduate creates their practitioner profile after finishing the course.
+    Each carries its certificate's number, so that revoking the certificate
+    withdraws them; a revoked certificate grants nothing."""
     if enrolment.status != Enrolment.Status.COMPLETED:
         raise EnrolmentError(f"{enrolment.reference} is not completed.")
+    certificate = Certificate.objects.filter(enrolment=enrolment).first()
+    if certificate is not None and not certificate.is_valid:
+        return []
     practitioner = Practitioner.objects.filter(user_id=enrolment.student_id).first()
     if practitioner is None:
         return []
@@ -576,15 +618,205 @@ def grant_course_techniques(*, enrolment: Enrolment) -> list[Qualification]:
         f"{course_date.course.title}, {course_date.venue_town} "
         f"{course_date.dates_display}"
     )[:200]
+    techniques = (
+        certificate.techniques.all()
+        if certificate is not None
+        else course_date.course.techniques.all()
+    )
     return [
         grant_verified_technique(
             practitioner=practitioner,
             technique=technique,
             source=Qualification.Source.COURSE,
             reference=reference,
+            certificate_number=certificate.number if certificate else "",
+            verification_url=_profile_link(certificate),
         )
-        for technique in course_date.course.techniques.all()
+        for technique in techniques
     ]
+
+
+def _profile_link(certificate: Certificate | None) -> str:
+    if certificate is None or not certificate.linked_from_profile:
+        return ""
+    return certificate.get_absolute_url()
+
+
+# --- attendance and certificates ----------------------------------------------------
+
+
+def register_enrolments(course_date: CourseDate):
+    """Who is on a date's register: everyone holding a place, by name."""
+    return (
+        Enrolment.objects.holding_place()
+        .filter(course_date=course_date)
+        .order_by("full_name", "pk")
+    )
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    course_date: CourseDate,
+    present: Collection[tuple[int, int]],
+    by: User | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Save the register: for every student holding a place and every teaching day
+    that has begun, present when (enrolment id, day id) is in `present`, else
+    absent. Days still to come are left as they are. Returns the marks saved."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    days = list(course_date.days.filter(day__lte=today))
+    if not days:
+        raise EnrolmentError(
+            "No teaching day of this date has begun yet, so there is no attendance "
+            "to record."
+        )
+    enrolments = list(register_enrolments(course_date).values_list("pk", flat=True))
+    marks = [
+        Attendance(
+            enrolment_id=enrolment_id,
+            teaching_day=day,
+            present=(enrolment_id, day.pk) in present,
+            recorded_at=now,
+            recorded_by=by,
+        )
+        for enrolment_id in enrolments
+        for day in days
+    ]
+    Attendance.objects.bulk_create(
+        marks,
+        update_conflicts=True,
+        unique_fields=["enrolment", "teaching_day"],
+        update_fields=["present", "recorded_at", "recorded_by"],
+    )
+    return len(marks)
+
+
+def attendance_gaps(enrolment: Enrolment, days: list[TeachingDay]) -> str | None:
+    """Why the register does not show `enrolment` at every one of `days`, or None.
+    Reads `enrolment.marks` ({day id: present}) when the page loaded them."""
+    marks = getattr(enrolment, "marks", None)
+    if marks is None:
+        marks = dict(enrolment.attendance.values_list("teaching_day_id", "present"))
+    missed = sum(1 for day in days if marks.get(day.pk) is False)
+    unrecorded = sum(1 for day in days if day.pk not in marks)
+    if missed:
+        return f"missed {missed} day{'s' if missed != 1 else ''}"
+    if unrecorded:
+        return (
+            f"attendance not recorded for {unrecorded} "
+            f"day{'s' if unrecorded != 1 else ''}"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class DateCompletion:
+    completed: list[Enrolment]
+    skipped: list[tuple[Enrolment, str]]  # and why
+
+
+def complete_course_date(
+    *, course_date: CourseDate, now: datetime | None = None
+) -> DateCompletion:
+    """Complete every confirmed enrolment of a finished date whose register shows
+    them at every teaching day; each gets its certificate. The others are left
+    for staff to decide one by one, with the reason. Safe to run again."""
+    now = now or timezone.now()
+    if course_date.ends_on > timezone.localdate(now):
+        raise EnrolmentError(
+            "This date cannot be completed before the course ends on "
+            f"{format_day(course_date.ends_on)}."
+        )
+    days = list(course_date.days.all())
+    completed, skipped = [], []
+    confirmed = register_enrolments(course_date).filter(
+        status=Enrolment.Status.CONFIRMED
+    )
+    for enrolment in confirmed:
+        if reason := attendance_gaps(enrolment, days):
+            skipped.append((enrolment, reason))
+            continue
+        try:
+            complete_enrolment(enrolment=enrolment, now=now)
+        except EnrolmentError as error:  # completed meanwhile by someone else
+            skipped.append((enrolment, str(error)))
+        else:
+            completed.append(enrolment)
+    return DateCompletion(completed=completed, skipped=skipped)
+
+
+@transaction.atomic
+def revoke_certificate(
+    *,
+    certificate: Certificate,
+    reason: str,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Certificate:
+    """Withdraw a certificate, with a reason the graduate is told (the public only
+    sees that it was revoked, and when). The verified techniques it gave go with
+    it, unless another valid certificate of theirs covers the same technique."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise EnrolmentError("Give a reason for revoking the certificate.")
+    locked = (
+        Certificate.objects.select_for_update()
+        .select_related("enrolment__student")
+        .get(pk=certificate.pk)
+    )
+    if not locked.is_valid:
+        raise EnrolmentError(f"Certificate {locked.number} is already revoked.")
+    locked.revoked_at = now
+    locked.revoked_reason = reason
+    locked.revoked_by = by
+    locked.linked_from_profile = False
+    locked.save(
+        update_fields=[
+            "revoked_at",
+            "revoked_reason",
+            "revoked_by",
+            "linked_from_profile",
+            "updated_at",
+        ]
+    )
+    withdraw_certificate_techniques(certificate_number=locked.number)
+    # Another certificate of theirs may vouch for some of the same techniques.
+    for other in (
+        Enrolment.objects.filter(
+            student_id=locked.enrolment.student_id,
+            status=Enrolment.Status.COMPLETED,
+            certificate__revoked_at__isnull=True,
+        )
+        .exclude(pk=locked.enrolment_id)
+        .select_related("course_date__course")
+    ):
+        grant_course_techniques(enrolment=other)
+    emails.certificate_revoked(locked)
+    return locked
+
+
+@transaction.atomic
+def link_certificate_from_profile(
+    *, certificate: Certificate, linked: bool
+) -> Certificate:
+    """The graduate's choice: may their profile's verified techniques link to this
+    certificate's public page (which shows their name and the course)?"""
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if not locked.is_valid:
+        raise EnrolmentError(
+            "This certificate has been revoked, so your profile cannot link to it."
+        )
+    locked.linked_from_profile = linked
+    locked.save(update_fields=["linked_from_profile", "updated_at"])
+    set_certificate_link(
+        certificate_number=locked.number,
+        verification_url=locked.get_absolute_url() if linked else "",
+    )
+    return locked
 
 
 # --- the waiting list ------------------------------------------------------------

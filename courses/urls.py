@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import calendar, certificate_views, views
 
 app_name = "courses"
 
@@ -19,6 +19,13 @@ urlpatterns = [
         views.class_list_csv,
         name="class-list-csv",
     ),
+    path(
+        "courses/<slug:slug>/<int:pk>/register/",
+        certificate_views.register,
+        name="register",
+    ),
+    path("verify/", certificate_views.verify, name="verify"),
+    path("verify/<str:number>/", certificate_views.verify_number, name="verify-number"),
     path("account/courses/", views.my_courses, name="mine"),
     path("account/courses/<int:pk>/", views.enrolment_detail, name="enrolment"),
     path("account/courses/<int:pk>/pay/", views.pay, name="pay"),
@@ -27,6 +34,26 @@ urlpatterns = [
         "account/courses/<int:pk>/cancel/",
         views.cancel_enrolment,
         name="cancel",
+    ),
+    path(
+        "account/courses/<int:pk>/certificate.pdf",
+        certificate_views.certificate_download,
+        name="certificate",
+    ),
+    path(
+        "account/courses/<int:pk>/certificate/profile-link/",
+        certificate_views.certificate_profile_link,
+        name="certificate-profile-link",
+    ),
+    path(
+        "account/courses/<int:pk>/calendar.ics",
+        calendar.enrolment_calendar,
+        name="calendar",
+    ),
+    path(
+        "account/courses/<int:pk>/calendar/<int:day>.ics",
+        calendar.enrolment_calendar,
+        name="calendar-day",
     ),
     path(
         "account/courses/waiting-list/<int:pk>/leave/",

@@ -60,13 +60,16 @@ def course_date_list(request: HttpRequest) -> HttpResponse:
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(
-        Course.objects.visible_to(request.user).prefetch_related("techniques"),
+        Course.objects.visible_to(request.user).prefetch_related(
+            "techniques", "tutors", "faqs"
+        ),
         slug=slug,
     )
     dates = list(
         CourseDate.objects.upcoming()
         .filter(course=course)
         .exclude(status=CourseDate.Status.CANCELLED)
+        .prefetch_related("days")
     )
     for course_date in dates:
         course_date.course = course  # saves a query per date in the template
@@ -76,6 +79,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "dates": dates,
+            "techniques": list(course.techniques.all()),
+            "tutors": list(course.tutors.all()),
+            "faqs": list(course.faqs.all()),
             "json_ld": jsonld.course(course, dates, request),
         },
     )

@@ -12,6 +12,7 @@ class TechniqueAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+    fields = ["name", "slug", "description", "body"]
 
 
 class LocationInline(admin.StackedInline):
@@ -26,7 +27,7 @@ class QualificationInline(admin.TabularInline):
     model = Qualification
     extra = 0
     autocomplete_fields = ["technique"]
-    readonly_fields = ["granted_at"]
+    readonly_fields = ["granted_at", "certificate_number"]
 
 
 class PractitionerAdminForm(forms.ModelForm):

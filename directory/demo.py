@@ -14,6 +14,7 @@ from users.models import User
 
 from . import gazetteer
 from .models import Location, Place, Practitioner, Qualification, Technique
+from .technique_pages import TEXTS
 
 DEMO_PRACTITIONER_EMAIL = "practitioner@demo.example"
 DEMO_PRACTITIONER_PASSWORD = "demo-practitioner-pass"
@@ -128,6 +129,12 @@ I am a member of a professional association and hold full insurance.
 def seed(stdout) -> None:
     if not Place.objects.exists():
         gazetteer.load()
+    written = 0
+    for technique in Technique.objects.filter(body="", slug__in=TEXTS):
+        technique.body = TEXTS[technique.slug]
+        technique.save(update_fields=["body"])
+        written += 1
+    stdout.write(f"  techniques  {written} technique page(s) written")
     created = 0
     rng = random.Random(20261124)
     techniques = list(Technique.objects.order_by("slug"))

@@ -29,6 +29,14 @@ class Technique(models.Model):
         max_length=300,
         blank=True,
         validators=[validate_single_line],
+        help_text="One or two sentences: shown in lists, search results and under "
+        "the technique page's heading.",
+    )
+    body = models.TextField(
+        "what it is and who it helps",
+        blank=True,
+        help_text="The technique page's text. Markdown: paragraphs, ## headings, "
+        "lists, links, bold and italics.",
     )
 
     class Meta:
@@ -38,6 +46,11 @@ class Technique(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
+        return reverse("directory:technique", kwargs={"slug": self.slug})
+
+    @property
+    def practitioners_url(self) -> str:
+        """The directory search for practitioners offering it."""
         return f"{reverse('directory:search')}?technique={self.slug}"
 
 
@@ -226,6 +239,13 @@ class Qualification(models.Model):
         help_text="e.g. the course and date completed.",
         validators=[validate_single_line],
     )
+    # Written by the app that issued the certificate behind a course
+    # qualification: its number (revoking it withdraws the qualifications that
+    # carry it) and, when the graduate allows it, the public page that verifies it.
+    certificate_number = models.CharField(
+        max_length=40, blank=True, db_index=True, editable=False
+    )
+    verification_url = models.CharField(max_length=200, blank=True, editable=False)
     granted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -37,20 +37,70 @@ def grant_verified_technique(
     technique: Technique,
     source: str = Qualification.Source.STAFF,
     reference: str = "",
+    certificate_number: str = "",
+    verification_url: str = "",
 ) -> Qualification:
-    """Mark a technique verified on a profile (idempotent); it is also offered."""
+    """Mark a technique verified on a profile (idempotent); it is also offered.
+
+    A course qualification may name the certificate behind it, so that revoking
+    the certificate withdraws it (`withdraw_certificate_techniques`), and the
+    public page that verifies it, which the profile then links to.
+    """
     qualification, created = Qualification.objects.get_or_create(
         practitioner=practitioner,
         technique=technique,
-        defaults={"source": source, "reference": reference},
+        defaults={
+            "source": source,
+            "reference": reference,
+            "certificate_number": certificate_number,
+            "verification_url": verification_url,
+        },
     )
     if not created and source == Qualification.Source.COURSE:
         # A completed course is the stronger evidence: record it.
         qualification.source = source
         qualification.reference = reference or qualification.reference
-        qualification.save(update_fields=["source", "reference"])
+        if certificate_number:
+            qualification.certificate_number = certificate_number
+            qualification.verification_url = verification_url
+        qualification.save(
+            update_fields=[
+                "source",
+                "reference",
+                "certificate_number",
+                "verification_url",
+            ]
+        )
     practitioner.techniques.add(technique)
     return qualification
+
+
+def withdraw_certificate_techniques(*, certificate_number: str) -> list[Qualification]:
+    """A certificate was revoked: the verified techniques it gave go with it.
+
+    The techniques stay offered on the profile, without the verified mark: the
+    practitioner may still practise them, but we no longer vouch for it. Returns
+    the qualifications withdrawn.
+    """
+    if not certificate_number:
+        return []
+    withdrawn = list(
+        Qualification.objects.filter(
+            certificate_number=certificate_number
+        ).select_related("technique", "practitioner")
+    )
+    Qualification.objects.filter(pk__in=[q.pk for q in withdrawn]).delete()
+    return withdrawn
+
+
+def set_certificate_link(*, certificate_number: str, verification_url: str) -> int:
+    """Link the verified techniques a certificate gave to its public verification
+    page (or, with an empty url, stop linking them). Returns the rows changed."""
+    if not certificate_number:
+        return 0
+    return Qualification.objects.filter(certificate_number=certificate_number).update(
+        verification_url=verification_url
+    )
 
 
 @transaction.atomic

@@ -2,14 +2,14 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from .models import Practitioner
+from .models import Practitioner, Technique
 
 
 class DirectoryPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self) -> list[str]:
-        return ["directory:search"]
+        return ["directory:search", "directory:techniques"]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -25,5 +25,16 @@ class PractitionerSitemap(Sitemap):
         return item.updated_at
 
 
+class TechniqueSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet[Technique]:
+        return Technique.objects.only("slug").order_by("pk")
+
+
 # The sections config/sitemaps.py gathers into /sitemap.xml.
-sections = {"directory": DirectoryPagesSitemap, "practitioners": PractitionerSitemap}
+sections = {
+    "directory": DirectoryPagesSitemap,
+    "practitioners": PractitionerSitemap,
+    "techniques": TechniqueSitemap,
+}

@@ -1,8 +1,11 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
@@ -12,9 +15,13 @@ from core.jsonld import json_ld
 from . import geo, services
 from . import search as directory_search
 from .forms import LocationForm, PractitionerForm, SearchForm
-from .models import Location, Practitioner
+from .models import Location, Practitioner, Technique
 
 PAGE_SIZE = 12
+# A technique page shows this many practitioners (nearest first once a place is
+# given, within TECHNIQUE_RADIUS miles) and links to the search for the rest.
+TECHNIQUE_PRACTITIONERS = 6
+TECHNIQUE_RADIUS = 25
 
 
 @require_safe
@@ -143,6 +150,112 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> Safe
     if practitioner.photo:
         data["image"] = request.build_absolute_uri(practitioner.photo.url)
     return json_ld(data)
+
+
+# --- technique pages -------------------------------------------------------------
+
+
+@require_safe
+def technique_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "directory/technique_list.html",
+        {"techniques": directory_search.all_techniques()},
+    )
+
+
+@require_safe
+def technique(request: HttpRequest, slug: str) -> HttpResponse:
+    """What a technique is and who it helps (written by staff), the practitioners
+    offering it (nearest first once a place is given), and what other apps show
+    for it through the "technique_page" panels: courses, articles and videos.
+    A fixed number of queries, whatever the number of each."""
+    chosen = get_object_or_404(Technique, slug=slug)
+    where = " ".join(request.GET.get("where", "").split())[:60]
+    place = geo.resolve(where) if where else None
+    criteria = directory_search.Criteria(
+        techniques=[chosen], where=place, radius=TECHNIQUE_RADIUS
+    )
+    found = directory_search.practitioners(criteria)
+    practitioners = list(found[:TECHNIQUE_PRACTITIONERS])
+    for practitioner in practitioners:
+        practitioner.is_verified = chosen.pk in (practitioner.verified_ids or [])
+    search_query = {"technique": chosen.slug}
+    if place is not None:
+        search_query.update(where=where, radius=TECHNIQUE_RADIUS)
+    canonical = request.build_absolute_uri(chosen.get_absolute_url())
+    return render(
+        request,
+        "directory/technique_detail.html",
+        {
+            "technique": chosen,
+            "where": where,
+            "place": place,
+            "unknown_place": bool(where) and place is None,
+            "radius": TECHNIQUE_RADIUS,
+            "practitioners": practitioners,
+            "practitioner_count": found.count(),
+            "search_url": f"{reverse('directory:search')}?{urlencode(search_query)}",
+            "canonical_url": canonical,
+            "json_ld": _technique_json_ld(request, chosen, canonical, practitioners),
+        },
+    )
+
+
+def _technique_json_ld(
+    request: HttpRequest,
+    technique: Technique,
+    url: str,
+    practitioners: list[Practitioner],
+) -> SafeString:
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "WebPage",
+            "name": f"{technique.name}: what it is, who it helps, where to find it",
+            "url": url,
+            "description": technique.description,
+            "about": {
+                "@type": "Thing",
+                "name": technique.name,
+                "description": technique.description,
+            },
+            "breadcrumb": {
+                "@type": "BreadcrumbList",
+                "itemListElement": [
+                    {
+                        "@type": "ListItem",
+                        "position": 1,
+                        "name": "Techniques",
+                        "item": request.build_absolute_uri(
+                            reverse("directory:techniques")
+                        ),
+                    },
+                    {
+                        "@type": "ListItem",
+                        "position": 2,
+                        "name": technique.name,
+                        "item": url,
+                    },
+                ],
+            },
+            "mainEntity": {
+                "@type": "ItemList",
+                "name": f"Practitioners offering {technique.name}",
+                "itemListElement": [
+                    {
+                        "@type": "ListItem",
+                        "position": position,
+                        "url": request.build_absolute_uri(
+                            practitioner.get_absolute_url()
+                        ),
+                        "name": practitioner.display_name,
+                    }
+                    for position, practitioner in enumerate(practitioners, start=1)
+                ],
+            },
+        }
+    )
 
 
 # --- the practitioner's own area ------------------------------------------------

@@ -587,6 +587,13 @@ BOOKINGS_PAYMENT_HOLD_MINUTES = int(env("BOOKINGS_PAYMENT_HOLD_MINUTES", "15"))
 # days before that, and again on the day it is due.
 COURSES_BALANCE_DUE_DAYS = int(env("COURSES_BALANCE_DUE_DAYS", "28"))
 COURSES_BALANCE_REMINDER_DAYS = int(env("COURSES_BALANCE_REMINDER_DAYS", "7"))
+# Certificates: the font the PDF is set in (DejaVu Sans, from npm), and how many
+# certificate numbers one address may look up at /verify/ (allauth's rate format:
+# a comma list of count/period/ip, period s, m, h or d).
+COURSES_CERTIFICATE_FONT_DIR = env(
+    "COURSES_CERTIFICATE_FONT_DIR", str(NODE_MODULES / "dejavu-fonts-ttf" / "ttf")
+)
+COURSES_VERIFY_RATE_LIMIT = env("COURSES_VERIFY_RATE_LIMIT", "20/m/ip,200/h/ip")
 
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).

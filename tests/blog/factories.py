@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from blog.models import Disclaimer, Post, Tag, Video
+from blog.models import Disclaimer, Post, PostVideo, Tag, Video
 from tests.users.factories import StaffFactory, UserFactory
 
 
@@ -65,9 +65,28 @@ class PostFactory(factory.django.DjangoModelFactory):
 
 
 class VideoFactory(factory.django.DjangoModelFactory):
+    """A library video. `post=...` shows it in that article too; `techniques=[...]`."""
+
     class Meta:
         model = Video
+        skip_postgeneration_save = True
 
-    post = factory.SubFactory(PostFactory)
+    title = factory.Sequence(lambda n: f"Self-massage for a stiff back, part {n}")
+    slug = factory.Sequence(lambda n: f"video-{n}")
     url = "https://www.youtube.com/watch?v=abcDEF12345"
-    title = "Self-massage for a stiff lower back"
+    uploaded_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
+
+    @factory.post_generation
+    def techniques(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.techniques.add(*extracted)
+
+    @factory.post_generation
+    def post(self, create, extracted, **kwargs):
+        """`post=PostFactory()`, or `post=True` for a new live article."""
+        if not create or (extracted is None and not kwargs) or extracted is False:
+            return
+        if extracted is None or extracted is True:
+            extracted = PostFactory(**kwargs)
+        PostVideo.objects.create(post=extracted, video=self, position=0)
+        self.shown_in = extracted

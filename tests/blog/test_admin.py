@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post
-from tests.blog.factories import EditorFactory, PostFactory
+from blog.models import Post, Video
+from tests.blog.factories import EditorFactory, PostFactory, VideoFactory
 from tests.directory.factories import TechniqueFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +27,10 @@ def post_form(**overrides) -> dict:
         "publish_at_1": "",
         "seo_title": "",
         "meta_description": "",
-        "videos-TOTAL_FORMS": "0",
-        "videos-INITIAL_FORMS": "0",
-        "videos-MIN_NUM_FORMS": "0",
-        "videos-MAX_NUM_FORMS": "1000",
+        "video_links-TOTAL_FORMS": "0",
+        "video_links-INITIAL_FORMS": "0",
+        "video_links-MIN_NUM_FORMS": "0",
+        "video_links-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -41,7 +41,7 @@ def test_the_editors_group_holds_only_blog_permissions():
     permissions = list(editors.permissions.select_related("content_type"))
     assert {p.content_type.app_label for p in permissions} == {"blog"}
     codenames = {p.codename for p in permissions}
-    for model in ["post", "tag", "video", "disclaimer"]:
+    for model in ["post", "tag", "video", "postvideo", "disclaimer"]:
         for action in ["add", "change", "delete", "view"]:
             assert f"{action}_{model}" in codenames
 
@@ -78,12 +78,13 @@ def test_an_editor_writes_a_draft_and_previews_it(client):
     deep = TechniqueFactory(slug="deep-tissue")
     client.force_login(editor)
     assert client.get(reverse("admin:blog_post_add")).status_code == 200
+    stones = VideoFactory(url="https://youtu.be/abcDEF12345", title="Stones")
     response = client.post(
         reverse("admin:blog_post_add"),
         post_form(author=editor.pk, techniques=[deep.pk],
-                  **{"videos-TOTAL_FORMS": "1",
-                     "videos-0-url": "https://youtu.be/abcDEF12345",
-                     "videos-0-title": "Stones", "videos-0-position": "0"}),
+                  **{"video_links-TOTAL_FORMS": "1",
+                     "video_links-0-video": str(stones.pk),
+                     "video_links-0-position": "0"}),
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
     post = Post.objects.get(slug="hot-stones-in-winter")
@@ -100,15 +101,14 @@ def test_the_admin_refuses_a_video_that_is_not_on_youtube(client):
     editor = EditorFactory()
     client.force_login(editor)
     response = client.post(
-        reverse("admin:blog_post_add"),
-        post_form(author=editor.pk,
-                  **{"videos-TOTAL_FORMS": "1",
-                     "videos-0-url": "https://evil.example/watch?v=abcDEF12345",
-                     "videos-0-title": "Bad", "videos-0-position": "0"}),
+        reverse("admin:blog_video_add"),
+        {"title": "Bad", "slug": "bad", "url": "https://evil.example/watch?v=abcDEF12345",
+         "description": "", "uploaded_on": "2026-01-05", "duration_seconds": "",
+         "is_published": "on"},
     )  # fmt: skip
     assert response.status_code == 200
     assert "Paste the address of a YouTube video" in response.content.decode()
-    assert not Post.objects.exists()
+    assert not Video.objects.exists()
 
 
 @pytest.mark.parametrize("field", ["title", "summary", "seo_title", "meta_description"])

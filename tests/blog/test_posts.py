@@ -429,14 +429,16 @@ def test_youtube_addresses_are_recognised(url, video, start):
 )
 def test_other_addresses_are_not_videos(url):
     assert youtube.video_id(url) is None
-    video = VideoFactory.build(post=PostFactory(), url=url)
+    video = VideoFactory.build(url=url)
     with pytest.raises(ValidationError):
         video.full_clean()
 
 
 def test_a_video_is_a_click_to_load_youtube_nocookie_player(client):
-    video = VideoFactory(url="https://youtu.be/abcDEF12345?t=30", title="Stretches")
-    response = client.get(video.post.get_absolute_url())
+    video = VideoFactory(
+        url="https://youtu.be/abcDEF12345?t=30", title="Stretches", post=True
+    )
+    response = client.get(video.shown_in.get_absolute_url())
     html = response.content.decode()
     assert "<iframe" not in html  # nothing loads from YouTube until asked
     assert (
@@ -460,7 +462,7 @@ def test_posts_without_videos_load_no_embed_script(client):
 
 
 def test_the_csp_allows_frames_from_youtube_nocookie_only(client):
-    post = VideoFactory().post
+    post = VideoFactory(post=True).shown_in
     policy = client.get(post.get_absolute_url()).headers["Content-Security-Policy"]
     directives = dict(
         part.strip().split(" ", 1) for part in policy.split(";") if part.strip()
@@ -613,7 +615,7 @@ def test_blog_pages_load_nothing_from_another_host(client):
     video = VideoFactory(post__techniques=[TechniqueFactory(slug="deep-tissue")])
     for url in [
         reverse("blog:list"),
-        video.post.get_absolute_url(),
+        video.shown_in.get_absolute_url(),
         reverse("blog:technique", kwargs={"slug": "deep-tissue"}),
     ]:
         html = client.get(url).content.decode()

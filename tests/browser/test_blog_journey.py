@@ -104,7 +104,9 @@ def test_a_video_loads_from_youtube_nocookie_only_when_the_reader_asks(
     live_server, page
 ):
     video = VideoFactory(
-        url="https://www.youtube.com/watch?v=abcDEF12345", title="Easing a stiff back"
+        url="https://www.youtube.com/watch?v=abcDEF12345",
+        title="Easing a stiff back",
+        post=True,
     )
     requested = []
     local_host = urlsplit(live_server.url).netloc
@@ -121,7 +123,7 @@ def test_a_video_loads_from_youtube_nocookie_only_when_the_reader_asks(
             content_type="text/html", body="<title>Player</title><p>Playing</p>"
         ),
     )
-    page.goto(f"{live_server.url}{video.post.get_absolute_url()}")
+    page.goto(f"{live_server.url}{video.shown_in.get_absolute_url()}")
     placeholder = page.get_by_role("link", name=re.compile("Play video: Easing"))
     expect(placeholder).to_be_visible()
     assert_accessible(page)
@@ -136,5 +138,5 @@ def test_a_video_loads_from_youtube_nocookie_only_when_the_reader_asks(
     assert requested == [
         "https://www.youtube-nocookie.com/embed/abcDEF12345?autoplay=1&rel=0"
     ]
-    expect(page).to_have_url(re.compile(video.post.get_absolute_url()))
+    expect(page).to_have_url(re.compile(video.shown_in.get_absolute_url()))
     assert_accessible(page)

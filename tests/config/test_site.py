@@ -25,6 +25,9 @@ PUBLIC_PAGES = [
     "account_login",
     "account_signup",
     "account_reset_password",
+    "directory:techniques",
+    "videos:list",
+    "courses:verify",
 ]
 
 

@@ -291,7 +291,7 @@ def course_date_form(course_date: CourseDate, **changes) -> dict:
         "places": course_date.places,
         "price_override": "",
     }
-    for prefix in ("enrolments", "waiting_list"):
+    for prefix in ("days", "enrolments", "waiting_list"):
         data |= {
             f"{prefix}-TOTAL_FORMS": 0,
             f"{prefix}-INITIAL_FORMS": 0,

@@ -18,6 +18,7 @@ NOT_PASSED = {
     "DJANGO_ALLOW_DEMO_DATA": "only the demo service sets it",
     "EMAIL_FILE_PATH": "the file email backend is for development",
     "NODE_MODULES_DIR": "fixed inside the image",
+    "COURSES_CERTIFICATE_FONT_DIR": "fixed inside the image (node_modules)",
 }
 
 
