@@ -161,6 +161,7 @@ class VerifyForm(forms.Form):
     number = forms.CharField(
         label="Certificate number",
         max_length=40,
+        validators=[validate_single_line],
         help_text="Printed at the bottom left of the certificate, e.g. "
         "HT-2026-7KQ2-M9X4.",
         widget=forms.TextInput(

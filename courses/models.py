@@ -42,9 +42,12 @@ class CourseQuerySet(models.QuerySet):
 class Tutor(models.Model):
     """Someone who teaches our courses, shown on the course pages."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_single_line])
     role = models.CharField(
-        max_length=120, blank=True, help_text="e.g. “Lead tutor, Brighton”."
+        max_length=120,
+        blank=True,
+        help_text="e.g. “Lead tutor, Brighton”.",
+        validators=[validate_single_line],
     )
     bio = models.TextField(
         max_length=800,
@@ -658,7 +661,7 @@ class CourseQuestion(models.Model):
     """A question people ask about a course, answered on its page."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="faqs")
-    question = models.CharField(max_length=200)
+    question = models.CharField(max_length=200, validators=[validate_single_line])
     answer = models.TextField(help_text="Markdown: paragraphs, lists, links.")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -680,7 +683,10 @@ class TeachingDay(models.Model):
     starts_at = models.TimeField("starts (UK time)")
     ends_at = models.TimeField("ends (UK time)")
     note = models.CharField(
-        max_length=120, blank=True, help_text="e.g. “Practical assessment”."
+        max_length=120,
+        blank=True,
+        help_text="e.g. “Practical assessment”.",
+        validators=[validate_single_line],
     )
 
     class Meta:

@@ -163,6 +163,15 @@ MACHINE_WRITTEN = {
     "payments.WebhookEvent.note",
     # A refund's reason, typed by staff in a text area: it may take several lines.
     "payments.LedgerEntry.note",
+    # A certificate is copied at issue from the enrolment's and the course's own
+    # (validated) fields; its admin is read only. The qualifications it grants carry
+    # its number and its public page's address.
+    "courses.Certificate.number",
+    "courses.Certificate.full_name",
+    "courses.Certificate.course_title",
+    "courses.Certificate.venue_town",
+    "directory.Qualification.certificate_number",
+    "directory.Qualification.verification_url",
 }
 
 
