@@ -2,10 +2,12 @@
 
 A guest's manage link, the booking confirmation page (and its pay page), a
 practitioner's calendar feed, a payment's receipt, the test provider's payment
-page and allauth's email-confirmation and password-reset links carry their
-secret in the path. Access logs (runserver's `django.server`, gunicorn's access
-log), Django's "Not Found: /..." warnings and any line quoting a URL or a
-Referer would otherwise write it down for anyone who reads the logs.
+page, a certificate's verification page and allauth's email-confirmation and
+password-reset links carry their secret in the path (the certificate number also
+in the query string of the /verify/ form, which sends it there). Access logs
+(runserver's `django.server`, gunicorn's access log), Django's "Not Found: /..."
+warnings and any line quoting a URL or a Referer would otherwise write it down
+for anyone who reads the logs.
 
 `RedactSecrets` is a logging filter: attach it to a handler (or a logger) and
 every record is formatted once and the secrets in it replaced by
@@ -37,6 +39,7 @@ SECRET_PATHS = [
     "/practitioner/calendar/",
     "/payments/receipts/",
     "/payments/test-checkout/",
+    "/verify/",
     "/accounts/confirm-email/",
     "/accounts/password/reset/key/",
 ]
@@ -46,9 +49,13 @@ _SECRET = re.compile(
     r"(?!done/)[^/?#\s\"'<>]+?(?=\.ics\b|[/?#\s\"'<>]|$)"
 )
 
+# A certificate number typed into the /verify/ form arrives as ?number=...
+_SECRET_QUERY = re.compile(r"(/verify/\?(?:[^#\s\"'<>]*?&)?number=)[^&#\s\"'<>]+")
+
 
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda match: match.group(1) + REDACTED, text)
+    text = _SECRET.sub(lambda match: match.group(1) + REDACTED, text)
+    return _SECRET_QUERY.sub(lambda match: match.group(1) + REDACTED, text)
 
 
 class RedactSecrets(logging.Filter):

@@ -280,6 +280,8 @@ ACCOUNT_RATE_LIMITS = {
     "waiting_list": "20/h/ip,10/h/user",
     "slots": "120/m/ip",
     "csp_report": "30/m/ip",
+    # Certificate look-ups at /verify/<number>/ (courses/certificate_views.py).
+    "verify_certificate": env("COURSES_VERIFY_RATE_LIMIT", "20/m/ip,200/h/ip"),
 }
 
 # Behind the TLS proxy, the client's address is the last X-Forwarded-For entry (the
@@ -587,13 +589,12 @@ BOOKINGS_PAYMENT_HOLD_MINUTES = int(env("BOOKINGS_PAYMENT_HOLD_MINUTES", "15"))
 # days before that, and again on the day it is due.
 COURSES_BALANCE_DUE_DAYS = int(env("COURSES_BALANCE_DUE_DAYS", "28"))
 COURSES_BALANCE_REMINDER_DAYS = int(env("COURSES_BALANCE_REMINDER_DAYS", "7"))
-# Certificates: the font the PDF is set in (DejaVu Sans, from npm), and how many
-# certificate numbers one address may look up at /verify/ (allauth's rate format:
-# a comma list of count/period/ip, period s, m, h or d).
+# Certificates: the font the PDF is set in (DejaVu Sans, from npm). How many
+# certificate numbers one address may look up at /verify/ is
+# ACCOUNT_RATE_LIMITS["verify_certificate"] (COURSES_VERIFY_RATE_LIMIT).
 COURSES_CERTIFICATE_FONT_DIR = env(
     "COURSES_CERTIFICATE_FONT_DIR", str(NODE_MODULES / "dejavu-fonts-ttf" / "ttf")
 )
-COURSES_VERIFY_RATE_LIMIT = env("COURSES_VERIFY_RATE_LIMIT", "20/m/ip,200/h/ip")
 
 # Logs: plain lines on a developer machine, one JSON object a line in production
 # (DJANGO_LOG_FORMAT=json); both carry the request id (config/request_id.py).

@@ -21,7 +21,8 @@ from tests.urlconf import routes
 pytestmark = pytest.mark.django_db
 
 SECRET = "Zq9SecretSecretSecretxY"
-SECRET_PARAMS = {"token", "key", "uidb36", "session_id"}
+# `number`: a certificate's number opens its public page (courses:verify-number).
+SECRET_PARAMS = {"token", "key", "uidb36", "session_id", "number"}
 
 
 def _secret_urls() -> list:
@@ -50,6 +51,7 @@ def test_every_route_with_a_secret_is_found():
         "bookings:calendar-feed",
         "payments:receipt",
         "payments:test-checkout",
+        "courses:verify-number",
         "account_confirm_email",
         "account_reset_password_from_key",
     }
@@ -67,8 +69,19 @@ def test_every_secret_in_a_url_is_redacted(url):
         assert "[redacted]" in redact(line)
 
 
+def test_a_certificate_number_typed_into_the_verify_form_is_redacted():
+    for line in (
+        f'"GET /verify/?number={SECRET} HTTP/1.1" 302 0',
+        f'"GET /verify/?utm=x&number={SECRET}&y=1 HTTP/1.1" 302 0',
+        f'"GET /x HTTP/1.1" 200 9 "https://site.example/verify/?number={SECRET}"',
+    ):
+        assert SECRET not in redact(line), line
+        assert "number=[redacted]" in redact(line)
+
+
 def test_pages_without_secrets_are_left_alone():
     for line in (
+        '"GET /verify/ HTTP/1.1" 200 10',
         '"GET /practitioner/calendar/ HTTP/1.1" 200 10',
         '"GET /appointments/12/ HTTP/1.1" 200 10',
         '"GET /accounts/password/reset/key/done/ HTTP/1.1" 200 10',

@@ -1,16 +1,20 @@
-"""Redis down: signing in, signing up, resetting a password and deleting an account
-still work, their rate limits still count (in this process), and the outage is
-logged. With a plain RedisCache each of these answered 500."""
+"""Redis down: signing in, signing up, resetting a password, deleting an account
+and checking a certificate still work, their rate limits still count (in this
+process), and the outage is logged. With a plain RedisCache each of these
+answered 500."""
 
 import logging
 import socket
+from datetime import timedelta
 from importlib import reload
 
 import pytest
 from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 
 from config.settings import base
+from tests.courses.factories import CourseDateFactory, EnrolmentFactory
 from tests.users.factories import TEST_PASSWORD, UserFactory
 from users.models import User
 
@@ -101,6 +105,31 @@ def test_deleting_an_account_works_while_redis_is_down(client, redis_down):
     response = client.post(reverse("users:delete-account"), {"password": TEST_PASSWORD})
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_certificates_are_verified_and_look_ups_counted_while_redis_is_down(
+    client, redis_down, settings
+):
+    from courses import services
+    from courses.models import Enrolment
+
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "verify_certificate": "2/m/ip",
+    }
+    today = timezone.localdate()
+    finished = CourseDateFactory(
+        starts_on=today - timedelta(days=2),
+        ends_on=today - timedelta(days=1),
+        enrolment_deadline=today - timedelta(days=9),
+    )
+    enrolment = EnrolmentFactory(
+        course_date=finished, status=Enrolment.Status.CONFIRMED
+    )
+    services.complete_enrolment(enrolment=enrolment)
+    url = reverse("courses:verify-number", args=[enrolment.certificate.number])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert caches["ratelimit"].is_down
 
 
 def test_the_site_cache_answers_from_memory_and_tries_redis_again_later(
