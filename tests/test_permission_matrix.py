@@ -9,12 +9,14 @@ tables below, so nobody has to remember to write its permission test.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 
-from tests.blog.factories import PostFactory
+from courses import services as course_services
+from courses.models import Enrolment, TeachingDay
+from tests.blog.factories import PostFactory, VideoFactory
 from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
@@ -61,6 +63,11 @@ PUBLIC = {
     "courses:list",
     "courses:detail",
     "courses:date",
+    "courses:verify",
+    "directory:techniques",
+    "directory:technique",
+    "videos:list",
+    "videos:detail",
     "blog:list",
     "blog:feed-rss",
     "blog:feed-atom",
@@ -85,6 +92,9 @@ BEARER = {
     "bookings:pay",
     "payments:test-checkout",
     "payments:receipt",
+    # A certificate's number is the key to its public page: an unknown one is a
+    # 404 to everyone.
+    "courses:verify-number",
 }
 NOT_THEIRS = "NotTheirTokenNotTheirToken12345"
 
@@ -105,7 +115,10 @@ class World:
     waiting: object
     draft: object
     course_date: object
+    teaching_day: object
+    graduate: object
     public_post: object
+    video: object
 
 
 def _world() -> World:
@@ -119,6 +132,23 @@ def _world() -> World:
     public_post = PostFactory()
     public_post.techniques.add(service.technique)
     soon = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    teaching_day = TeachingDay.objects.create(
+        course_date=course_date,
+        day=course_date.starts_on,
+        starts_at=time(9, 30),
+        ends_at=time(17),
+    )
+    # The owner finished a course yesterday and holds its certificate.
+    today = timezone.localdate()
+    finished = CourseDateFactory(
+        starts_on=today - timedelta(days=2),
+        ends_on=today - timedelta(days=1),
+        enrolment_deadline=today - timedelta(days=9),
+    )
+    graduate = EnrolmentFactory(
+        student=owner, course_date=finished, status=Enrolment.Status.CONFIRMED
+    )
+    course_services.complete_enrolment(enrolment=graduate)
     return World(
         client_booking=BookingFactory(client=owner),
         practitioner_booking=BookingFactory(
@@ -133,7 +163,10 @@ def _world() -> World:
         waiting=WaitingListEntryFactory(student=owner, course_date=full_date),
         draft=PostFactory(status="draft"),
         course_date=course_date,
+        teaching_day=teaching_day,
+        graduate=graduate,
         public_post=public_post,
+        video=VideoFactory(techniques=[service.technique]),
     )
 
 
@@ -160,8 +193,20 @@ OWNED_KWARGS = {
     "courses:leave-waiting-list": lambda w: {"pk": w.waiting.pk},
     "courses:pay": lambda w: {"pk": w.enrolment.pk},
     "courses:invoice": lambda w: {"pk": w.enrolment.pk},
-    # Staff only: the class list (names and phones) and draft previews.
+    "courses:calendar": lambda w: {"pk": w.enrolment.pk},
+    "courses:calendar-day": lambda w: {
+        "pk": w.enrolment.pk,
+        "day": w.teaching_day.pk,
+    },
+    "courses:certificate": lambda w: {"pk": w.graduate.pk},
+    "courses:certificate-profile-link": lambda w: {"pk": w.graduate.pk},
+    # Staff only: the class list (names and phones), the register and draft
+    # previews.
     "courses:class-list-csv": lambda w: {
+        "slug": w.course_date.course.slug,
+        "pk": w.course_date.pk,
+    },
+    "courses:register": lambda w: {
         "slug": w.course_date.course.slug,
         "pk": w.course_date.pk,
     },
@@ -199,6 +244,8 @@ PUBLIC_KWARGS = {
     "blog:technique": lambda w: {"slug": w.service.technique.slug},
     "blog:tag": lambda w: {"slug": "no-such-tag-yet"},
     "blog:detail": lambda w: {"slug": w.public_post.slug},
+    "directory:technique": lambda w: {"slug": w.service.technique.slug},
+    "videos:detail": lambda w: {"slug": w.video.slug},
 }
 
 
