@@ -12,9 +12,9 @@ values a blind fill would never find.
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
-from urllib.parse import urlencode
+from urllib.parse import urldefrag, urlencode, urljoin
 
 import pytest
 from django.test import Client
@@ -25,9 +25,12 @@ from hypothesis import strategies as st
 
 from bookings.forms import format_start
 from core.validators import as_single_line
+from courses import services as course_services
+from courses.models import Enrolment, TeachingDay
 from payments import providers
 from payments import services as payments
 from payments.models import Checkout, LedgerEntry
+from tests.blog.factories import VideoFactory
 from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
@@ -40,7 +43,7 @@ from tests.bookings.factories import (
 from tests.courses.factories import CourseDateFactory, EnrolmentFactory
 from tests.directory.factories import LocationFactory
 from tests.urlconf import routes
-from tests.users.factories import TEST_PASSWORD, UserFactory
+from tests.users.factories import TEST_PASSWORD, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +122,8 @@ def _forms_on(client, url: str) -> list[tuple[str, str, tuple[str, ...]]]:
     reader.feed(response.content.decode())
     found = []
     for form in reader.forms:
-        action = form["action"] or url
+        # Relative to the page, without a fragment ("#results" is the page itself).
+        action = urldefrag(urljoin(url, form["action"])).url
         if "logout" in action or not form["fields"]:
             continue
         found.append((form["method"], action, tuple(dict.fromkeys(form["fields"]))))
@@ -153,6 +157,25 @@ def _my_world(me):
     HealthIntakeFactory(booking=pending)
     course_date = CourseDateFactory()
     enrolment = EnrolmentFactory(student=me, course_date=course_date)
+    # A course that ended yesterday: `me` graduated from it (the certificate's
+    # profile-link form), and a classmate is still on the staff's register.
+    today = timezone.localdate()
+    finished = CourseDateFactory(
+        starts_on=today - timedelta(days=2),
+        ends_on=today - timedelta(days=1),
+        enrolment_deadline=today - timedelta(days=9),
+    )
+    TeachingDay.objects.create(
+        course_date=finished,
+        day=finished.starts_on,
+        starts_at=time(9),
+        ends_at=time(17),
+    )
+    graduate = EnrolmentFactory(
+        student=me, course_date=finished, status=Enrolment.Status.CONFIRMED
+    )
+    course_services.complete_enrolment(enrolment=graduate)
+    EnrolmentFactory(course_date=finished, status=Enrolment.Status.CONFIRMED)
     return {
         # The test provider's payment page for the deposit (no Stripe keys here).
         "checkout": _checkout(f"enrolment:{enrolment.pk}", payer=me),
@@ -171,6 +194,9 @@ def _my_world(me):
         "service": service,
         "course_date": course_date,
         "open_date": CourseDateFactory(),
+        "graduate": graduate,
+        "finished": finished,
+        "video": VideoFactory(techniques=[service.technique]),
     }
 
 
@@ -186,7 +212,11 @@ def _kwargs(route, world) -> dict | None:
         "token": booking.manage_token,
         "session_id": world["checkout"].session_id,
     }
-    if route.name.startswith("courses:") and route.name not in world["pk"]:
+    if route.name == "directory:technique":
+        values["slug"] = service.technique.slug
+    elif route.name == "videos:detail":
+        values["slug"] = world["video"].slug
+    elif route.name.startswith("courses:") and route.name not in world["pk"]:
         values.update(slug=course_date.course.slug, pk=course_date.pk)
     elif route.name in world["pk"]:
         values["pk"] = world["pk"][route.name]
@@ -237,6 +267,7 @@ def _extra_pages(client, world) -> list[str]:
         reverse(
             "courses:enrol", kwargs={"slug": open_date.course.slug, "pk": open_date.pk}
         ),
+        reverse("courses:enrolment", args=[world["graduate"].pk]),
         reverse("bookings:agenda-booking", args=[world["pending"].pk]),
         reverse("bookings:appointment-reschedule", args=[world["booking"].pk]),
         reverse("users:delete-account"),
@@ -274,16 +305,30 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
         reverse("account_login"), {"login": "me@example.com", "password": TEST_PASSWORD}
     )
     anonymous = Client()
+    staff = Client()
+    staff.force_login(StaffFactory())
+    finished = world["finished"]
+    register = reverse("courses:register", args=[finished.course.slug, finished.pk])
     forms = {}
     for visitor, pages in (
         (client, _pages(world) + _extra_pages(client, world)),
         (anonymous, [reverse("account_login"), reverse("account_signup")]),
+        # The register: staff's own page outside the admin.
+        (staff, [register]),
     ):
         for page in pages:
             for method, action, fields in _forms_on(visitor, page):
                 forms.setdefault((method, action, fields), (visitor, page))
     assert len(forms) >= 30, sorted(forms)
-    assert any("/payments/test-checkout/" in action for _, action, _ in forms)
+    actions = {action for _, action, _ in forms}
+    assert any("/payments/test-checkout/" in action for action in actions)
+    assert reverse("courses:verify") in actions
+    assert register in actions
+    assert (
+        reverse("courses:certificate-profile-link", args=[world["graduate"].pk])
+        in actions
+    )
+    assert any(action.startswith("/techniques/") for action in actions)
 
     for (method, action, fields), (visitor, page) in sorted(
         forms.items(), key=lambda item: item[0]
