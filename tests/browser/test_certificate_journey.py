@@ -12,16 +12,25 @@ from courses.models import Certificate, Enrolment, TeachingDay
 from tests.browser.axe import assert_accessible
 from tests.courses.factories import CourseDateFactory, CourseFactory, EnrolmentFactory
 from tests.directory.factories import TechniqueFactory
-from tests.users.factories import TEST_PASSWORD, StaffFactory, UserFactory
+from tests.users.factories import (
+    TEST_PASSWORD,
+    StaffFactory,
+    UserFactory,
+    totp_code,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, live_server, email: str) -> None:
+def log_in(page, live_server, email: str, *, staff=None) -> None:
+    """Signs in; `staff` (who must use two-factor) also types the app's code."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if staff is not None:
+        page.get_by_role("textbox", name=re.compile("Code")).fill(totp_code(staff))
+        page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("link", name="Log in")).to_have_count(0)
 
 
@@ -56,10 +65,10 @@ def test_staff_complete_a_date_the_student_downloads_the_certificate_anyone_chec
         full_name="Rosa Martínez",
         status=Enrolment.Status.CONFIRMED,
     )
-    StaffFactory(email="staff@example.com", full_name="Sam Staff")
+    staff = StaffFactory(email="staff@example.com", full_name="Sam Staff")
 
     # Staff keep the register and complete the date.
-    log_in(page, live_server, "staff@example.com")
+    log_in(page, live_server, "staff@example.com", staff=staff)
     page.goto(f"{live_server.url}{course_date.get_absolute_url()}")
     page.get_by_role("link", name="Register and completion").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(
