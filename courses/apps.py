@@ -9,9 +9,13 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from core import panels
 
-        from .panels import next_course_dates
+        from .panels import course_dates_near, next_course_dates
 
         # A blog post about a technique offers the next course dates teaching it.
         panels.register(
             "blog_post", "courses/_post_panel.html", context=next_course_dates
+        )
+        # A town page offers our next course dates near the town.
+        panels.register(
+            "town_page", "courses/_town_panel.html", context=course_dates_near
         )

@@ -32,6 +32,7 @@ class Found:
     # Other places of the name typed, best first: (as shown, as typed to pick it).
     alternatives: tuple[tuple[str, str], ...] = ()
     slug: str = ""  # a place name's town page
+    label: str = ""  # what tells it apart, when other places share its name
 
 
 def normalise(text: str) -> str:
@@ -112,6 +113,7 @@ def _named(place: Place, alternatives=()) -> Found:
         place.longitude,
         alternatives=tuple(alternatives),
         slug=place.slug,
+        label=place.label if alternatives else "",
     )
 
 

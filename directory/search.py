@@ -2,7 +2,8 @@
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
@@ -22,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -75,6 +77,30 @@ def towns_with_practitioners(limit: int = 5) -> list[str]:
     return _cached(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
 
 
+def techniques_offered(
+    practitioner_ids: list[int], techniques: list[Technique], limit: int = 8
+) -> list[Technique]:
+    """The techniques most of these practitioners offer, most offered first."""
+    if not practitioner_ids:
+        return []
+    counts = dict(
+        Practitioner.techniques.through.objects.filter(_through_id_in(practitioner_ids))
+        .values("technique_id")
+        .annotate(n=Count("pk"))
+        .values_list("technique_id", "n")
+    )
+    offered = [t for t in techniques if t.pk in counts]
+    offered.sort(key=lambda t: (-counts[t.pk], t.name))
+    return offered[:limit]
+
+
+def _through_id_in(ids: list[int]) -> RawSQL:
+    table = Practitioner.techniques.through._meta.db_table
+    return RawSQL(
+        f'"{table}"."practitioner_id" = ANY(%s)', (ids,), output_field=BooleanField()
+    )
+
+
 @dataclass
 class Criteria:
     where: geo.Found | None = None
@@ -85,6 +111,9 @@ class Criteria:
     language: str = ""
     home_visits: bool = False
     online: bool = False
+    free_within_days: int | None = None
+    # "Show the nearest": the radius grows until someone matches.
+    nearest: bool = False
 
 
 def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
@@ -124,12 +153,46 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
         qs = qs.filter(home_visits=True)
     if criteria.online:
         qs = qs.filter(offers_online_booking=True)
+    if criteria.free_within_days:
+        now = timezone.now()
+        qs = qs.filter(
+            next_free_at__gt=now,
+            next_free_at__lte=now + timedelta(days=criteria.free_within_days),
+            next_free_stale_at__gt=now,
+        )
 
     if criteria.where is None:
         return Alphabetical(qs)
     return NearestFirst(
         qs, criteria.where, criteria.radius, home_visits=criteria.home_visits
     )
+
+
+# How far "Show the nearest" and "no one within N miles" look, step by step: each
+# step is one bounded search on the location index, so a far-flung place costs a
+# few small queries rather than a scan of every location.
+WIDER_RADII = [1, 3, 5, 10, 25, 50, 100, 250, 800]
+
+
+@dataclass(frozen=True)
+class Nearest:
+    miles: float  # to the nearest matching practitioner
+    radius: int  # the first of WIDER_RADII that holds them
+
+
+def nearest_beyond(criteria: Criteria) -> Nearest | None:
+    """The nearest practitioner matching the other filters, however far, when
+    nobody does within the radius; None when nobody matches anywhere."""
+    if criteria.where is None:
+        return None
+    qs = practitioners(replace(criteria, where=None)).practitioners
+    for radius in (r for r in WIDER_RADII if r > criteria.radius):
+        ranked = NearestFirst(
+            qs, criteria.where, radius, home_visits=criteria.home_visits
+        ).ranked
+        if ranked:
+            return Nearest(miles=ranked[0][1], radius=radius)
+    return None
 
 
 def _for_display(practitioners: QuerySet) -> QuerySet:

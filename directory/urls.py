@@ -7,6 +7,7 @@ app_name = "directory"
 urlpatterns = [
     path("practitioners/", views.search, name="search"),
     path("practitioners/<slug:slug>/", views.profile, name="profile"),
+    path("massage/<slug:slug>/", views.town, name="town"),
     path("practitioner/", views.dashboard, name="dashboard"),
     path("practitioner/apply/", views.apply, name="apply"),
     path("practitioner/profile/", views.edit_profile, name="edit-profile"),

@@ -79,8 +79,10 @@ class _Centres:
             total[2] += 1
 
     def rows(self) -> Iterable[Row]:
+        nations = {area["area"]: area["nation"] for area in builtin.postcode_areas()}
         for (kind, code), (lat, lng, n) in sorted(self.sums.items()):
-            yield Row(kind, code, code, code, lat / n, lng / n)
+            nation = nations.get(code, "") if kind == "area" else ""
+            yield Row(kind, code, code, code, lat / n, lng / n, nation=nation)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
