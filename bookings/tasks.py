@@ -3,9 +3,14 @@ booking under its row lock, so a repeated or overlapping run changes nothing."""
 
 from celery import shared_task
 
-from . import services
+from . import next_free, services
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def lapse_unreviewed_requests() -> int:
     return services.lapse_unreviewed_requests()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=280)
+def refresh_next_free_times() -> int:
+    return next_free.refresh_stale()
