@@ -19,7 +19,6 @@ OUTWARD_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 AREA_RE = re.compile(r"^[A-Z]{1,2}$")
 # Same-named places closer than this are one place from two sources.
 SAME_PLACE_MILES = 3
-NAMED_KINDS = [Place.Kind.TOWN, Place.Kind.AREA, Place.Kind.OUTWARD]
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,8 @@ def suggestions(text: str, limit: int = 5) -> list[str]:
     if not key:
         return []
     rows = (
-        Place.objects.filter(kind__in=NAMED_KINDS, key__trigram_similar=key)
+        Place.objects.exclude(kind=Place.Kind.POSTCODE)
+        .filter(key__trigram_similar=key)
         .annotate(similarity=TrigramSimilarity("key", key))
         .order_by("-similarity", "-population", "name")
         .values_list("name", flat=True)[: limit * 3]

@@ -336,7 +336,7 @@ class Place(models.Model):
             # out, which keeps it small and the loading of postcode files fast.
             GinIndex(
                 OpClass(F("key"), name="gin_trgm_ops"),
-                condition=Q(kind__in=["town", "area", "outward"]),
+                condition=~Q(kind="postcode"),
                 name="place_key_trgm",
             ),
         ]

@@ -2,7 +2,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from .models import Practitioner
+from . import names
+from .models import Location, Place, Practitioner
 
 
 class DirectoryPagesSitemap(Sitemap):
@@ -25,5 +26,32 @@ class PractitionerSitemap(Sitemap):
         return item.updated_at
 
 
+class TownSitemap(Sitemap):
+    """The town page of every town where a listed practitioner works."""
+
+    changefreq = "weekly"
+
+    def items(self) -> list[Place]:
+        towns = (
+            Location.objects.filter(practitioner__in=Practitioner.objects.listed())
+            .values_list("town", flat=True)
+            .distinct()
+        )
+        keys = {names.place_key(town) for town in towns}
+        pages: dict[str, Place] = {}
+        for place in (
+            Place.objects.filter(kind=Place.Kind.TOWN, key__in=keys)
+            .exclude(slug="")
+            .order_by("key", "-population", "pk")
+            .only("key", "slug")
+        ):
+            pages.setdefault(place.key, place)
+        return sorted(pages.values(), key=lambda place: place.slug)
+
+
 # The sections config/sitemaps.py gathers into /sitemap.xml.
-sections = {"directory": DirectoryPagesSitemap, "practitioners": PractitionerSitemap}
+sections = {
+    "directory": DirectoryPagesSitemap,
+    "practitioners": PractitionerSitemap,
+    "towns": TownSitemap,
+}

@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
                 django.contrib.postgres.indexes.OpClass(
                     models.F("key"), name="gin_trgm_ops"
                 ),
-                condition=models.Q(("kind__in", ["town", "area", "outward"])),
+                condition=models.Q(("kind", "postcode"), _negated=True),
                 name="place_key_trgm",
             ),
         ),
