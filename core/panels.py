@@ -21,7 +21,7 @@ The places pages ask for:
 
 - "practitioner_profile" (the practitioner): directory/practitioner_detail.html
 - "blog_post" (techniques=, techniques_text=): blog/post_detail.html
-- "town_page" (place=, the gazetteer Place): directory/town.html
+- "town_page" (the gazetteer Place): directory/town.html
 """
 
 import contextlib

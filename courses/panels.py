@@ -22,7 +22,7 @@ def next_course_dates(
     return {"techniques": techniques, "techniques_text": techniques_text}
 
 
-def course_dates_near(*, place: Place, limit: int = 3) -> dict:
+def course_dates_near(place: Place, *, limit: int = 3) -> dict:
     """On a town page: our next dates near the town, else our next dates anywhere.
 
     Two queries: the listed dates, then the gazetteer places of their venues'
