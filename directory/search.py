@@ -9,7 +9,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
@@ -21,7 +20,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -78,13 +76,14 @@ def towns_with_practitioners(limit: int = 5) -> list[str]:
 
 
 def techniques_offered(
-    practitioner_ids: list[int], techniques: list[Technique], limit: int = 8
+    practitioner_ids: QuerySet, techniques: list[Technique], limit: int = 8
 ) -> list[Technique]:
-    """The techniques most of these practitioners offer, most offered first."""
-    if not practitioner_ids:
-        return []
+    """The techniques most of these practitioners (a subquery of ids) offer, most
+    offered first. One query."""
     counts = dict(
-        Practitioner.techniques.through.objects.filter(_through_id_in(practitioner_ids))
+        Practitioner.techniques.through.objects.filter(
+            practitioner_id__in=practitioner_ids
+        )
         .values("technique_id")
         .annotate(n=Count("pk"))
         .values_list("technique_id", "n")
@@ -92,13 +91,6 @@ def techniques_offered(
     offered = [t for t in techniques if t.pk in counts]
     offered.sort(key=lambda t: (-counts[t.pk], t.name))
     return offered[:limit]
-
-
-def _through_id_in(ids: list[int]) -> RawSQL:
-    table = Practitioner.techniques.through._meta.db_table
-    return RawSQL(
-        f'"{table}"."practitioner_id" = ANY(%s)', (ids,), output_field=BooleanField()
-    )
 
 
 @dataclass
@@ -187,11 +179,11 @@ def nearest_beyond(criteria: Criteria) -> Nearest | None:
         return None
     qs = practitioners(replace(criteria, where=None)).practitioners
     for radius in (r for r in WIDER_RADII if r > criteria.radius):
-        ranked = NearestFirst(
+        first = NearestFirst(
             qs, criteria.where, radius, home_visits=criteria.home_visits
-        ).ranked
-        if ranked:
-            return Nearest(miles=ranked[0][1], radius=radius)
+        ).rows(slice(0, 1))
+        if first:
+            return Nearest(miles=first[0][1], radius=radius)
     return None
 
 
@@ -214,13 +206,6 @@ def _for_display(practitioners: QuerySet) -> QuerySet:
             .values("town")[:1]
         ),
     )
-
-
-def _id_in(ids: list[int]) -> RawSQL:
-    """`id = ANY(array)`: one array parameter instead of one per id, which keeps a
-    list of a thousand ids cheap to send."""
-    table = Practitioner._meta.db_table
-    return RawSQL(f'"{table}"."id" = ANY(%s)', (ids,), output_field=BooleanField())
 
 
 def _longest_home_visit() -> Subquery:
@@ -262,9 +247,11 @@ class NearestFirst(Sequence):
     """Practitioners within a radius, nearest first, for the Paginator.
 
     The locations inside the circle come from the (latitude, longitude) index via a
-    bounding box, exact distances are computed for those rows only; a second query
-    keeps the practitioners that pass the other filters. Slicing then loads just
-    the rows of one page.
+    bounding box, and exact distances are computed for those rows only, in
+    PostgreSQL: the practitioners passing the other filters are a semi-join, the
+    nearest location of each a DISTINCT ON, and only one page of them comes back
+    (then the card details of that page). However many practitioners lie inside
+    the circle, a page is a count, the page's ranking and its cards.
 
     With `home_visits`, a practitioner farther away than the radius is kept too
     when their home-visit range reaches the place. The box then grows to the
@@ -281,6 +268,7 @@ class NearestFirst(Sequence):
         home_visits: bool = False,
     ):
         self.practitioners = practitioners
+        self.place = place
         reach = radius
         near = Q(distance__lte=radius)
         if home_visits:
@@ -290,43 +278,45 @@ class NearestFirst(Sequence):
                 output_field=FloatField(),
             )
             near |= Q(distance__lte=F("practitioner__home_visit_miles"))
+        # The nearest location of each matching practitioner inside the circle.
         self.query = (
             Location.objects.filter(
                 **geo.bounding_box(place.latitude, place.longitude, reach)
             )
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .filter(near)
+            .filter(practitioner__in=practitioners.order_by().values("pk"))
             .order_by("practitioner_id", "distance")
             .distinct("practitioner_id")
-            .values_list("practitioner_id", "distance", "town")
         )
-        self._ranked: list[tuple[int, float, str]] | None = None
-
-    @property
-    def ranked(self) -> list[tuple[int, float, str]]:
-        if self._ranked is None:
-            nearest = list(self.query)
-            allowed = set(
-                self.practitioners.filter(_id_in([row[0] for row in nearest]))
-                .order_by()
-                .values_list("pk", flat=True)
-            )
-            self._ranked = sorted(
-                (row for row in nearest if row[0] in allowed),
-                key=lambda row: (row[1], row[0]),
-            )
-        return self._ranked
-
-    def __len__(self) -> int:
-        return len(self.ranked)
+        self._count: int | None = None
 
     def count(self) -> int:
-        return len(self)
+        if self._count is None:
+            self._count = self.query.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def practitioner_ids(self) -> QuerySet:
+        """The matching practitioners, as a subquery."""
+        return self.query.values("practitioner_id")
+
+    def rows(self, index: slice) -> list[tuple[int, float, str]]:
+        """(practitioner id, miles, town) of a slice of the ranking."""
+        place = self.place
+        return list(
+            Location.objects.filter(pk__in=self.query.values("pk"))
+            .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
+            .order_by("distance", "practitioner_id")
+            .values_list("practitioner_id", "distance", "town")[index]
+        )
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        rows = self.ranked[index]
+        rows = self.rows(index)
         by_id = {
             p.pk: p
             for p in _for_display(

@@ -159,8 +159,10 @@ def town(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "criteria": criteria,
         "techniques_here": directory_search.techniques_offered(
-            [pk for pk, _, _ in nearest.ranked], techniques
-        ),
+            nearest.practitioner_ids(), techniques
+        )
+        if paginator.count
+        else [],
         "canonical_url": request.build_absolute_uri(place.get_absolute_url()),
         "search_query": _query_with(request, where=place.described),
     }
