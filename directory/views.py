@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
@@ -212,19 +211,24 @@ def _add_badges(page, techniques) -> None:
 
 
 def _add_town_pages(locations) -> None:
-    """Link each place of work to its town's page (one query)."""
+    """Link each place of work to the page of its town: of the places with the
+    name typed, the nearest to it (one query)."""
     keys = {names.place_key(location.town) for location in locations}
-    slugs = {}
-    for key, slug in (
+    places = list(
         Place.objects.filter(kind=Place.Kind.TOWN, key__in=keys)
         .exclude(slug="")
-        .order_by("key", "-population", "pk")
-        .values_list("key", "slug")
-    ):
-        slugs.setdefault(key, slug)
+        .only("key", "slug", "latitude", "longitude")
+    )
     for location in locations:
-        slug = slugs.get(names.place_key(location.town))
-        location.town_page = reverse("directory:town", args=[slug]) if slug else ""
+        key = names.place_key(location.town)
+        nearest = min(
+            (place for place in places if place.key == key),
+            key=lambda place: geo.haversine_miles(
+                location.latitude, location.longitude, place.latitude, place.longitude
+            ),
+            default=None,
+        )
+        location.town_page = nearest.get_absolute_url() if nearest else ""
 
 
 def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> SafeString:

