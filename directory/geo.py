@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
+from django.db.models.functions import (
+    ACos,
+    Cos,
+    Greatest,
+    Least,
+    Lower,
+    Radians,
+    Sin,
+)
 
 from . import names
 from .models import Place
@@ -191,7 +199,8 @@ def suggestions(text: str, limit: int = 5) -> list[str]:
         return []
     rows = (
         Place.objects.exclude(kind=Place.Kind.POSTCODE)
-        .filter(key__trigram_similar=key)
+        .annotate(folded=Lower("key"))
+        .filter(folded__trigram_similar=key.lower())
         .annotate(similarity=TrigramSimilarity("key", key))
         .order_by("-similarity", "-population", "name")
         .values_list("name", flat=True)[: limit * 3]
