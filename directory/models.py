@@ -138,6 +138,8 @@ class Practitioner(TimeStampedModel):
             models.Index(
                 fields=["status", "insurance_expires_on"], name="practitioner_listed"
             ),
+            # The alphabetical list pages in this order without sorting everyone.
+            models.Index(fields=["display_name", "id"], name="practitioner_by_name"),
             # "Free in the next 3 days" and the refresh of stale answers.
             models.Index(fields=["next_free_at"], name="practitioner_next_free"),
             models.Index(

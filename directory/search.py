@@ -1,6 +1,7 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -8,6 +9,7 @@ from datetime import timedelta
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -219,6 +221,9 @@ def _longest_home_visit() -> Subquery:
     )
 
 
+COUNT_LIMIT = 1000
+
+
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
     that loads a page (the card details are computed for that page's rows only)."""
@@ -226,10 +231,17 @@ class Alphabetical(Sequence):
     def __init__(self, practitioners: QuerySet):
         self.practitioners = practitioners.order_by("display_name", "pk")
         self._count: int | None = None
+        # More than COUNT_LIMIT match: the page says "1,000+" and pages that far.
+        self.more = False
 
     def count(self) -> int:
+        """How many match, counted up to COUNT_LIMIT: counting every one of a
+        hundred thousand practitioners costs more than the page itself, and
+        nobody pages past the first thousand of an alphabetical list."""
         if self._count is None:
-            self._count = self.practitioners.count()
+            counted = self.practitioners.order_by()[: COUNT_LIMIT + 1].count()
+            self.more = counted > COUNT_LIMIT
+            self._count = min(counted, COUNT_LIMIT)
         return self._count
 
     def __len__(self) -> int:
@@ -250,8 +262,13 @@ class NearestFirst(Sequence):
     bounding box, and exact distances are computed for those rows only, in
     PostgreSQL: the practitioners passing the other filters are a semi-join, the
     nearest location of each a DISTINCT ON, and only one page of them comes back
-    (then the card details of that page). However many practitioners lie inside
-    the circle, a page is a count, the page's ranking and its cards.
+    (then the card details of that page).
+
+    Where the circle is crowded (a city, with a hundred thousand practitioners on
+    the site), the cost is kept to what a page needs: the count stops at
+    COUNT_LIMIT ("1,000+"), and the first pages are ranked inside a smaller circle
+    that holds them (anyone outside it is farther than everyone inside), falling
+    back to the whole circle when it does not.
 
     With `home_visits`, a practitioner farther away than the radius is kept too
     when their home-visit range reaches the place. The box then grows to the
@@ -269,48 +286,94 @@ class NearestFirst(Sequence):
     ):
         self.practitioners = practitioners
         self.place = place
+        self.radius = radius
+        self.home_visits = home_visits
+        # The nearest location of each matching practitioner inside the circle.
+        self.query = self._ranking(radius)
+        self._count: int | None = None
+        self.more = False
+
+    def _within(self, radius: float) -> QuerySet:
+        """Locations of matching practitioners inside the circle."""
+        place = self.place
         reach = radius
         near = Q(distance__lte=radius)
-        if home_visits:
+        if self.home_visits:
             reach = Greatest(
                 Value(float(radius)),
                 Coalesce(_longest_home_visit(), Value(0.0)),
                 output_field=FloatField(),
             )
             near |= Q(distance__lte=F("practitioner__home_visit_miles"))
-        # The nearest location of each matching practitioner inside the circle.
-        self.query = (
+        return (
             Location.objects.filter(
                 **geo.bounding_box(place.latitude, place.longitude, reach)
             )
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .filter(near)
-            .filter(practitioner__in=practitioners.order_by().values("pk"))
+            .filter(practitioner__in=self.practitioners.order_by().values("pk"))
+        )
+
+    def _ranking(self, radius: float) -> QuerySet:
+        return (
+            self._within(radius)
             .order_by("practitioner_id", "distance")
             .distinct("practitioner_id")
         )
-        self._count: int | None = None
 
     def count(self) -> int:
+        """How many practitioners match, counted up to COUNT_LIMIT (one query that
+        stops reading once it has seen enough)."""
         if self._count is None:
-            self._count = self.query.count()
+            sample = (2 * COUNT_LIMIT) + 2
+            rows = self._within(self.radius).order_by().values("practitioner_id")
+            sql, params = rows[:sample].query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(DISTINCT practitioner_id), COUNT(*) "
+                    f"FROM ({sql}) AS sample",
+                    params,
+                )
+                distinct, read = cursor.fetchone()
+            if distinct > COUNT_LIMIT:
+                self.more = True
+                self._count = COUNT_LIMIT
+            elif read < sample:
+                self._count = distinct
+            else:  # many places of work each: count them all
+                self._count = min(self.query.count(), COUNT_LIMIT)
+                self.more = self._count == COUNT_LIMIT
         return self._count
 
     def __len__(self) -> int:
         return self.count()
 
-    def practitioner_ids(self) -> QuerySet:
-        """The matching practitioners, as a subquery."""
-        return self.query.values("practitioner_id")
+    def practitioner_ids(self, sample: int = 2 * COUNT_LIMIT) -> QuerySet:
+        """Matching practitioners, as a subquery: all of them, or in a crowded
+        circle a sample of `sample` places of work (enough to say which
+        techniques are offered there)."""
+        return self._within(self.radius).order_by().values("practitioner_id")[:sample]
 
     def rows(self, index: slice) -> list[tuple[int, float, str]]:
         """(practitioner id, miles, town) of a slice of the ranking."""
+        stop = index.stop if index.stop is not None else COUNT_LIMIT
+        if self.more and stop < COUNT_LIMIT:
+            # More than COUNT_LIMIT inside the circle: the first `stop` are very
+            # likely inside one holding about twice as many (area grows with the
+            # square of the radius).
+            inner = self.radius * math.sqrt(min(1.0, 2 * stop / COUNT_LIMIT))
+            ranked = self._ranked(inner, stop)
+            if len(ranked) == stop:
+                return ranked[index.start or 0 :]
+        return self._ranked(self.radius, stop)[index.start or 0 :]
+
+    def _ranked(self, radius: float, stop: int) -> list[tuple[int, float, str]]:
         place = self.place
         return list(
-            Location.objects.filter(pk__in=self.query.values("pk"))
+            Location.objects.filter(pk__in=self._ranking(radius).values("pk"))
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .order_by("distance", "practitioner_id")
-            .values_list("practitioner_id", "distance", "town")[index]
+            .values_list("practitioner_id", "distance", "town")[:stop]
         )
 
     def __getitem__(self, index):

@@ -6,18 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0004_gazetteer_places_and_next_free'),
+        ("directory", "0004_gazetteer_places_and_next_free"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='place',
-            name='place_key_trgm',
+            model_name="place",
+            name="place_key_trgm",
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Lower('key'), name='gin_trgm_ops'), condition=models.Q(('kind', 'postcode'), _negated=True), name='place_key_trgm'),
+            model_name="place",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Lower("key"), name="gin_trgm_ops"
+                ),
+                condition=models.Q(("kind", "postcode"), _negated=True),
+                name="place_key_trgm",
+            ),
         ),
     ]

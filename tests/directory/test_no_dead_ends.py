@@ -285,3 +285,37 @@ def test_a_section_past_the_limit_is_split_into_pages(client, monkeypatch):
     assert "/sitemap-practitioners.xml?p=3</loc>" in index
     paths = {urlsplit(loc).path for loc in sitemap_locations(client)}
     assert {p.get_absolute_url() for p in made} <= paths
+
+
+def test_a_list_of_more_than_a_thousand_says_so_without_counting_them_all(
+    client, monkeypatch
+):
+    from directory import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    for n in range(5):
+        practitioner_at(n, name=f"Name {n}")
+    response = client.get(URL)
+    assert "3+ practitioners" in response.content.decode()
+    assert response.context["page"].paginator.count == 3
+
+
+@pytest.mark.parametrize("limit", [3, 8])
+def test_a_crowded_circle_counts_to_the_limit_and_still_ranks_nearest_first(
+    brighton, monkeypatch, limit
+):
+    from directory import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    for miles in [9.5, 0.2, 7, 3, 8.8, 1, 5, 9.9, 2, 6]:
+        practitioner_at(miles, name=f"At {miles}")
+    where = geo.Found("Brighton", *BRIGHTON)
+    ranking = search.NearestFirst(Practitioner.objects.listed(), where, 10)
+    assert ranking.count() == limit and ranking.more
+    first = [round(p.distance, 1) for p in ranking[0:2]]
+    assert first == [0.2, 1.0]
+    everyone = search.NearestFirst(Practitioner.objects.listed(), where, 10)
+    assert [r[1] for r in everyone.rows(slice(0, 10))] == sorted(
+        r[1] for r in everyone.rows(slice(0, 10))
+    )
+    assert round(everyone.rows(slice(9, 10))[0][1], 1) == 9.9
