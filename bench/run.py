@@ -59,6 +59,23 @@ def main() -> int:
     )
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument(
+        "--practitioners",
+        type=int,
+        default=None,
+        help="size of the scale data (default 10,000)",
+    )
+    parser.add_argument(
+        "--skip-scale",
+        action="store_true",
+        help="(scripts/bench.sh) leave out the run at 100,000 practitioners",
+    )
+    parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="measure the directory only, and add the figures to latest.json as "
+        "the comparison at this size (make bench runs it at 100,000)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed of the scale data (default 42)"
     )
     parser.add_argument(
@@ -82,15 +99,21 @@ def main() -> int:
     # Left by a run that was cut short, they would count as changed scale data.
     booking_load.remove()
     sizes = scale.Sizes()
+    if args.practitioners:
+        sizes = scale.Sizes(practitioners=args.practitioners)
     seed = scale.DEFAULT_SEED if args.seed is None else args.seed
     max_age = scale.MAX_AGE_DAYS if args.max_age_days is None else args.max_age_days
     reason = "asked for (--regenerate)" if args.regenerate else None
     reason = reason or scale.stale_because(seed=seed, sizes=sizes, max_age_days=max_age)
     if reason:
         print(f"Generating the scale data: {reason} ...", flush=True)
-        call_command("generate_scale_data", seed=seed)
+        call_command(
+            "generate_scale_data", seed=seed, practitioners=sizes.practitioners
+        )
     call_command("collectstatic", verbosity=0, interactive=False)
     phases["data_s"] = round(time.monotonic() - started)
+    if args.scale_only:
+        return scale_only(args, git, load_at_start, started, phases, max_age)
 
     # Enough distinct slots for the booking mix to book at 150 requests a second.
     wanted = 50 if args.skip_load else max(1000, args.seconds * 150)
@@ -125,13 +148,15 @@ def main() -> int:
         "before_http": _rounded(load_before_http),
         "end": _rounded(os.getloadavg()),
     }
+    data = {**scenarios.data_counts(), "generated": data_meta(max_age)}
+    data["postcodes"] = _postcodes()
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": git["describe"],
         "git": git,
         "machine": machine,
         "warnings": warnings(git, machine),
-        "data": {**scenarios.data_counts(), "generated": data_meta(max_age)},
+        "data": data,
         "in_process": in_process,
         "queries": queries,
         "index_use": index_use,
@@ -149,6 +174,82 @@ def main() -> int:
         print(f"\nThe load runs could not be made: {load_error}", file=sys.stderr)
         return 1
     return 0
+
+
+def scale_only(args, git, load_at_start, started, phases, max_age) -> int:
+    """The directory at another size: its figures go into latest.json beside the
+    full run's, with the budgets comparing the two."""
+    from bench import scenarios
+
+    print("Measuring the directory in process ...", flush=True)
+    in_process = [r.as_dict() for r in scenarios.directory_in_process(args.runs)]
+    load_scenarios = scenarios.directory_load_scenarios()
+    queries = scenarios.scenario_queries(load_scenarios)
+    phases["in_process_s"] = round(time.monotonic() - started) - sum(phases.values())
+    load_before_http = os.getloadavg()
+    load, load_error = [], None
+    if args.skip_load:
+        load_error = "skipped (--skip-load)"
+    else:
+        print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
+        load, load_error = run_load(load_scenarios, args.seconds)
+    phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+    data = {**scenarios.data_counts(), "generated": data_meta(max_age)}
+    data["postcodes"] = _postcodes()
+    figures = {
+        "practitioners": data["practitioners"],
+        "git_commit": git["describe"],
+        "load_average": {
+            "start": _rounded(load_at_start),
+            "before_http": _rounded(load_before_http),
+            "end": _rounded(os.getloadavg()),
+        },
+        "data": data,
+        "in_process": in_process,
+        "queries": queries,
+        "load": load,
+        "load_error": load_error,
+        "phases_s": phases,
+        "elapsed_s": round(time.monotonic() - started),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    latest = RESULTS / "latest.json"
+    report = json.loads(latest.read_text()) if latest.exists() else {}
+    small = {
+        "practitioners": (report.get("data") or {}).get("practitioners"),
+        "in_process": report.get("in_process"),
+        "load": report.get("load"),
+    }
+    budgets = scenarios.scale_budgets(small, figures)
+    report["scale"] = figures
+    report["budgets"] = [
+        row
+        for row in report.get("budgets") or []
+        if " within 1.5x of " not in row["budget"]
+    ] + budgets
+    latest.write_text(json.dumps(report, indent=2) + "\n")
+    print("\nAt this size (median / p95 ms, most queries)")
+    for row in in_process:
+        print(f"  {row['name']:<68} {row['median_ms']:>8.2f} {row['p95_ms']:>8.2f}"
+              f" {row['queries']:>4}")  # fmt: skip
+    for row in load:
+        if row.get("measured"):
+            print(f"  {row['name']:<50} {row['rps']:>8.1f} req/s, "
+                  f"p95 {row['p95_ms']:.1f} ms")  # fmt: skip
+    for row in budgets:
+        verdict = {True: "met", False: "NOT met", None: "-"}[row["met"]]
+        print(f"  {row['budget']:<90} {row['measured']:<28} {verdict}")
+    print(f"\nAdded the figures at this size to {latest}.")
+    if load_error and not args.skip_load:
+        print(f"\nThe load runs could not be made: {load_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _postcodes() -> int:
+    from directory.models import Place
+
+    return Place.objects.filter(kind=Place.Kind.POSTCODE).count()
 
 
 def _rounded(values) -> list[float]:

@@ -6,10 +6,13 @@ those apps exist; each section is a function taking the generator and the sizes.
 """
 
 import json
+import os
 import random
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from itertools import accumulate
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -46,6 +49,8 @@ class Sizes:
     bookings: int = 100_000
     posts: int = 200
     course_dates: int = 50
+    # A full-size gazetteer: the UK has about 1.7 million live postcodes.
+    postcodes: int = 1_700_000
 
 
 DEFAULT_SEED = 42
@@ -53,7 +58,7 @@ DEFAULT_SEED = 42
 # this many days the "next two weeks" the benchmark times drift out of the data.
 MAX_AGE_DAYS = 7
 # Raise when the generator writes something different, so old data is rebuilt.
-DATA_VERSION = 2
+DATA_VERSION = 3
 META_TABLE = "bench_meta"
 META_KEY = "scale_data"
 
@@ -189,11 +194,40 @@ def _truncate(*models) -> None:
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
+def gazetteer_section(rng: random.Random, sizes: Sizes, log) -> None:
+    """Every UK place (as `make run` loads them) and a postcode file's worth of
+    postcodes: the real ONS Postcode Directory when BENCH_POSTCODES names it, else
+    synthetic ones around each postcode area's main town."""
+    _truncate(Place)
+    gazetteer.load_builtin()
+    real = os.environ.get("BENCH_POSTCODES")
+    if real:
+        summary = gazetteer.load(Path(real))
+    else:
+        from .onspd import postcodes
+
+        summary = gazetteer.load_postcodes(
+            gazetteer.postcode_row(code, latitude, longitude)
+            for code, latitude, longitude in postcodes(
+                sizes.postcodes, seed=rng.random()
+            )
+        )
+    count = Place.objects.filter(kind=Place.Kind.POSTCODE).count()
+    log(f"  {count:,} postcodes ({'from ' + real if real else 'synthetic'}), "
+        f"{Place.objects.filter(kind=Place.Kind.TOWN).count():,} places, "
+        f"in {summary.seconds:.0f} s")  # fmt: skip
+
+
 def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
     # Everything that hangs off an account goes with it (a bench database only).
-    _truncate(User, Place)
-    gazetteer.load()
-    towns = list(Place.objects.filter(kind=Place.Kind.TOWN).order_by("name"))
+    _truncate(User)
+    # Practitioners work where people live: towns drawn by their population.
+    towns = list(
+        Place.objects.filter(kind=Place.Kind.TOWN, ref__startswith="geonames:")
+        .order_by("ref")
+        .only("name", "latitude", "longitude", "population")
+    )
+    weights = list(accumulate(max(t.population, 500) for t in towns))
     techniques = list(Technique.objects.order_by("slug"))
     password = make_password("scale-pass")
     users = [
@@ -259,7 +293,7 @@ def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
                 )
             )
         for n in range(1 if rng.random() < 0.85 else 2):
-            town = rng.choice(towns)
+            town = rng.choices(towns, cum_weights=weights)[0]
             locations.append(
                 Location(
                     practitioner=practitioner,
@@ -267,8 +301,8 @@ def directory_section(rng: random.Random, sizes: Sizes, log) -> None:
                     address=f"{rng.randint(1, 200)} High Street",
                     town=town.name,
                     postcode="AB1 2CD",
-                    latitude=town.latitude + rng.gauss(0, 0.05),
-                    longitude=town.longitude + rng.gauss(0, 0.08),
+                    latitude=town.latitude + rng.gauss(0, 0.03),
+                    longitude=town.longitude + rng.gauss(0, 0.05),
                 )
             )
     through.objects.bulk_create(links, batch_size=BATCH * 5)
@@ -541,9 +575,22 @@ def blog_section(rng: random.Random, sizes: Sizes, log) -> None:
     log(f"  {len(posts)} posts")
 
 
+def next_free_section(rng: random.Random, sizes: Sizes, log) -> None:
+    """Every practitioner's next free time, as the bookings app keeps it."""
+    from bookings import next_free
+
+    started = time.perf_counter()
+    count = next_free.refresh_all()
+    free = Practitioner.objects.filter(next_free_at__isnull=False).count()
+    log(f"  next free time of {count:,} practitioners ({free:,} with one) in "
+        f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+
+
 SECTIONS = [
+    ("gazetteer", gazetteer_section),
     ("directory", directory_section),
     ("bookings", bookings_section),
+    ("next free times", next_free_section),
     ("courses", courses_section),
     ("blog", blog_section),
 ]

@@ -115,6 +115,51 @@ def _profiles(limit: int) -> list[str]:
     return [f"/practitioners/{slug}/" for slug in slugs]
 
 
+TYPOS = ["Manchster", "Brigton", "Invernes", "Aberystwith", "Carlise",
+         "Edinbrugh", "Glasgw", "Salsbury"]  # fmt: skip
+TOWN_PAGES = ["/massage/brighton/", "/massage/bath/", "/massage/london/",
+              "/massage/bristol/", "/massage/oxford/", "/massage/manchester/",
+              "/massage/inverness/", "/massage/cardiff/"]  # fmt: skip
+
+
+def directory_in_process(runs: int) -> list[Result]:
+    """What the scale comparison times, at each size: the searches, the town
+    pages, the suggestions for a typo and the next free times of a page."""
+    client = Client()
+    from bookings import next_free
+
+    page_of = list(
+        Practitioner.objects.filter(offers_online_booking=True)
+        .order_by("pk")
+        .only("pk", "time_zone", "offers_online_booking")[:12]
+    )
+    return [
+        measure(
+            "directory search: rotating 8 searches",
+            lambda i: page(client, SEARCHES[i % len(SEARCHES)])(i),
+            runs=runs,
+            variants=len(SEARCHES),
+        ),
+        measure(
+            "town page: rotating 8 towns",
+            lambda i: page(client, TOWN_PAGES[i % len(TOWN_PAGES)])(i),
+            runs=runs,
+            variants=len(TOWN_PAGES),
+        ),
+        measure(
+            "place suggestions for a typo (trigram index)",
+            lambda i: geo.suggestions(TYPOS[i % len(TYPOS)]),
+            runs=runs,
+            variants=len(TYPOS),
+        ),
+        measure(
+            "next free time worked out for a page of 12 practitioners",
+            lambda i: next_free.compute(page_of, now=timezone.now()),
+            runs=runs,
+        ),
+    ]
+
+
 def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
     client = Client()
     results = [
@@ -124,16 +169,11 @@ def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
             runs=runs,
         ),
         measure(
-            "directory search: rotating 8 searches",
-            lambda i: page(client, SEARCHES[i % len(SEARCHES)])(i),
-            runs=runs,
-            variants=len(SEARCHES),
-        ),
-        measure(
             "directory search: page 20 of all practitioners",
             page(client, "/practitioners/?page=20"),
             runs=runs,
         ),
+        *directory_in_process(runs),
     ]
     results.append(measure("course dates list", page(client, "/courses/"), runs=runs))
     results.append(measure("blog list", page(client, "/blog/"), runs=runs))
@@ -250,12 +290,21 @@ def _client_visits(posts: Sequence[BookingPost]) -> list[list[tuple]]:
     ]
 
 
+def directory_load_scenarios() -> list[dict]:
+    """Over HTTP at each size: the searches (next free times on the cards) and
+    the town pages."""
+    return [
+        {"name": "directory search", "paths": SEARCHES},
+        {"name": "town page", "paths": TOWN_PAGES},
+    ]
+
+
 def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     profiles = _profiles(200)
     slots = _slot_urls(200)
     visits = _client_visits(posts)
     return [
-        {"name": "directory search", "paths": SEARCHES},
+        *directory_load_scenarios(),
         {"name": "practitioner profile", "paths": profiles},
         {"name": "slots JSON (14 days)", "paths": slots},
         {
@@ -345,3 +394,46 @@ def budgets(
 
 NOT_MEASURED = "not measured"
 LIST_PAGE_PREFIXES = ("directory search", "course dates list", "blog list")
+# Search at 100,000 practitioners must stay within this of its 10,000 figure.
+SCALE_FACTOR = 1.5
+SCALE_COMPARED = [
+    ("in_process", "directory search: rotating 8 searches", "median_ms"),
+    ("in_process", "directory search: rotating 8 searches", "p95_ms"),
+    ("load", "directory search", "p95_ms"),
+    ("load", "directory search", "rps"),
+]
+
+
+def scale_budgets(small: dict, large: dict) -> list[dict]:
+    """Search at the large size within SCALE_FACTOR of the small one (times may
+    grow by at most that factor, throughput shrink by at most it)."""
+    rows = []
+    for part, name, figure in SCALE_COMPARED:
+        before = _figure(small, part, name, figure)
+        after = _figure(large, part, name, figure)
+        where = "over HTTP" if part == "load" else "in process"
+        label = figure.replace("_ms", "").replace("rps", "req/s")
+        budget = (
+            f"{name} {where} {label} at {large.get('practitioners', 0):,} "
+            f"practitioners within {SCALE_FACTOR}x of "
+            f"{small.get('practitioners', 0):,}"
+        )
+        if before is None or after is None:
+            rows.append({"budget": budget, "measured": NOT_MEASURED, "met": None})
+            continue
+        ratio = before / after if figure == "rps" else after / before
+        rows.append(
+            {
+                "budget": budget,
+                "measured": f"{before} -> {after} ({ratio:.2f}x)",
+                "met": ratio <= SCALE_FACTOR,
+            }
+        )
+    return rows
+
+
+def _figure(report: dict, part: str, name: str, figure: str) -> float | None:
+    for row in report.get(part) or []:
+        if row.get("name") == name and row.get("measured", True):
+            return row.get(figure)
+    return None

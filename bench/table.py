@@ -36,6 +36,7 @@ def render(report: dict) -> str:
         _in_process(report.get("in_process") or []),
         _queries(report.get("queries") or []),
         _index_use(report.get("index_use") or {}),
+        _scale(report),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
 
@@ -177,6 +178,70 @@ def _index_use(index: dict) -> str:
         f"Index use: {_text(index.get('query'))} reads {_code(index.get('index'))}: "
         f"{verdict}."
     )
+
+
+SCALE_IN_PROCESS = [
+    "directory search: rotating 8 searches",
+    "town page: rotating 8 towns",
+    "place suggestions for a typo (trigram index)",
+    "next free time worked out for a page of 12 practitioners",
+]
+SCALE_OVER_HTTP = ["directory search", "town page"]
+
+
+def _scale(report: dict) -> str:
+    """The directory at the full run's size and at the scale run's, side by side."""
+    large = report.get("scale")
+    if not large:
+        return "Scale: the run at 100,000 practitioners was not made."
+    small_data = report.get("data") or {}
+    large_data = large.get("data") or {}
+    small_size = _count(small_data.get("practitioners"))
+    large_size = _count(large_data.get("practitioners"))
+    lines = [
+        f"Scale: the directory at {small_size} and at {large_size} practitioners, "
+        f"each with every UK place and {_count(large_data.get('postcodes'))} "
+        f"postcodes (commit {_code(large.get('git_commit'))}, 1-minute load "
+        f"average {_text((large.get('load_average') or {}).get('start', [None])[0])}"
+        " at its start).",
+        "",
+        f"| at each size | {small_size} | {large_size} | ratio |",
+        "|---|---|---|---|",
+    ]
+    for name in SCALE_IN_PROCESS:
+        before = _find(report.get("in_process"), name)
+        after = _find(large.get("in_process"), name)
+        for figure, label in (("median_ms", "median ms"), ("p95_ms", "p95 ms")):
+            lines.append(_compared(f"{name}, {label}", before, after, figure))
+        if before or after:
+            lines.append(
+                _row(
+                    f"{name}, queries",
+                    (before or {}).get("queries"),
+                    (after or {}).get("queries"),
+                    None,
+                )
+            )
+    for name in SCALE_OVER_HTTP:
+        before = _find(report.get("load"), name)
+        after = _find(large.get("load"), name)
+        for figure, label in (("rps", "req/s"), ("p95_ms", "p95 ms")):
+            lines.append(_compared(f"{name} over HTTP, {label}", before, after, figure))
+    return "\n".join(lines)
+
+
+def _find(rows, name: str) -> dict | None:
+    for row in rows or []:
+        if row.get("name") == name and row.get("measured", True):
+            return row
+    return None
+
+
+def _compared(label: str, before: dict | None, after: dict | None, figure: str):
+    first = (before or {}).get(figure)
+    second = (after or {}).get(figure)
+    ratio = f"{second / first:.2f}" if first and second is not None else None
+    return _row(label, _number(first), _number(second), ratio)
 
 
 def _row(*cells) -> str:

@@ -5,9 +5,10 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from core.admin_actions import confirm_action
+from directory.models import Practitioner
 from payments.admin import ledger_html, refund_action
 
-from . import billing, services
+from . import billing, next_free, services
 from .models import (
     Booking,
     BookingPolicy,
@@ -22,8 +23,44 @@ from .models import (
 # practitioner may see health answers.
 
 
+class ChangesAvailability(admin.ModelAdmin):
+    """Staff edits of what the slot engine reads keep the practitioner's next
+    free time (and whether they book online) correct, as the services do."""
+
+    def _refresh(self, practitioner_ids) -> None:
+        for pk in sorted(set(practitioner_ids)):
+            services.refresh_online_booking(
+                practitioner=Practitioner.objects.get(pk=pk)
+            )
+            next_free.refresh(pk)
+
+    def save_model(self, request, obj, form, change) -> None:
+        previous = (
+            type(obj)
+            .objects.filter(pk=obj.pk)
+            .values_list("practitioner_id", flat=True)
+        )
+        before = list(previous) if change else []
+        super().save_model(request, obj, form, change)
+        self._pending = [obj.practitioner_id, *before]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # After the many-to-many rows (a service's places) are saved too.
+        super().save_related(request, form, formsets, change)
+        self._refresh(getattr(self, "_pending", [form.instance.practitioner_id]))
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        self._refresh([obj.practitioner_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        ids = list(queryset.values_list("practitioner_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._refresh(ids)
+
+
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ChangesAvailability):
     list_display = [
         "name",
         "practitioner",
@@ -134,7 +171,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin):
+class BookingPolicyAdmin(ChangesAvailability):
     list_display = [
         "practitioner",
         "slot_interval_minutes",
@@ -145,19 +182,19 @@ class BookingPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeeklyHours)
-class WeeklyHoursAdmin(admin.ModelAdmin):
+class WeeklyHoursAdmin(ChangesAvailability):
     list_display = ["practitioner", "weekday", "start_time", "end_time", "location"]
     raw_id_fields = ["practitioner", "location"]
 
 
 @admin.register(DateOverride)
-class DateOverrideAdmin(admin.ModelAdmin):
+class DateOverrideAdmin(ChangesAvailability):
     list_display = ["practitioner", "date", "start_time", "end_time"]
     raw_id_fields = ["practitioner", "location"]
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(ChangesAvailability):
     list_display = ["practitioner", "starts_at", "ends_at"]
     raw_id_fields = ["practitioner"]
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from directory.models import Practitioner, Technique
 from users.models import User
 
-from . import services
+from . import next_free, services
 from .availability import load_rules, local_today
 from .models import Booking, BookingPolicy, DateOverride, HealthIntake, Service, TimeOff
 from .slots import find_slots
@@ -64,6 +64,8 @@ def seed(stdout) -> None:
         if rich:
             seed_rich_agenda(practitioner)
         seeded += 1
+    # The next free time on every card, as the beat job would keep it.
+    next_free.refresh_all()
     stdout.write(
         f"  bookings: services, hours and appointments for {seeded} practitioners "
         f"({skipped} already had them)"

@@ -23,7 +23,7 @@ from payments.providers import ProviderError
 from payments.registry import Refused
 from users.models import User
 
-from . import billing, emails
+from . import billing, emails, next_free
 from .availability import load_rules, policy_for
 from .models import (
     ERASED_CLIENT_EMAIL,
@@ -281,6 +281,7 @@ def book_appointment(
         emails.booking_requested(booking)
     elif status == Booking.Status.CONFIRMED:
         emails.booking_confirmed(booking)
+    next_free.refresh(practitioner, now=now)
     return booking
 
 
@@ -454,6 +455,7 @@ def reschedule_booking(
     locked.calendar_sequence += 1
     _save_holding_time(locked)
     emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
+    next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
 
@@ -566,6 +568,7 @@ def cancel_booking(
         ]
     )
     emails.booking_cancelled(locked, cancelled_by=cancelled_by, reason=reason)
+    next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
 
@@ -612,6 +615,7 @@ def decline_booking(
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_declined(locked, reason=locked.status_reason)
+    next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
 
@@ -670,6 +674,7 @@ def save_service(
     if locations is not None:
         service.locations.set(locations)
     refresh_online_booking(practitioner=service.practitioner)
+    next_free.refresh(service.practitioner_id)
     return service
 
 
@@ -711,6 +716,7 @@ def add_weekly_hours(
         location=location,
     )
     refresh_online_booking(practitioner=practitioner)
+    next_free.refresh(practitioner)
     return hours
 
 
@@ -719,6 +725,7 @@ def remove_weekly_hours(*, hours: WeeklyHours) -> None:
     practitioner = hours.practitioner
     hours.delete()
     refresh_online_booking(practitioner=practitioner)
+    next_free.refresh(practitioner)
 
 
 @transaction.atomic
@@ -736,19 +743,24 @@ def add_date_override(
     same_date = DateOverride.objects.filter(practitioner=practitioner, date=date)
     if clash := overlapping_ranges(same_date, start_time, end_time):
         raise BookingError(f"That overlaps your hours on {clash[0]}.")
-    return DateOverride.objects.create(
+    override = DateOverride.objects.create(
         practitioner=practitioner,
         date=date,
         start_time=start_time,
         end_time=end_time,
         location=location,
     )
+    next_free.refresh(practitioner)
+    return override
 
 
+@transaction.atomic
 def remove_date_override(*, override: DateOverride) -> None:
     override.delete()
+    next_free.refresh(override.practitioner_id)
 
 
+@transaction.atomic
 def add_time_off(
     *,
     practitioner: Practitioner,
@@ -759,12 +771,14 @@ def add_time_off(
     """Block time. Bookings already inside it stay; the agenda shows them."""
     if starts_at >= ends_at:
         raise BookingError("The time off must end after it starts.")
-    return TimeOff.objects.create(
+    time_off = TimeOff.objects.create(
         practitioner=practitioner,
         starts_at=starts_at,
         ends_at=ends_at,
         reason=reason.strip(),
     )
+    next_free.refresh(practitioner)
+    return time_off
 
 
 def appointments_during(
@@ -780,10 +794,13 @@ def appointments_during(
     )
 
 
+@transaction.atomic
 def remove_time_off(*, time_off: TimeOff) -> None:
     time_off.delete()
+    next_free.refresh(time_off.practitioner_id)
 
 
+@transaction.atomic
 def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
     """Change the policy. Existing bookings keep the buffers they were made with."""
     policy, _ = BookingPolicy.objects.get_or_create(practitioner=practitioner)
@@ -792,6 +809,7 @@ def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
     policy.full_clean()
     policy.save()
     practitioner.booking_policy = policy
+    next_free.refresh(practitioner)
     return policy
 
 
@@ -859,4 +877,5 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_request_lapsed(locked)
+    next_free.refresh(locked.practitioner_id, now=now)
     return 1

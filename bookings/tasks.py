@@ -3,7 +3,7 @@ booking under its row lock, so a repeated or overlapping run changes nothing."""
 
 from celery import shared_task
 
-from . import services
+from . import next_free, services
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
@@ -14,3 +14,8 @@ def lapse_unreviewed_requests() -> int:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=58)
 def release_unpaid_holds() -> int:
     return services.release_unpaid_holds()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=280)
+def refresh_next_free_times() -> int:
+    return next_free.refresh_stale()

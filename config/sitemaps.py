@@ -1,4 +1,6 @@
-"""/sitemap.xml: the site's own pages plus the sections each app declares.
+"""/sitemap.xml: an index of sections, the site's own pages plus those each app
+declares; each section is /sitemap-<section>.xml, split into pages of at most
+50,000 addresses (?p=2, ...) as the sitemap protocol requires.
 
 An app with public pages puts a `sections` dict of Sitemap classes in its
 `sitemaps.py` (core/registry.py finds it).

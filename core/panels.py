@@ -25,6 +25,7 @@ The places pages ask for:
   page, directory/technique_detail.html (its side column, and full width below)
 - "course_page" (techniques=): courses/course_detail.html and
   courses/coursedate_detail.html
+- "town_page" (the gazetteer Place): directory/town.html
 """
 
 import contextlib

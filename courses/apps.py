@@ -11,7 +11,7 @@ class CoursesConfig(AppConfig):
         from payments import registry
 
         from .billing import PREFIX, EnrolmentPayments
-        from .panels import courses_teaching, next_course_dates
+        from .panels import course_dates_near, courses_teaching, next_course_dates
 
         # Payments tells courses when money for an enrolment moves.
         registry.register(PREFIX, EnrolmentPayments())
@@ -26,4 +26,8 @@ class CoursesConfig(AppConfig):
             "courses/_technique_panel.html",
             context=courses_teaching,
             order=10,
+        )
+        # A town page offers our next course dates near the town.
+        panels.register(
+            "town_page", "courses/_town_panel.html", context=course_dates_near
         )

@@ -4,9 +4,14 @@ from collections.abc import Sequence
 
 from django.db.models import Prefetch
 
-from directory.models import Technique
+from directory import names
+from directory.geo import haversine_miles
+from directory.models import Place, Technique
 
 from .models import Course, CourseDate
+
+# A course date this close to a town is "near" it on the town's page.
+NEAR_TOWN_MILES = 60
 
 
 def next_course_dates(
@@ -44,3 +49,36 @@ def courses_teaching(*, technique: Technique) -> dict | None:
         for course_date in course.next_dates:
             course_date.course = course  # the template links to it: no query
     return {"technique": technique, "courses": courses}
+
+
+def course_dates_near(place: Place, *, limit: int = 3) -> dict:
+    """On a town page: our next dates near the town, else our next dates anywhere.
+
+    Two queries: the listed dates, then the gazetteer places of their venues'
+    towns (course dates carry a town, not coordinates).
+    """
+    upcoming = list(CourseDate.objects.listed().select_related("course")[:200])
+    keys = {names.place_key(d.venue_town) for d in upcoming}
+    where: dict[str, Place] = {}
+    for town in (
+        Place.objects.filter(kind=Place.Kind.TOWN, key__in=keys)
+        .order_by("key", "-population", "pk")
+        .only("key", "latitude", "longitude")
+    ):
+        where.setdefault(town.key, town)
+    near = []
+    for course_date in upcoming:
+        venue = where.get(names.place_key(course_date.venue_town))
+        if venue is None:
+            continue
+        miles = haversine_miles(
+            place.latitude, place.longitude, venue.latitude, venue.longitude
+        )
+        if miles <= NEAR_TOWN_MILES:
+            course_date.miles = miles
+            near.append(course_date)
+    return {
+        "place": place,
+        "course_dates": near[:limit] or upcoming[:limit],
+        "near": bool(near),
+    }

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from . import services
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -74,7 +75,17 @@ class PractitionerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("photo")
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only the fields on the form: the ones the bookings app keeps may
+            # have changed since the page was loaded.
+            concrete = {f.name for f in obj._meta.concrete_fields}
+            fields = [n for n in form.fields if n in concrete] + ["updated_at"]
+            if "time_zone" in form.changed_data:
+                obj.next_free_stale_at = timezone.now()
+                fields.append("next_free_stale_at")
+            obj.save(update_fields=fields)
+        else:
+            super().save_model(request, obj, form, change)
         services.discard_replaced_photo(
             practitioner=obj, previous=getattr(previous, "name", previous or "")
         )

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from users.models import User
 
-from . import gazetteer
-from .models import Location, Place, Practitioner, Qualification, Technique
+from . import gazetteer, geo
+from .models import Location, Practitioner, Qualification, Technique
 from .technique_pages import TEXTS
 
 DEMO_PRACTITIONER_EMAIL = "practitioner@demo.example"
@@ -127,8 +127,9 @@ I am a member of a professional association and hold full insurance.
 
 
 def seed(stdout) -> None:
-    if not Place.objects.exists():
-        gazetteer.load()
+    if not gazetteer.is_loaded():
+        stdout.write("  loading the gazetteer (every UK place) ...")
+        gazetteer.load_builtin()
     written = 0
     for technique in Technique.objects.filter(body="", slug__in=TEXTS):
         technique.body = TEXTS[technique.slug]
@@ -140,7 +141,7 @@ def seed(stdout) -> None:
     techniques = list(Technique.objects.order_by("slug"))
     number = 0
     for town, count, outward in TOWNS:
-        place = Place.objects.get(kind=Place.Kind.TOWN, key=town.upper())
+        place = geo.resolve(town)
         for _ in range(count):
             number += 1
             email = (
@@ -158,7 +159,7 @@ def seed(stdout) -> None:
             "Insurance certificate could not be verified.",
         ),
     ]
-    brighton = Place.objects.get(kind=Place.Kind.TOWN, key="BRIGHTON")
+    brighton = geo.resolve("Brighton")
     for email, status, reason in extra:
         number += 1
         if _create(rng, number, email, brighton, "BN1", techniques, status, reason):

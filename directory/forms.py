@@ -32,6 +32,7 @@ LANGUAGES = [
 RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"),
                   (25, "25 miles"), (50, "50 miles")]  # fmt: skip
 DEFAULT_RADIUS = 10
+FREE_SOON_DAYS = 3
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}  # as Pillow names them
@@ -84,6 +85,13 @@ class SearchForm(forms.Form):
         "the place you searched.",
     )
     online = forms.BooleanField(label="Takes bookings online", required=False)
+    free_soon = forms.BooleanField(
+        label=f"Free in the next {FREE_SOON_DAYS} days",
+        required=False,
+        help_text=f"Has a time you can book online in the next {FREE_SOON_DAYS} days.",
+    )
+    # "Show the nearest": results beyond the radius, nearest first.
+    nearest = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +123,8 @@ class SearchForm(forms.Form):
             language=data.get("language") or "",
             home_visits=bool(data.get("home_visits")),
             online=bool(data.get("online")),
+            free_within_days=FREE_SOON_DAYS if data.get("free_soon") else None,
+            nearest=bool(data.get("nearest")),
         )
         where = (data.get("where") or "").strip()
         if where:

@@ -1,14 +1,15 @@
 import zoneinfo
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,6 +140,12 @@ class Practitioner(TimeStampedModel):
     )
     # Kept up to date by the bookings app: true when clients can book online.
     offers_online_booking = models.BooleanField(default=False)
+    # Kept up to date by the bookings app with its slot engine: the first time a
+    # client could book online, and when that answer must be worked out again
+    # (the moment the time stops being bookable, or a change to the calendar).
+    # Pages show it only while next_free_stale_at is in the future.
+    next_free_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_free_stale_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         max_length=20, choices=Status, default=Status.APPLIED, db_index=True
     )
@@ -159,6 +166,13 @@ class Practitioner(TimeStampedModel):
             GinIndex(fields=["languages"], name="practitioner_languages_gin"),
             models.Index(
                 fields=["status", "insurance_expires_on"], name="practitioner_listed"
+            ),
+            # The alphabetical list pages in this order without sorting everyone.
+            models.Index(fields=["display_name", "id"], name="practitioner_by_name"),
+            # "Free in the next 3 days" and the refresh of stale answers.
+            models.Index(fields=["next_free_at"], name="practitioner_next_free"),
+            models.Index(
+                fields=["next_free_stale_at"], name="practitioner_next_free_stale"
             ),
             # The longest home-visit range sizes the search box for home visits.
             models.Index(
@@ -197,6 +211,18 @@ class Practitioner(TimeStampedModel):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def next_free(self, now: datetime | None = None) -> datetime | None:
+        """The first time clients can book online, while that answer holds."""
+        now = now or timezone.now()
+        if (
+            self.next_free_at is None
+            or self.next_free_stale_at is None
+            or self.next_free_stale_at <= now
+            or self.next_free_at <= now
+        ):
+            return None
+        return self.next_free_at
 
 
 # What a practitioner writes on their own profile, in the order the profile form
@@ -311,18 +337,39 @@ class Location(models.Model):
 
 
 class Place(models.Model):
-    """Gazetteer row: a postcode, an outward code or a town, with its coordinates."""
+    """Gazetteer row: a named place, a postcode area, an outward code or a postcode,
+    with its coordinates (directory/gazetteer/ loads them)."""
 
     class Kind(models.TextChoices):
         POSTCODE = "postcode", "Postcode"
         OUTWARD = "outward", "Outward code"
-        TOWN = "town", "Town"
+        AREA = "area", "Postcode area"
+        TOWN = "town", "Place name"  # a city, town, village, suburb or island
+
+    class Nation(models.TextChoices):
+        ENGLAND = "England", "England"
+        SCOTLAND = "Scotland", "Scotland"
+        WALES = "Wales", "Wales"
+        NORTHERN_IRELAND = "Northern Ireland", "Northern Ireland"
 
     kind = models.CharField(max_length=10, choices=Kind)
     name = models.CharField(max_length=120)
-    # Upper-case, single-spaced: the form search input is normalised to.
+    # The name as people type it, folded by directory.names.place_key (codes:
+    # upper-case, single-spaced). Several places may share a key (Newport).
     key = models.CharField(max_length=120)
+    # Other names of the place (Caerdydd, Inbhir Nis), folded the same way.
+    alt_keys = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Where the row comes from and its id there (geonames:2641170, the postcode
+    # itself for codes): loading a file again updates its rows in place.
+    ref = models.CharField(max_length=80)
     county = models.CharField(max_length=80, blank=True)
+    nation = models.CharField(max_length=20, choices=Nation, blank=True)
+    population = models.PositiveIntegerField(default=0)
+    # How the place is told apart from others of its name: its county, island,
+    # "near <a bigger town>" or nation (computed after each load).
+    label = models.CharField(max_length=120, blank=True)
+    # Town pages: /massage/<slug>/ (places only; unique among them).
+    slug = models.SlugField(max_length=140, blank=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
 
@@ -330,10 +377,36 @@ class Place(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "key"], name="place_kind_key_unique"
-            )
+                fields=["kind", "ref"], name="place_kind_ref_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(kind="town") & ~Q(slug=""),
+                name="place_town_slug_unique",
+            ),
         ]
-        indexes = [models.Index(fields=["key"], name="place_key")]
+        indexes = [
+            models.Index(fields=["key"], name="place_key"),
+            GinIndex(fields=["alt_keys"], name="place_alt_keys"),
+            # Suggestions for typos (the % operator) read this; postcodes are left
+            # out, which keeps it small and the loading of postcode files fast. It
+            # indexes lower(key), not key: pg_trgm's GIN index also answers `=`,
+            # and the planner would then take it for the exact lookups of `key`,
+            # a slow plan (a recheck of every row sharing a trigram) for them.
+            GinIndex(
+                OpClass(Lower("key"), name="gin_trgm_ops"),
+                condition=~Q(kind="postcode"),
+                name="place_key_trgm",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:town", kwargs={"slug": self.slug})
+
+    @property
+    def described(self) -> str:
+        """The name with what tells it apart: "Newport, Isle of Wight"."""
+        return f"{self.name}, {self.label}" if self.label else self.name

@@ -1,14 +1,16 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
 import logging
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
@@ -20,8 +22,8 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -75,6 +77,24 @@ def towns_with_practitioners(limit: int = 5) -> list[str]:
     return _cached(EXAMPLE_TOWNS_CACHE_KEY, busiest, timeout=300)
 
 
+def techniques_offered(
+    practitioner_ids: QuerySet, techniques: list[Technique], limit: int = 8
+) -> list[Technique]:
+    """The techniques most of these practitioners (a subquery of ids) offer, most
+    offered first. One query."""
+    counts = dict(
+        Practitioner.techniques.through.objects.filter(
+            practitioner_id__in=practitioner_ids
+        )
+        .values("technique_id")
+        .annotate(n=Count("pk"))
+        .values_list("technique_id", "n")
+    )
+    offered = [t for t in techniques if t.pk in counts]
+    offered.sort(key=lambda t: (-counts[t.pk], t.name))
+    return offered[:limit]
+
+
 @dataclass
 class Criteria:
     where: geo.Found | None = None
@@ -85,6 +105,9 @@ class Criteria:
     language: str = ""
     home_visits: bool = False
     online: bool = False
+    free_within_days: int | None = None
+    # "Show the nearest": the radius grows until someone matches.
+    nearest: bool = False
 
 
 def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
@@ -124,12 +147,46 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
         qs = qs.filter(home_visits=True)
     if criteria.online:
         qs = qs.filter(offers_online_booking=True)
+    if criteria.free_within_days:
+        now = timezone.now()
+        qs = qs.filter(
+            next_free_at__gt=now,
+            next_free_at__lte=now + timedelta(days=criteria.free_within_days),
+            next_free_stale_at__gt=now,
+        )
 
     if criteria.where is None:
         return Alphabetical(qs)
     return NearestFirst(
         qs, criteria.where, criteria.radius, home_visits=criteria.home_visits
     )
+
+
+# How far "Show the nearest" and "no one within N miles" look, step by step: each
+# step is one bounded search on the location index, so a far-flung place costs a
+# few small queries rather than a scan of every location.
+WIDER_RADII = [1, 3, 5, 10, 25, 50, 100, 250, 800]
+
+
+@dataclass(frozen=True)
+class Nearest:
+    miles: float  # to the nearest matching practitioner
+    radius: int  # the first of WIDER_RADII that holds them
+
+
+def nearest_beyond(criteria: Criteria) -> Nearest | None:
+    """The nearest practitioner matching the other filters, however far, when
+    nobody does within the radius; None when nobody matches anywhere."""
+    if criteria.where is None:
+        return None
+    qs = practitioners(replace(criteria, where=None)).practitioners
+    for radius in (r for r in WIDER_RADII if r > criteria.radius):
+        first = NearestFirst(
+            qs, criteria.where, radius, home_visits=criteria.home_visits
+        ).rows(slice(0, 1))
+        if first:
+            return Nearest(miles=first[0][1], radius=radius)
+    return None
 
 
 def _for_display(practitioners: QuerySet) -> QuerySet:
@@ -153,13 +210,6 @@ def _for_display(practitioners: QuerySet) -> QuerySet:
     )
 
 
-def _id_in(ids: list[int]) -> RawSQL:
-    """`id = ANY(array)`: one array parameter instead of one per id, which keeps a
-    list of a thousand ids cheap to send."""
-    table = Practitioner._meta.db_table
-    return RawSQL(f'"{table}"."id" = ANY(%s)', (ids,), output_field=BooleanField())
-
-
 def _longest_home_visit() -> Subquery:
     """The farthest any practitioner travels for home visits, in miles."""
     return Subquery(
@@ -171,6 +221,9 @@ def _longest_home_visit() -> Subquery:
     )
 
 
+COUNT_LIMIT = 1000
+
+
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
     that loads a page (the card details are computed for that page's rows only)."""
@@ -178,10 +231,17 @@ class Alphabetical(Sequence):
     def __init__(self, practitioners: QuerySet):
         self.practitioners = practitioners.order_by("display_name", "pk")
         self._count: int | None = None
+        # More than COUNT_LIMIT match: the page says "1,000+" and pages that far.
+        self.more = False
 
     def count(self) -> int:
+        """How many match, counted up to COUNT_LIMIT: counting every one of a
+        hundred thousand practitioners costs more than the page itself, and
+        nobody pages past the first thousand of an alphabetical list."""
         if self._count is None:
-            self._count = self.practitioners.count()
+            counted = self.practitioners.order_by()[: COUNT_LIMIT + 1].count()
+            self.more = counted > COUNT_LIMIT
+            self._count = min(counted, COUNT_LIMIT)
         return self._count
 
     def __len__(self) -> int:
@@ -199,9 +259,16 @@ class NearestFirst(Sequence):
     """Practitioners within a radius, nearest first, for the Paginator.
 
     The locations inside the circle come from the (latitude, longitude) index via a
-    bounding box, exact distances are computed for those rows only; a second query
-    keeps the practitioners that pass the other filters. Slicing then loads just
-    the rows of one page.
+    bounding box, and exact distances are computed for those rows only, in
+    PostgreSQL: the practitioners passing the other filters are a semi-join, the
+    nearest location of each a DISTINCT ON, and only one page of them comes back
+    (then the card details of that page).
+
+    Where the circle is crowded (a city, with a hundred thousand practitioners on
+    the site), the cost is kept to what a page needs: the count stops at
+    COUNT_LIMIT ("1,000+"), and the first pages are ranked inside a smaller circle
+    that holds them (anyone outside it is farther than everyone inside), falling
+    back to the whole circle when it does not.
 
     With `home_visits`, a practitioner farther away than the radius is kept too
     when their home-visit range reaches the place. The box then grows to the
@@ -218,52 +285,101 @@ class NearestFirst(Sequence):
         home_visits: bool = False,
     ):
         self.practitioners = practitioners
+        self.place = place
+        self.radius = radius
+        self.home_visits = home_visits
+        # The nearest location of each matching practitioner inside the circle.
+        self.query = self._ranking(radius)
+        self._count: int | None = None
+        self.more = False
+
+    def _within(self, radius: float) -> QuerySet:
+        """Locations of matching practitioners inside the circle."""
+        place = self.place
         reach = radius
         near = Q(distance__lte=radius)
-        if home_visits:
+        if self.home_visits:
             reach = Greatest(
                 Value(float(radius)),
                 Coalesce(_longest_home_visit(), Value(0.0)),
                 output_field=FloatField(),
             )
             near |= Q(distance__lte=F("practitioner__home_visit_miles"))
-        self.query = (
+        return (
             Location.objects.filter(
                 **geo.bounding_box(place.latitude, place.longitude, reach)
             )
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .filter(near)
+            .filter(practitioner__in=self.practitioners.order_by().values("pk"))
+        )
+
+    def _ranking(self, radius: float) -> QuerySet:
+        return (
+            self._within(radius)
             .order_by("practitioner_id", "distance")
             .distinct("practitioner_id")
-            .values_list("practitioner_id", "distance", "town")
         )
-        self._ranked: list[tuple[int, float, str]] | None = None
-
-    @property
-    def ranked(self) -> list[tuple[int, float, str]]:
-        if self._ranked is None:
-            nearest = list(self.query)
-            allowed = set(
-                self.practitioners.filter(_id_in([row[0] for row in nearest]))
-                .order_by()
-                .values_list("pk", flat=True)
-            )
-            self._ranked = sorted(
-                (row for row in nearest if row[0] in allowed),
-                key=lambda row: (row[1], row[0]),
-            )
-        return self._ranked
-
-    def __len__(self) -> int:
-        return len(self.ranked)
 
     def count(self) -> int:
-        return len(self)
+        """How many practitioners match, counted up to COUNT_LIMIT (one query that
+        stops reading once it has seen enough)."""
+        if self._count is None:
+            sample = (2 * COUNT_LIMIT) + 2
+            rows = self._within(self.radius).order_by().values("practitioner_id")
+            sql, params = rows[:sample].query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(DISTINCT practitioner_id), COUNT(*) "
+                    f"FROM ({sql}) AS sample",
+                    params,
+                )
+                distinct, read = cursor.fetchone()
+            if distinct > COUNT_LIMIT:
+                self.more = True
+                self._count = COUNT_LIMIT
+            elif read < sample:
+                self._count = distinct
+            else:  # many places of work each: count them all
+                self._count = min(self.query.count(), COUNT_LIMIT)
+                self.more = self._count == COUNT_LIMIT
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def practitioner_ids(self, sample: int = 2 * COUNT_LIMIT) -> QuerySet:
+        """Matching practitioners, as a subquery: all of them, or in a crowded
+        circle a sample of `sample` places of work (enough to say which
+        techniques are offered there)."""
+        return self._within(self.radius).order_by().values("practitioner_id")[:sample]
+
+    def rows(self, index: slice) -> list[tuple[int, float, str]]:
+        """(practitioner id, miles, town) of a slice of the ranking."""
+        stop = index.stop if index.stop is not None else COUNT_LIMIT
+        if self.more and stop < COUNT_LIMIT:
+            # More than COUNT_LIMIT inside the circle: the first `stop` are very
+            # likely inside one holding about twice as many (area grows with the
+            # square of the radius).
+            inner = self.radius * math.sqrt(min(1.0, 2 * stop / COUNT_LIMIT))
+            ranked = self._ranked(inner, stop)
+            if len(ranked) == stop:
+                return ranked[index.start or 0 :]
+        return self._ranked(self.radius, stop)[index.start or 0 :]
+
+    def _ranked(self, radius: float, stop: int) -> list[tuple[int, float, str]]:
+        place = self.place
+        return list(
+            Location.objects.filter(pk__in=self._ranking(radius).values("pk"))
+            .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
+            .order_by("distance", "practitioner_id")
+            .values_list("practitioner_id", "distance", "town")[:stop]
+        )
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        rows = self.ranked[index]
+        rows = self.rows(index)
         by_id = {
             p.pk: p
             for p in _for_display(

@@ -15,6 +15,12 @@ from users.models import User
 from . import emails
 from .models import PROFILE_FIELDS, Location, Practitioner, Qualification, Technique
 
+PROFILE_SCALAR_FIELDS = [
+    name
+    for name in PROFILE_FIELDS
+    if not Practitioner._meta.get_field(name).many_to_many
+]
+
 
 class DirectoryError(Exception):
     """A change the directory refuses, with a message for the person."""
@@ -208,8 +214,17 @@ def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner
         .values_list("photo", flat=True)
         .get(pk=practitioner.pk)
     )
+    zone_before = practitioner.time_zone
     _apply_profile(practitioner, profile)
-    practitioner.save()
+    # Only what the person edits: the fields the bookings app keeps (online
+    # booking, the next free time) may have changed since the page was loaded.
+    fields = [*PROFILE_SCALAR_FIELDS, "updated_at"]
+    if practitioner.time_zone != zone_before:
+        # Hours are wall-clock times in the zone: the bookings app works the
+        # next free time out again (its beat job, within minutes).
+        practitioner.next_free_stale_at = timezone.now()
+        fields.append("next_free_stale_at")
+    practitioner.save(update_fields=fields)
     discard_replaced_photo(practitioner=practitioner, previous=stored_photo)
     techniques = set(profile.get("techniques") or [])
     # Verified techniques stay offered: they were earned, not just claimed.
@@ -234,3 +249,8 @@ def delete_location(*, location: Location) -> None:
             "This is your only place of work. Add another before removing it."
         )
     location.delete()
+    # Hours and services at that place go with it: the bookings app works the
+    # next free time out again (its beat job, within minutes).
+    Practitioner.objects.filter(pk=practitioner.pk).update(
+        next_free_stale_at=timezone.now()
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("practitioners/<slug:slug>/", views.profile, name="profile"),
     path("techniques/", views.technique_list, name="techniques"),
     path("techniques/<slug:slug>/", views.technique, name="technique"),
+    path("massage/<slug:slug>/", views.town, name="town"),
     path("practitioner/", views.dashboard, name="dashboard"),
     path("practitioner/apply/", views.apply, name="apply"),
     path("practitioner/profile/", views.edit_profile, name="edit-profile"),

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.jsonld import json_ld
 
-from . import geo, services
+from . import geo, names, services
 from . import search as directory_search
-from .forms import LocationForm, PractitionerForm, SearchForm
-from .models import Location, Practitioner, Technique
+from .forms import RADIUS_CHOICES, LocationForm, PractitionerForm, SearchForm
+from .models import Location, Place, Practitioner, Technique
 
 PAGE_SIZE = 12
 # A technique page shows this many practitioners (nearest first once a place is
@@ -47,24 +47,27 @@ def search(request: HttpRequest) -> HttpResponse:
         ]
         page = Paginator([], PAGE_SIZE).get_page(1)
     else:
+        if criteria.nearest and criteria.where is not None:
+            # "Show the nearest": as far as it takes to find someone.
+            reach = directory_search.nearest_beyond(criteria)
+            if reach is not None:
+                criteria.radius = reach.radius
+                context["widened"] = True
+        if criteria.where is not None and criteria.where.alternatives:
+            context["other_places"] = [
+                (shown, _query_with_where(request, typed))
+                for shown, typed in criteria.where.alternatives
+            ]
         paginator = Paginator(directory_search.practitioners(criteria), PAGE_SIZE)
+        if criteria.where is not None and not paginator.count:
+            context.update(_no_one_within(request, criteria))
         requested = request.GET.get("page", "1")
         page = paginator.get_page(requested)
         if requested != str(page.number) and paginator.count:
             context["page_notice"] = (
                 f"There is no page “{requested[:10]}”; showing page {page.number}."
             )
-        by_id = {t.pk: t for t in techniques}
-        for practitioner in page:
-            verified = set(practitioner.verified_ids or [])
-            practitioner.technique_badges = sorted(
-                (
-                    (by_id[pk], pk in verified)
-                    for pk in set(practitioner.technique_ids or []) | verified
-                    if pk in by_id
-                ),
-                key=lambda pair: (not pair[1], pair[0].name),
-            )
+        _add_badges(page, techniques)
     context["page"] = page
     template = "directory/search.html"
     # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
@@ -85,10 +88,33 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _query_with_where(request: HttpRequest, where: str) -> str:
     """This search at another place, from its first page."""
+    return _query_with(request, where=where)
+
+
+def _query_with(request: HttpRequest, **changes: str) -> str:
+    """This search with some parameters changed, from its first page."""
     query = request.GET.copy()
     query.pop("page", None)
-    query["where"] = where
+    for name, value in changes.items():
+        query[name] = value
     return query.urlencode()
+
+
+def _no_one_within(request: HttpRequest, criteria) -> dict:
+    """No dead end: how far the nearest match is, a link that shows the nearest,
+    and one that widens the radius just enough, when the form offers it."""
+    nearest = directory_search.nearest_beyond(criteria)
+    if nearest is None:
+        return {}
+    context = {
+        "nearest": nearest,
+        "show_nearest_query": _query_with(request, nearest="on"),
+    }
+    wider = next((r for r, _ in RADIUS_CHOICES if r >= nearest.miles), None)
+    if wider is not None and wider > criteria.radius:
+        context["wider_radius"] = wider
+        context["wider_query"] = _query_with(request, radius=str(wider))
+    return context
 
 
 @require_safe
@@ -104,6 +130,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         {t.pk: t for t in practitioner.techniques.all()}.values(),
         key=lambda t: (t.pk not in verified, t.name),
     )
+    _add_town_pages(practitioner.locations.all())
     canonical = request.build_absolute_uri(practitioner.get_absolute_url())
     # Absolute either way: a local /media/ path or the object storage's own URL.
     photo_url = (
@@ -121,6 +148,99 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
             "json_ld": _json_ld(request, practitioner, canonical),
         },
     )
+
+
+TOWN_RADIUS = 10
+
+
+@require_safe
+def town(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Massage therapists in Brighton": the practitioners nearest the town, the
+    techniques they offer, our course dates near it (a courses panel)."""
+    place = get_object_or_404(Place, kind=Place.Kind.TOWN, slug=slug)
+    where = geo.Found(place.name, place.latitude, place.longitude, slug=place.slug)
+    criteria = directory_search.Criteria(where=where, radius=TOWN_RADIUS)
+    nearest = directory_search.practitioners(criteria)
+    paginator = Paginator(nearest, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    techniques = directory_search.all_techniques()
+    _add_badges(page, techniques)
+    context = {
+        "place": place,
+        "page": page,
+        "criteria": criteria,
+        "techniques_here": directory_search.techniques_offered(
+            nearest.practitioner_ids(), techniques
+        )
+        if paginator.count
+        else [],
+        "canonical_url": request.build_absolute_uri(place.get_absolute_url()),
+        "search_query": _query_with(request, where=place.described),
+    }
+    if not paginator.count:
+        context["nearest"] = directory_search.nearest_beyond(criteria)
+    else:
+        context["json_ld"] = _town_json_ld(request, place, page)
+    return render(request, "directory/town.html", context)
+
+
+def _town_json_ld(request: HttpRequest, place: Place, page) -> SafeString:
+    """schema.org ItemList of the practitioners on this page, nearest first."""
+    start = page.start_index()
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "ItemList",
+            "name": f"Massage therapists in {place.name}",
+            "numberOfItems": page.paginator.count,
+            "itemListOrder": "https://schema.org/ItemListOrderAscending",
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": start + n,
+                    "url": request.build_absolute_uri(p.get_absolute_url()),
+                    "name": p.display_name,
+                }
+                for n, p in enumerate(page)
+            ],
+        }
+    )
+
+
+def _add_badges(page, techniques) -> None:
+    """Each card's techniques, verified ones first, from the page's own rows."""
+    by_id = {t.pk: t for t in techniques}
+    for practitioner in page:
+        verified = set(practitioner.verified_ids or [])
+        practitioner.technique_badges = sorted(
+            (
+                (by_id[pk], pk in verified)
+                for pk in set(practitioner.technique_ids or []) | verified
+                if pk in by_id
+            ),
+            key=lambda pair: (not pair[1], pair[0].name),
+        )
+
+
+def _add_town_pages(locations) -> None:
+    """Link each place of work to the page of its town: of the places with the
+    name typed, the nearest to it (one query)."""
+    keys = {names.place_key(location.town) for location in locations}
+    places = list(
+        Place.objects.filter(kind=Place.Kind.TOWN, key__in=keys)
+        .exclude(slug="")
+        .only("key", "slug", "latitude", "longitude")
+    )
+    for location in locations:
+        key = names.place_key(location.town)
+        nearest = min(
+            (place for place in places if place.key == key),
+            key=lambda place: geo.haversine_miles(
+                location.latitude, location.longitude, place.latitude, place.longitude
+            ),
+            default=None,
+        )
+        location.town_page = nearest.get_absolute_url() if nearest else ""
 
 
 def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> SafeString:

@@ -16,6 +16,15 @@ if ! command -v wrk >/dev/null; then
 fi
 status=0
 .venv/bin/python -m bench.run "$@" || status=$?
+# The directory again at 100,000 practitioners, in a database of its own (the
+# data is kept between runs, like the first one's); its figures and the budgets
+# comparing the two sizes are added to the same report.
+if [ "$status" = 0 ] && [[ " $* " != *" --skip-scale "* ]]; then
+  scale_url=${BENCH_SCALE_DATABASE_URL:-${BENCH_DATABASE_URL%_bench}_100k_bench}
+  DATABASE_URL=$scale_url .venv/bin/python scripts/services.py >/dev/null
+  BENCH_DATABASE_URL=$scale_url .venv/bin/python -m bench.run --scale-only \
+    --practitioners 100000 "$@" || status=$?
+fi
 # The figures in docs/benchmarks.md come from the report, never copied by hand. A run
 # that could not load the site still writes its report, so the page follows it too.
 .venv/bin/python -m bench.table || status=$?

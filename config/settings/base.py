@@ -484,6 +484,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # Bookings: next free times whose time has passed are worked out again.
+    "bookings-refresh-next-free-times": {
+        "task": "bookings.tasks.refresh_next_free_times",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # Courses: each job is idempotent, so a late or repeated run is harmless.
     "courses-expire-unpaid-reservations": {
         "task": "courses.tasks.expire_unpaid_reservations",

@@ -98,7 +98,7 @@ def test_drafts_and_future_posts_are_listed_nowhere(client, hidden_posts):
     urls = [reverse(name) for name in LIST_PAGES] + [
         reverse("blog:technique", kwargs={"slug": "deep-tissue"}),
         reverse("blog:tag", kwargs={"slug": "back-pain"}),
-        reverse("sitemap"),
+        reverse("sitemap-section", kwargs={"section": "posts"}),
     ]
     for url in urls:
         html = client.get(url).content.decode()

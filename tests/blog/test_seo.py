@@ -13,6 +13,7 @@ from directory.models import Practitioner
 from tests.blog.factories import PostFactory, TagFactory
 from tests.courses.factories import CourseDateFactory, CourseFactory
 from tests.directory.factories import PractitionerFactory, TechniqueFactory
+from tests.sitemaps import sitemap_locations, sitemap_text
 from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,10 +101,7 @@ def test_feeds_are_titled_with_the_site_name_without_control_characters(
 def test_the_sitemap_covers_posts_profiles_and_pages_with_absolute_urls(client, posts):
     listed = PractitionerFactory(slug="ada-hughes")
     PractitionerFactory(slug="applicant", status=Practitioner.Status.APPLIED)
-    response = client.get(reverse("sitemap"))
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)
-    urls = [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    urls = sitemap_locations(client)
     assert all(is_absolute(url) for url in urls), urls
     paths = {urlsplit(url).path for url in urls}
     assert {"/", "/about/", "/practitioners/", "/blog/"} <= paths
@@ -132,10 +130,7 @@ def test_the_sitemap_lists_every_apps_public_pages_and_nothing_hidden(client):
     )
     course_date = CourseDateFactory()
 
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)
-    paths = {urlsplit(loc.text).path for loc in root.iter(f"{SITEMAP}loc")}
+    paths = {urlsplit(loc).path for loc in sitemap_locations(client)}
     expected = {
         "/",  # site pages
         "/about/",
@@ -159,7 +154,7 @@ def test_the_sitemap_lists_published_courses_and_their_dates_only(client):
     hidden = CourseDateFactory(
         course=CourseFactory(slug="draft-course", is_published=False)
     )
-    xml = client.get("/sitemap.xml").content.decode()
+    xml = sitemap_text(client)
     assert f"{shown.get_absolute_url()}</loc>" in xml
     assert "/courses/shown-course/" in xml
     assert "draft-course" not in xml
@@ -250,7 +245,8 @@ def test_nothing_says_a_post_changed_before_it_was_published(client):
     assert datetime.fromisoformat(entry.findtext(f"{ATOM}updated")) >= published
     assert datetime.fromisoformat(feed.findtext(f"{ATOM}updated")) >= published
 
-    sitemap = ET.fromstring(client.get(reverse("sitemap")).content)
+    posts = reverse("sitemap-section", kwargs={"section": "posts"})
+    sitemap = ET.fromstring(client.get(posts).content)
     lastmod = next(
         url.findtext(f"{SITEMAP}lastmod")
         for url in sitemap.iter(f"{SITEMAP}url")

@@ -6,8 +6,10 @@ _axe = Axe()
 BLOCKING = {"serious", "critical"}
 
 
-def assert_accessible(page) -> None:
-    results = _axe.run(page)
+def assert_accessible(page, context: str | None = None) -> None:
+    """`context`: a selector to check only that part (an open dialog or panel,
+    with the page dimmed behind it)."""
+    results = _axe.run(page, context=context) if context else _axe.run(page)
     violations = [
         violation
         for violation in results.response["violations"]

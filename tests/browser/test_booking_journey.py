@@ -34,7 +34,7 @@ def test_a_guest_books_from_search_to_confirmation_then_cancels_with_the_manage_
     search.get_by_label("Takes bookings online").check()
     cards = results.get_by_role("article")
     expect(cards).to_have_count(1)
-    expect(cards.nth(0)).to_contain_text("books online")
+    expect(cards.nth(0)).to_contain_text("Books online")
     expect(page).to_have_url(re.compile(r"where=Brighton.*online=on"))
     assert_accessible(page)
     cards.nth(0).get_by_role("link", name="Ada Hughes").click()

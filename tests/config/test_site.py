@@ -15,6 +15,7 @@ from django.urls import reverse
 from tests.blog.factories import PostFactory
 from tests.courses.factories import CourseDateFactory
 from tests.directory.factories import PractitionerFactory, TechniqueFactory
+from tests.sitemaps import sitemap_text
 from tests.users.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -318,8 +319,10 @@ def test_the_sitemap_names_pages_on_the_site_url(client):
 
     Site.objects.clear_cache()
     post = PostFactory()
-    xml = client.get("/sitemap.xml").content.decode()
+    xml = sitemap_text(client)
     assert f"<loc>{settings.SITE_URL}{post.get_absolute_url()}</loc>" in xml
+    index = client.get("/sitemap.xml").content.decode()
+    assert f"<loc>{settings.SITE_URL}/sitemap-blog.xml</loc>" in index
 
 
 def test_uploaded_files_are_served_only_when_asked(settings, tmp_path):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
 from directory.models import (
     Location,
@@ -12,6 +13,7 @@ from directory.models import (
     Qualification,
     Technique,
 )
+from directory.names import place_key
 from tests.users.factories import UserFactory
 
 
@@ -82,11 +84,19 @@ class LocationFactory(factory.django.DjangoModelFactory):
 class PlaceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Place
-        django_get_or_create = ("kind", "key")
+        django_get_or_create = ("kind", "ref")
 
     kind = Place.Kind.TOWN
     name = "Brighton"
-    key = factory.LazyAttribute(lambda o: o.name.upper())
+    key = factory.LazyAttribute(
+        lambda o: place_key(o.name) if o.kind == Place.Kind.TOWN else o.name.upper()
+    )
+    ref = factory.LazyAttribute(
+        lambda o: f"test:{o.key}" if o.kind == Place.Kind.TOWN else o.key
+    )
+    slug = factory.LazyAttribute(
+        lambda o: slugify(o.name) if o.kind == Place.Kind.TOWN else ""
+    )
     county = "East Sussex"
     latitude = 50.8225
     longitude = -0.1372

@@ -682,8 +682,8 @@ def test_non_staff_cannot_open_the_directory_admin(client):
 def test_the_bundled_gazetteer_loads_and_reloads_without_duplicates():
     first = gazetteer.load()
     again = gazetteer.load()
-    assert first == again == Place.objects.count()
-    assert Place.objects.filter(kind="town", key="BATH").exists()
+    assert first.loaded == again.loaded == again.unchanged == Place.objects.count()
+    assert first.written == Place.objects.count() and again.written == 0
     assert Place.objects.filter(kind="outward", key="BN1").exists()
 
 
@@ -696,10 +696,17 @@ def test_a_postcode_list_file_loads_postcodes_and_derives_outward_codes(tmp_path
         "3,BN2 1AA,99.999999,0.0\n"
         "4,NOT A CODE,1,1\n"
     )
-    assert gazetteer.load(path) == 3
+    summary = gazetteer.load(path)
+    # Two postcodes, their outward code and their postcode area.
+    assert summary.written == 4
+    assert summary.skipped == {
+        "no grid reference (placeholder coordinates)": 1,
+        "not a UK postcode": 1,
+    }
     assert Place.objects.get(kind="postcode", key="BN1 1AB").latitude == 50.90
     outward = Place.objects.get(kind="outward", key="BN1")
     assert outward.latitude == pytest.approx(50.85)
+    assert Place.objects.get(kind="area", key="BN").latitude == pytest.approx(50.85)
     assert not Place.objects.filter(key__startswith="BN2").exists()
 
 
@@ -713,8 +720,8 @@ HEADER = b"kind,name,county,latitude,longitude\n"
         (HEADER + b"village,X,,1,1\n", "kind “village”"),
         (HEADER + b"town,X,,north,1\n", "is not a number"),
         (HEADER + b"postcode,XYZ,,1,1\n", "not a UK postcode"),
-        (HEADER + b"town,Bath,,51.38,-2.36\ntown,Bristol,,51.45,-2.58\n"
-         b"town, bath ,Somerset,51.4,-2.4\n",
+        (HEADER + b"town,Bath,Somerset,51.38,-2.36\ntown,Bristol,,51.45,-2.58\n"
+         b"town, bath ,somerset,51.4,-2.4\n",
          "line 4: town “bath” is already on line 2"),
         (HEADER + b"town,Bath,,51.38,-2.36\ntown,Caf\xe9,,1,1\n",
          "line 3: not UTF-8 text"),
@@ -745,8 +752,8 @@ def test_a_repeated_postcode_in_a_postcode_list_keeps_its_last_row(tmp_path):
 def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + HEADER + "town,Brontë,,53.8,-1.9\n".encode())
-    assert gazetteer.load(path) == 1
-    assert Place.objects.get(key="BRONTË").name == "Brontë"
+    assert gazetteer.load(path).written == 1
+    assert Place.objects.get(key="BRONTE").name == "Brontë"
 
 
 def test_seed_demo_fills_the_directory_once():

@@ -1,0 +1,52 @@
+"""The directory's tag library: next free times, distances and directions."""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def next_free_label(practitioner) -> str:
+    """ "Tue 9 Dec, 10:00" (or "Today, 14:30") in the practitioner's time zone;
+    empty when there is no time to show."""
+    moment: datetime | None = practitioner.next_free()
+    if moment is None:
+        return ""
+    local = moment.astimezone(practitioner.zone)
+    today = timezone.now().astimezone(practitioner.zone).date()
+    if local.date() == today:
+        day = "Today"
+    elif local.date() == today + timedelta(days=1):
+        day = "Tomorrow"
+    else:
+        day = f"{local:%a} {local.day} {local:%b}"
+    return f"{day}, {local:%H:%M}"
+
+
+@register.filter
+def miles(value: float | int | None) -> str:
+    """ "1 mile", "0.4 miles", "12 miles"."""
+    if value is None:
+        return ""
+    shown = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    shown = shown.removesuffix(".0")
+    return f"{shown} mile" if shown == "1" else f"{shown} miles"
+
+
+@register.filter
+def directions_url(location) -> str:
+    """OpenStreetMap's directions to a place of work: a plain link, so the page
+    loads no map, script or tile of another site."""
+    query = urlencode({"route": f";{location.latitude:.5f},{location.longitude:.5f}"})
+    return f"https://www.openstreetmap.org/directions?{query}"
+
+
+@register.filter
+def map_url(location) -> str:
+    """OpenStreetMap centred on a place of work, with a marker."""
+    lat, lng = f"{location.latitude:.5f}", f"{location.longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=16/{lat}/{lng}"
