@@ -12,7 +12,7 @@ from notifications import outbox
 from users.models import User
 from users.privacy import DeletionRefused, isoformat
 
-from . import services
+from . import next_free, services
 from .models import (
     ERASED_CLIENT_EMAIL,
     ERASED_CLIENT_NAME,
@@ -224,3 +224,4 @@ def _close_practice(user: User) -> None:
     TimeOff.objects.filter(practitioner=practitioner).delete()
     services.revoke_calendar_feed(practitioner=practitioner)
     services.refresh_online_booking(practitioner=practitioner)
+    next_free.refresh(practitioner)

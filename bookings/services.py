@@ -185,6 +185,21 @@ def _lock_practitioner(practitioner_id: int) -> Practitioner:
     return Practitioner.objects.select_for_update().get(pk=practitioner_id)
 
 
+def _lock_practitioner_of(booking_pk: int) -> None:
+    """Lock the booking's practitioner before the booking itself. Every change to a
+    calendar takes the practitioner's row first and the booking's second (and
+    next_free.refresh takes the practitioner's again), so two changes to one
+    booking, say a payment arriving as its hold is released, queue instead of
+    deadlocking. A booking's practitioner never changes, so it is read unlocked."""
+    practitioner_id = (
+        Booking.objects.filter(pk=booking_pk)
+        .values_list("practitioner_id", flat=True)
+        .first()
+    )
+    if practitioner_id is not None:
+        _lock_practitioner(practitioner_id)
+
+
 def _save_holding_time(booking: Booking) -> None:
     """Save, turning a lost race caught by the exclusion constraint into SlotTaken."""
     try:
@@ -372,6 +387,8 @@ def take_payment(*, booking_pk: int, now: datetime) -> Refused | None:
         emails.booking_requested(locked)
     else:
         emails.booking_confirmed(locked)
+    # A lapsed hold paid for late takes its time again.
+    next_free.refresh(locked.practitioner_id, now=now)
     return None
 
 
@@ -390,6 +407,7 @@ def release_unpaid_holds(*, now: datetime | None = None) -> int:
 def release_hold(*, booking_pk: int, now: datetime, only_due: bool = False) -> int:
     """The client gave up paying (or ran out of time): the held time is free
     again and any checkout still open is closed."""
+    _lock_practitioner_of(booking_pk)
     locked = (
         Booking.objects.select_for_update(skip_locked=True)
         .filter(pk=booking_pk, status=Booking.Status.AWAITING_PAYMENT)
@@ -400,6 +418,7 @@ def release_hold(*, booking_pk: int, now: datetime, only_due: bool = False) -> i
     _stamp_status(locked, Booking.Status.UNPAID, now)
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     payments.expire_checkouts(reference=billing.reference(locked), now=now)
+    next_free.refresh(locked.practitioner_id, now=now)
     return 1
 
 
@@ -528,6 +547,7 @@ def cancel_booking(
     now = now or timezone.now()
     if cancelled_by not in Booking.CancelledBy.values:
         raise BookingError("Unknown canceller.")
+    _lock_practitioner_of(booking.pk)
     locked = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("practitioner__booking_policy", "service")
@@ -600,6 +620,7 @@ def decline_booking(
     *, booking: Booking, reason: str = "", now: datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
+    _lock_practitioner_of(booking.pk)
     locked = _lock_booking(booking)
     if locked.status != Booking.Status.PENDING:
         raise BookingError("Only a booking waiting for review can be declined.")
@@ -856,6 +877,7 @@ def request_lapses_at(booking: Booking) -> datetime:
 
 @transaction.atomic
 def _lapse_request(*, pk: int, now: datetime) -> int:
+    _lock_practitioner_of(pk)
     locked = (
         Booking.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("practitioner__booking_policy", "service")

@@ -132,3 +132,40 @@ def test_control_without_lock_recheck_or_constraint_the_race_double_books(
         Booking.objects.all().delete()
         with connection.schema_editor() as editor:
             editor.add_constraint(Booking, constraint)
+
+
+def test_cancelling_and_moving_one_booking_at_once_queue_instead_of_deadlocking(
+    run_together, monkeypatch
+):
+    """Both take the practitioner's row first, then the booking's (and cancelling
+    works the next free time out under the practitioner's lock): the later one
+    waits for the earlier and sees what it did. Taking the booking's row first
+    in one of them deadlocks them, and PostgreSQL aborts one with an error."""
+    service = bookable_service()
+    booking = book(service, london_at(future_day(3), 10))
+    original = services.emails.booking_cancelled
+
+    def slow_email(*args, **kwargs):
+        time.sleep(0.5)  # the cancellation holds its locks a while
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services.emails, "booking_cancelled", slow_email)
+
+    def cancel():
+        return services.cancel_booking(booking=booking, cancelled_by="client").status
+
+    def move():
+        time.sleep(0.2)  # once the cancellation holds its locks
+        try:
+            services.reschedule_booking(
+                booking=booking, starts_at=london_at(future_day(3), 14)
+            )
+        except services.BookingError as error:
+            return str(error)
+        return "moved"
+
+    cancelled, moved = run_together(cancel, move)
+    assert cancelled == Booking.Status.CANCELLED, cancelled
+    assert isinstance(moved, str), moved
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED

@@ -2,14 +2,15 @@
 booking page's rules, and kept correct by every change to a calendar."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import next_free, services
+from bookings import billing, next_free, services
 from bookings.availability import compute_slots
-from bookings.models import Booking, WeeklyHours
+from bookings.models import Booking, Service, WeeklyHours
 from tests.bookings.factories import (
     BookingFactory,
     BookingPolicyFactory,
@@ -21,6 +22,7 @@ from tests.bookings.factories import (
     bookable_service,
 )
 from tests.directory.factories import LocationFactory, PractitionerFactory
+from tests.payments.helpers import checkout_of, pay_on_test_provider
 from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +304,61 @@ def test_time_off_added_by_the_time_off_form_is_refreshed_too(client, service):
     # Rows written behind the services' back are caught by the next refresh.
     next_free.refresh(practitioner)
     assert stored(practitioner) == free + timedelta(hours=1)
+
+
+# --- times held while a client pays ----------------------------------------------
+
+
+def prepaid(service):
+    """The service paid in full online: booking it holds the time while paying."""
+    service.payment_mode = Service.PaymentMode.FULL
+    service.price = Decimal("55")
+    service.save()
+    return service
+
+
+def test_a_hold_while_paying_takes_the_time_and_a_lapse_gives_it_back(service):
+    practitioner = service.practitioner
+    free = first_slot(prepaid(service))
+    booking = book(service, free)
+    assert booking.status == Booking.Status.AWAITING_PAYMENT
+    assert stored(practitioner) == first_slot(service) > free
+
+    later = timezone.now() + timedelta(minutes=16)
+    assert services.release_unpaid_holds(now=later) == 1
+    assert stored(practitioner) == first_slot(service, now=later) <= free
+
+
+def test_abandoning_the_payment_gives_the_time_back_at_once(client, service):
+    practitioner = service.practitioner
+    free = first_slot(prepaid(service))
+    booking = book(service, free)
+    services.start_payment(booking=booking)
+    checkout = checkout_of(billing.reference(booking))
+    client.post(checkout.url, {"action": "abandon"})
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.UNPAID
+    assert stored(practitioner) == free
+
+
+def test_paying_after_the_hold_lapsed_takes_the_time_again(service):
+    practitioner = service.practitioner
+    free = first_slot(prepaid(service))
+    booking = book(service, free)
+    services.start_payment(booking=booking)
+    checkout = checkout_of(billing.reference(booking))
+    services.release_unpaid_holds(now=timezone.now() + timedelta(minutes=16))
+    assert stored(practitioner) == free
+
+    pay_on_test_provider(checkout)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert stored(practitioner) == first_slot(service) > free
+
+
+def test_the_beat_job_stops_taking_batches_once_its_budget_is_spent():
+    for _ in range(3):
+        bookable_service(min_notice_hours=24)
+    # The first batch is always done; with no time left no second one starts.
+    assert next_free.refresh_stale(batch=1, budget_seconds=0) == 1
+    assert next_free.refresh_stale(batch=1) == 2
