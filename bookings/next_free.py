@@ -22,6 +22,7 @@ rather than something wrong.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -41,6 +42,10 @@ BATCH = 500
 RECHECK_WHEN_NONE = timedelta(hours=1)
 # The beat job also takes answers about to go stale, so pages rarely see a gap.
 AHEAD = timedelta(minutes=10)
+# ... and starts no new batch after this long, so it ends well inside its time
+# limits (bookings/tasks.py) and the worker's stop grace period; the next run
+# goes on where it stopped.
+BUDGET_SECONDS = 80
 DEFAULT_POLICY = BookingPolicy()
 
 
@@ -57,17 +62,26 @@ def refresh(practitioner: Practitioner | int, *, now: datetime | None = None) ->
         _compute_and_store(locked, now or timezone.now())
 
 
-def refresh_stale(*, now: datetime | None = None, batch: int = BATCH) -> int:
+def refresh_stale(
+    *,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    budget_seconds: float = BUDGET_SECONDS,
+) -> int:
     """Recompute every answer that no longer holds (or will not in a few
-    minutes); returns how many. Rows another transaction is changing are skipped:
-    that transaction recomputes them itself."""
+    minutes), batch by batch until none is left or `budget_seconds` have passed;
+    returns how many. Rows another transaction is changing are skipped: that
+    transaction recomputes them itself."""
     now = now or timezone.now()
+    stop_at = time.monotonic() + budget_seconds
     due = Q(next_free_stale_at__lte=now + AHEAD) | Q(
         offers_online_booking=True, next_free_stale_at__isnull=True
     )
     done = 0
     last_pk = 0
     while True:
+        if done and time.monotonic() >= stop_at:
+            return done
         with transaction.atomic():
             rows = list(
                 Practitioner.objects.select_for_update(skip_locked=True)

@@ -16,6 +16,7 @@ def release_unpaid_holds() -> int:
     return services.release_unpaid_holds()
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=280)
+# next_free.refresh_stale starts no batch after 80 s: these limits are a backstop.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=100, time_limit=120)
 def refresh_next_free_times() -> int:
     return next_free.refresh_stale()
