@@ -30,7 +30,11 @@ from tests.courses.factories import (
     EnrolmentFactory,
     WaitingListEntryFactory,
 )
-from tests.directory.factories import LocationFactory, PractitionerFactory
+from tests.directory.factories import (
+    LocationFactory,
+    PlaceFactory,
+    PractitionerFactory,
+)
 from tests.urlconf import Route, routes
 from tests.users.factories import UserFactory
 
@@ -48,6 +52,7 @@ PUBLIC = {
     "favicon",
     "robots",
     "sitemap",
+    "sitemap-section",
     "about",
     "csp-report",
     # Signed by Stripe (a request without the signature is a 400), never a session.
@@ -66,6 +71,7 @@ PUBLIC = {
     "courses:verify",
     "directory:techniques",
     "directory:technique",
+    "directory:town",
     "videos:list",
     "videos:detail",
     "blog:list",
@@ -119,6 +125,7 @@ class World:
     graduate: object
     public_post: object
     video: object
+    town: object
 
 
 def _world() -> World:
@@ -167,6 +174,7 @@ def _world() -> World:
         graduate=graduate,
         public_post=public_post,
         video=VideoFactory(techniques=[service.technique]),
+        town=PlaceFactory(name="Brighton"),
     )
 
 
@@ -246,6 +254,8 @@ PUBLIC_KWARGS = {
     "blog:detail": lambda w: {"slug": w.public_post.slug},
     "directory:technique": lambda w: {"slug": w.service.technique.slug},
     "videos:detail": lambda w: {"slug": w.video.slug},
+    "directory:town": lambda w: {"slug": w.town.slug},
+    "sitemap-section": lambda w: {"section": "practitioners"},
 }
 
 

@@ -133,6 +133,8 @@ MACHINE_WRITTEN = {
     "directory.Place.name",
     "directory.Place.key",
     "directory.Place.county",
+    "directory.Place.label",
+    "directory.Place.ref",
     "bookings.Booking.manage_token",
     "bookings.CalendarFeed.token",
     "notifications.OutboundEmail.subject",
