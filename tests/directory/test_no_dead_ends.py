@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory import geo
-from directory.models import Practitioner
+from directory.models import Practitioner, Technique
 from directory.sitemaps import PractitionerSitemap
 from tests.courses.factories import CourseDateFactory
 from tests.directory.factories import LocationFactory, PlaceFactory
@@ -275,6 +275,18 @@ def test_the_sitemap_index_lists_town_pages_of_towns_with_practitioners(
     paths = {urlsplit(loc).path for loc in sitemap_locations(client)}
     assert "/massage/brighton/" in paths
     assert "/massage/inverness/" not in paths
+
+
+def test_the_sitemap_index_has_a_section_for_towns_and_one_for_techniques(
+    client, brighton
+):
+    practitioner_at(1)
+    technique = Technique.objects.order_by("pk").first()  # the seeded list
+    index = client.get("/sitemap.xml").content.decode()
+    for section in ("towns", "techniques", "practitioners", "posts", "courses"):
+        assert f"/sitemap-{section}.xml</loc>" in index, section
+    paths = {urlsplit(loc).path for loc in sitemap_locations(client)}
+    assert {"/massage/brighton/", technique.get_absolute_url()} <= paths
 
 
 def test_a_section_past_the_limit_is_split_into_pages(client, monkeypatch):

@@ -22,6 +22,7 @@ from tests.directory.factories import (
     QualificationFactory,
     TechniqueFactory,
 )
+from tests.sitemaps import sitemap_text
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +230,9 @@ def test_the_json_ld_describes_the_technique_and_lists_the_practitioners(client,
 
 
 def test_technique_pages_are_in_the_sitemap(client, deep):
-    xml = client.get("/sitemap.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-techniques.xml</loc>" in index
+    xml = sitemap_text(client)
     assert f"{deep.get_absolute_url()}</loc>" in xml
     assert "/techniques/</loc>" in xml
 
