@@ -5,6 +5,7 @@ See `users.privacy` for how these are called. Only bookings made while signed in
 link in its emails.
 """
 
+from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Practitioner
@@ -16,9 +17,11 @@ from . import services
 from .models import (
     Booking,
     DateOverride,
+    ExternalCalendar,
     HealthIntake,
     Service,
     TimeOff,
+    WaitlistRequest,
     WeeklyHours,
     new_token,
 )
@@ -41,8 +44,29 @@ def export(user: User) -> dict:
         .order_by("starts_at", "pk")
     )
     data = {"appointments": [_appointment(booking) for booking in bookings]}
+    data["waiting_list"] = [
+        {
+            "practitioner": wait.practitioner.display_name,
+            "treatment": wait.service.name,
+            "from": wait.first_day.isoformat(),
+            "until": wait.last_day.isoformat(),
+            "name_given": wait.name,
+            "email_given": wait.email,
+            "asked": isoformat(wait.created_at),
+            "emails_about_openings": wait.notified_count,
+            "stopped": isoformat(wait.ended_at) if wait.ended_at else None,
+        }
+        for wait in _waiting(user).select_related("practitioner", "service")
+    ]
     data.update(_practitioner_settings(user))
     return data
+
+
+def _waiting(user: User):
+    """Waiting-list requests made while signed in, or with the account's address."""
+    return WaitlistRequest.objects.filter(
+        Q(client=user) | Q(email__iexact=user.email)
+    ).order_by("created_at", "pk")
 
 
 def _appointment(booking: Booking) -> dict:
@@ -116,6 +140,19 @@ def _practitioner_settings(user: User) -> dict:
             }
             for time_off in TimeOff.objects.filter(**mine)
         ],
+        "your_other_calendars": [
+            {
+                "name": calendar.name,
+                "address": calendar.url,
+                "busy_times_kept": calendar.busy_count,
+                "last_read": (
+                    isoformat(calendar.last_success_at)
+                    if calendar.last_success_at
+                    else None
+                ),
+            }
+            for calendar in ExternalCalendar.objects.filter(**mine)
+        ],
     }
 
 
@@ -173,6 +210,7 @@ def erase(user: User) -> None:
             raise DeletionRefused(_too_late(booking)) from error
 
     HealthIntake.objects.filter(booking__client=user).delete()
+    _waiting(user).delete()
     bookings = list(Booking.objects.filter(client=user))
     for booking in bookings:
         booking.client = None
@@ -214,4 +252,6 @@ def _close_practice(user: User) -> None:
     DateOverride.objects.filter(practitioner=practitioner).delete()
     TimeOff.objects.filter(practitioner=practitioner).delete()
     services.revoke_calendar_feed(practitioner=practitioner)
+    ExternalCalendar.objects.filter(practitioner=practitioner).delete()
+    WaitlistRequest.objects.filter(practitioner=practitioner).delete()
     services.refresh_online_booking(practitioner=practitioner)

@@ -23,7 +23,7 @@ from payments.providers import ProviderError
 from payments.registry import Refused
 from users.models import User
 
-from . import billing, emails
+from . import billing, emails, waitlist
 from .availability import load_rules, policy_for
 from .models import (
     Booking,
@@ -279,6 +279,7 @@ def book_appointment(
         emails.booking_requested(booking)
     elif status == Booking.Status.CONFIRMED:
         emails.booking_confirmed(booking)
+    waitlist.end_for_booking(service=service, email=booking.client_email, now=now)
     return booking
 
 
@@ -394,9 +395,11 @@ def release_hold(*, booking_pk: int, now: datetime, only_due: bool = False) -> i
     )
     if locked is None or (only_due and locked.hold_expires_at > now):
         return 0
+    watch = waitlist.watch_booking_time(locked, now=now)
     _stamp_status(locked, Booking.Status.UNPAID, now)
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     payments.expire_checkouts(reference=billing.reference(locked), now=now)
+    watch.notify(occasion=f"booking:{locked.pk}:unpaid")
     return 1
 
 
@@ -442,6 +445,7 @@ def reschedule_booking(
         exclude_booking_id=locked.pk,
     )
     policy = policy_for(locked.practitioner)
+    watch = waitlist.watch_booking_time(locked, now=now)
     previous_starts_at = locked.starts_at
     locked.starts_at = slot.starts_at
     locked.ends_at = slot.ends_at
@@ -452,6 +456,7 @@ def reschedule_booking(
     locked.calendar_sequence += 1
     _save_holding_time(locked)
     emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
+    watch.notify(occasion=f"booking:{locked.pk}:moved:{locked.calendar_sequence}")
     return locked
 
 
@@ -496,6 +501,7 @@ def cancel_booking(
     elif not reason:
         raise BookingError("Please tell the client why you are cancelling.")
     refund = billing.refund_on_cancel(locked, cancelled_by=cancelled_by, now=now)
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=refund,
@@ -522,6 +528,7 @@ def cancel_booking(
         ]
     )
     emails.booking_cancelled(locked, cancelled_by=cancelled_by, reason=reason)
+    watch.notify(occasion=f"booking:{locked.pk}:cancelled")
     return locked
 
 
@@ -556,6 +563,7 @@ def decline_booking(
     locked = _lock_booking(booking)
     if locked.status != Booking.Status.PENDING:
         raise BookingError("Only a booking waiting for review can be declined.")
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=billing.paid(locked),
@@ -568,6 +576,7 @@ def decline_booking(
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_declined(locked, reason=locked.status_reason)
+    watch.notify(occasion=f"booking:{locked.pk}:declined")
     return locked
 
 
@@ -659,6 +668,7 @@ def add_weekly_hours(
     same_day = WeeklyHours.objects.filter(practitioner=practitioner, weekday=weekday)
     if clash := overlapping_ranges(same_day, start_time, end_time):
         raise BookingError(f"That overlaps your hours {clash[0]}.")
+    watch = waitlist.Watch(practitioner)
     hours = WeeklyHours.objects.create(
         practitioner=practitioner,
         weekday=weekday,
@@ -667,6 +677,7 @@ def add_weekly_hours(
         location=location,
     )
     refresh_online_booking(practitioner=practitioner)
+    watch.notify(occasion=f"hours:{hours.pk}:added")
     return hours
 
 
@@ -692,17 +703,24 @@ def add_date_override(
     same_date = DateOverride.objects.filter(practitioner=practitioner, date=date)
     if clash := overlapping_ranges(same_date, start_time, end_time):
         raise BookingError(f"That overlaps your hours on {clash[0]}.")
-    return DateOverride.objects.create(
+    watch = waitlist.Watch(practitioner, date, date)
+    override = DateOverride.objects.create(
         practitioner=practitioner,
         date=date,
         start_time=start_time,
         end_time=end_time,
         location=location,
     )
+    watch.notify(occasion=f"override:{override.pk}:added")
+    return override
 
 
+@transaction.atomic
 def remove_date_override(*, override: DateOverride) -> None:
+    watch = waitlist.Watch(override.practitioner, override.date, override.date)
+    pk = override.pk
     override.delete()
+    watch.notify(occasion=f"override:{pk}:removed")
 
 
 def add_time_off(
@@ -736,8 +754,14 @@ def appointments_during(
     )
 
 
+@transaction.atomic
 def remove_time_off(*, time_off: TimeOff) -> None:
+    watch = waitlist.watch_span(
+        time_off.practitioner, time_off.starts_at, time_off.ends_at
+    )
+    pk = time_off.pk
     time_off.delete()
+    watch.notify(occasion=f"time-off:{pk}:removed")
 
 
 def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
@@ -746,8 +770,11 @@ def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
     for name, value in fields.items():
         setattr(policy, name, value)
     policy.full_clean()
-    policy.save()
-    practitioner.booking_policy = policy
+    with transaction.atomic():
+        watch = waitlist.Watch(practitioner)
+        policy.save()
+        practitioner.booking_policy = policy
+        watch.notify(occasion=f"policy:{policy.pk}:{timezone.now():%Y%m%dT%H%M%S%f}")
     return policy
 
 
@@ -803,6 +830,7 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
     # Reviewed, cancelled or moved later meanwhile, or another run holds it.
     if locked is None or request_lapses_at(locked) > now:
         return 0
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=billing.paid(locked),
@@ -815,4 +843,5 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_request_lapsed(locked)
+    watch.notify(occasion=f"booking:{locked.pk}:lapsed")
     return 1
