@@ -201,7 +201,9 @@ def _read(response, *, max_bytes: int, deadline: float) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(_too_big(max_bytes))
     body = bytearray()
-    for chunk in response.stream(CHUNK, decode_content=True):
+    # read1: whatever has arrived (decompressed), so a server trickling bytes
+    # meets the deadline between reads, not after a whole chunk.
+    while chunk := response.read1(CHUNK, decode_content=True):
         body.extend(chunk)
         if len(body) > max_bytes:
             raise FetchError(_too_big(max_bytes))

@@ -47,7 +47,11 @@ class CalendarServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.address = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
 
     def url(self, path: str, scheme: str = "http") -> str:
         return f"{scheme}://{self.address}{path}"

@@ -238,9 +238,7 @@ def test_declining_emails_the_client_the_reason_and_writes_no_reminder(
     assert "/practitioners/" in declined.body  # find someone else
 
 
-def test_a_client_cancelling_emails_both_and_cancels_the_reminders(
-    service, mailoutbox
-):
+def test_a_client_cancelling_emails_both_and_cancels_the_reminders(service, mailoutbox):
     booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
     OutboundEmail.objects.filter(kind="booking.confirmed").delete()
 
