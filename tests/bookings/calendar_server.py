@@ -90,10 +90,13 @@ class CalendarServer:
                     self.end_headers()
                     return
                 etag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
-                if page.status == 200 and (
-                    self.headers.get("If-None-Match") == etag
-                    or self.headers.get("If-Modified-Since") == page.last_modified
-                ):
+                # As HTTP says: the ETag decides when the client sends one.
+                match = self.headers.get("If-None-Match")
+                if match is None:
+                    fresh = self.headers.get("If-Modified-Since") == page.last_modified
+                else:
+                    fresh = match == etag
+                if page.status == 200 and fresh:
                     self.send_response(304)
                     self.send_header("ETag", etag)
                     self.end_headers()
