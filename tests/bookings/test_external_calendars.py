@@ -375,3 +375,51 @@ def test_busy_times_are_kept_for_the_booking_window_only(calendar_server, practi
 def test_booking_errors_are_not_calendar_errors():
     # The pages catch each service's own error; neither swallows the other.
     assert not issubclass(CalendarError, BookingError)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_job_hands_calendars_to_a_real_worker(tmp_path, monkeypatch):
+    """The job queues; a real Celery worker process reads the calendar. Outside the
+    tests' own settings the worker refuses local addresses, so the calendar here
+    fails safely, keeping its busy times."""
+    from config.celery import app
+    from tests.notifications.worker import mail_worker, wait_for
+
+    service = bookable_service()
+    calendar = ExternalCalendar.objects.create(
+        practitioner=service.practitioner,
+        name="Clinic",
+        url="http://127.0.0.1:6379/calendar.ics",
+        state=ExternalCalendar.State.OK,
+        next_check_at=datetime.now(UTC) - timedelta(minutes=1),
+    )
+    BusyTime.objects.create(
+        calendar=calendar,
+        practitioner=service.practitioner,
+        starts_at=datetime.now(UTC) + timedelta(days=2),
+        ends_at=datetime.now(UTC) + timedelta(days=2, hours=1),
+    )
+    with mail_worker(tmp_path) as worker:
+        monkeypatch.setattr(
+            external_calendars,
+            "queue_refresh",
+            lambda pk: app.send_task(
+                external_calendars.REFRESH_TASK,
+                args=[pk],
+                queue=worker.queue,
+                ignore_result=True,
+            ),
+        )
+
+        assert external_calendars.refresh_due_calendars() == 1
+
+        def failed_once():
+            calendar.refresh_from_db()
+            return calendar.failures == 1
+
+        assert wait_for(failed_once), worker.log.read_text()
+    assert "private or local network" in calendar.last_error
+    assert BusyTime.objects.filter(calendar=calendar).count() == 1
+    log = worker.log.read_text()
+    assert f"calendar {calendar.pk}: could not be read" in log
+    assert calendar.url not in log  # the address is a secret, even in logs
