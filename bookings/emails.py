@@ -529,6 +529,7 @@ def _send_waitlist(
     details: Sequence[tuple[str, str]],
     action: tuple[str, str],
     after: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
 ) -> bool:
     return (
         outbox.enqueue(
@@ -542,7 +543,7 @@ def _send_waitlist(
                 "after": list(after),
                 "action_url": action[0],
                 "action_label": action[1],
-                "links": [_waitlist_stop(request)],
+                "links": [*links, _waitlist_stop(request)],
             },
             dedup_key=f"waitlist:{request.pk}:{key}",
             kind=f"waitlist.{event}",
@@ -620,10 +621,10 @@ def waitlist_opening(request: WaitlistRequest, *, slot, occasion: str) -> bool:
         ],
         action=(book_url, "Book this time"),
         after=[
-            f"Other free times that day: {_choose_time(request, local_day)}",
             f"Your request lasts until {request.last_day:%A} "
             f"{request.last_day.day} {request.last_day:%B}.",
         ],
+        links=[("Other free times that day", _choose_time(request, local_day))],
     )
     if sent:
         logger.info("waitlist %s: opening emailed (%s)", request.pk, occasion)

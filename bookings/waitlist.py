@@ -192,7 +192,8 @@ def join_waitlist(
         raise WaitlistError("The last day must not be before the first day.")
     if last_day < today:
         raise WaitlistError("Those days have passed. Please choose days to come.")
-    _, horizon = bookable_days(service, today, last_day, now)
+    # The last bookable day: today + the booking window, on the practitioner's clock.
+    _, horizon = bookable_days(service, today, date.max, now)
     if first_day > horizon:
         raise WaitlistError(
             f"{practitioner.display_name} takes online bookings up to "
