@@ -1,6 +1,7 @@
 """Loads one practitioner's rules from the database, once, for the slot engine.
 
-`compute_slots` runs four queries (weekly hours, date overrides, time off, bookings)
+`compute_slots` runs four queries (weekly hours, date overrides, time off, and the
+bookings together with the busy times of the practitioner's other calendars)
 whatever the number of bookings, given a service loaded with
 `select_related("practitioner__booking_policy")`.
 """
@@ -17,7 +18,15 @@ from django.utils import timezone
 
 from directory.models import Practitioner
 
-from .models import Booking, BookingPolicy, DateOverride, Service, TimeOff, WeeklyHours
+from .models import (
+    Booking,
+    BookingPolicy,
+    BusyTime,
+    DateOverride,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
 from .slots import Rules, Slot, Window, find_slots
 
 
@@ -135,7 +144,21 @@ def load_rules(
     )
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    busy = list(bookings.values_list("blocked_starts_at", "blocked_ends_at"))
+    # Other calendars' busy times count like bookings (one query for both).
+    calendars = (
+        BusyTime.objects.filter(
+            practitioner_id=practitioner.pk,
+            starts_at__lt=span_end,
+            ends_at__gt=span_start,
+        )
+        .order_by()
+        .values_list("starts_at", "ends_at")
+    )
+    busy = list(
+        bookings.values_list("blocked_starts_at", "blocked_ends_at")
+        .union(calendars, all=True)
+        .order_by()  # a union takes the model's ordering back; the engine sorts
+    )
 
     return Rules(
         zone=practitioner.zone,

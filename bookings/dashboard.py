@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,12 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.validators import CONTROLS, LINE_BREAKS
 from directory.models import Practitioner
 
-from . import services
+from . import external_calendars, services
 from .availability import day_bounds, local_today, policy_for
 from .forms import (
     AttendanceForm,
     DateOverrideForm,
     DeclineForm,
+    ExternalCalendarForm,
     NoteForm,
     PolicyForm,
     PractitionerCancelForm,
@@ -32,7 +35,15 @@ from .forms import (
     parse_date,
 )
 from .ics import practitioner_feed_ics
-from .models import Booking, CalendarFeed, DateOverride, TimeOff, Weekday, WeeklyHours
+from .models import (
+    Booking,
+    CalendarFeed,
+    DateOverride,
+    ExternalCalendar,
+    TimeOff,
+    Weekday,
+    WeeklyHours,
+)
 
 FEED_PAST_DAYS = 60
 FEED_FUTURE_DAYS = 400
@@ -132,6 +143,7 @@ def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
             "chosen": chosen,
             "pending": pending,
             "agenda_url": request.get_full_path(),
+            "failing_calendars": external_calendars.failing_calendars(practitioner),
         },
     )
 
@@ -495,6 +507,38 @@ def policy(request: HttpRequest, practitioner) -> HttpResponse:
 # --- calendar feed ------------------------------------------------------------------
 
 
+def _calendars_page(
+    request: HttpRequest, practitioner, *, form=None, status: int = 200
+) -> HttpResponse:
+    feed = CalendarFeed.objects.filter(practitioner=practitioner).first()
+    feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1] if feed else ""
+    return render(
+        request,
+        "bookings/calendar_settings.html",
+        {
+            "practitioner": practitioner,
+            "feed": feed,
+            "feed_url": feed_url,
+            "webcal_url": webcal_url,
+            "google_subscribe_url": (
+                "https://calendar.google.com/calendar/r?"
+                + urlencode({"cid": webcal_url})
+                if feed
+                else ""
+            ),
+            "calendars": list(
+                ExternalCalendar.objects.filter(practitioner=practitioner)
+            ),
+            "calendar_form": form or ExternalCalendarForm(),
+            "calendar_limit": settings.BOOKINGS_CALENDARS_PER_PRACTITIONER,
+            "refresh_minutes": settings.BOOKINGS_CALENDAR_REFRESH_MINUTES,
+        },
+        status=status,
+    )
+
+
+@never_cache
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest, practitioner) -> HttpResponse:
@@ -506,13 +550,57 @@ def calendar_settings(request: HttpRequest, practitioner) -> HttpResponse:
             services.reset_calendar_feed(practitioner=practitioner)
             messages.success(request, "Your calendar feed has a new private address.")
         return redirect("bookings:calendar")
-    feed = CalendarFeed.objects.filter(practitioner=practitioner).first()
-    feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
-    return render(
-        request,
-        "bookings/calendar_settings.html",
-        {"practitioner": practitioner, "feed": feed, "feed_url": feed_url},
-    )
+    return _calendars_page(request, practitioner)
+
+
+@never_cache
+@practitioner_required
+@require_POST
+def calendar_add(request: HttpRequest, practitioner) -> HttpResponse:
+    """Connect another calendar; it is read at once, so a wrong address is said
+    straight away and nothing is saved."""
+    form = ExternalCalendarForm(request.POST)
+    if form.is_valid():
+        try:
+            calendar = external_calendars.add_calendar(
+                practitioner=practitioner,
+                name=form.cleaned_data["name"],
+                url=form.cleaned_data["url"],
+            )
+        except external_calendars.CalendarError as error:
+            form.add_error("url", str(error))
+        else:
+            count = calendar.busy_count
+            messages.success(
+                request,
+                f"Added “{calendar.name}”: {count} busy "
+                f"time{'' if count == 1 else 's'} in your booking window. Clients "
+                "can no longer book those times.",
+            )
+            return redirect(reverse("bookings:calendar") + "#other-calendars")
+    return _calendars_page(request, practitioner, form=form, status=400)
+
+
+@practitioner_required
+@require_POST
+def calendar_refresh(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    calendar = get_object_or_404(practitioner.external_calendars, pk=pk)
+    outcome = external_calendars.refresh_calendar(calendar_id=calendar.pk, manual=True)
+    if outcome.ok:
+        messages.success(request, outcome.message)
+    else:
+        messages.error(request, outcome.message)
+    return redirect(reverse("bookings:calendar") + "#other-calendars")
+
+
+@practitioner_required
+@require_POST
+def calendar_remove(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    calendar = get_object_or_404(practitioner.external_calendars, pk=pk)
+    name = calendar.name
+    external_calendars.remove_calendar(calendar=calendar)
+    messages.success(request, f"Removed “{name}”; its busy times no longer count.")
+    return redirect(reverse("bookings:calendar") + "#other-calendars")
 
 
 @never_cache

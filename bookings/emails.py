@@ -19,6 +19,7 @@ booking id and the event only.
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -29,8 +30,10 @@ from core.links import absolute_url
 from directory.models import Location
 from notifications import outbox
 
-from .ics import booking_ics
-from .models import ERASED_CLIENT_EMAIL, Booking
+from .calendar_links import calendar_links
+from .forms import format_start
+from .ics import booking_ics, ics_method
+from .models import ERASED_CLIENT_EMAIL, Booking, ExternalCalendar, WaitlistRequest
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +106,17 @@ def _agenda_action(booking: Booking) -> tuple[str, str]:
 
 
 def _ics(booking: Booking) -> outbox.Attachment:
+    # The method parameter tells Gmail and Outlook what the file does (iMIP,
+    # RFC 6047): PUBLISH adds or updates the entry, CANCEL removes it.
     return outbox.Attachment(
-        filename=f"appointment-{booking.pk}.ics", content=booking_ics(booking)
+        filename=f"appointment-{booking.pk}.ics",
+        content=booking_ics(booking),
+        content_type=f"text/calendar; method={ics_method(booking)}",
     )
+
+
+def _calendar_links(booking: Booking) -> list[tuple[str, str]]:
+    return [(f"Add to {label}", url) for label, url in calendar_links(booking)]
 
 
 def _calendar_note(attachment: outbox.Attachment | None, booking: Booking) -> str:
@@ -148,6 +159,7 @@ def _send(
     send_after: datetime | None = None,
     send_before: datetime | None = None,
     action: tuple[str, str] | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> None:
     if recipient == PRACTITIONER:
         to = booking.practitioner.user.email
@@ -169,6 +181,7 @@ def _send(
             "action_url": action_url,
             "action_label": action_label,
             "calendar_note": _calendar_note(attachment, booking),
+            "links": list(links),
         },
         dedup_key=_dedup_key(booking, key),
         kind=f"booking.{event}",
@@ -297,6 +310,7 @@ def booking_confirmed(booking: Booking) -> None:
         details=_details(booking, recipient=CLIENT),
         after=_reminder_note(booking),
         attachment=_ics(booking),
+        links=_calendar_links(booking),
     )
     _send(
         booking,
@@ -380,11 +394,11 @@ def booking_request_lapsed(booking: Booking) -> None:
 
 
 def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") -> None:
-    """To the other party, or to both when our staff cancelled: the appointment
-    is cancelled, by whom and why. Its pending reminders are cancelled; the
-    client's email carries an .ics that removes the calendar entry."""
-    if cancelled_by != Booking.CancelledBy.CLIENT:
-        _cancelled_to_client(booking, cancelled_by=cancelled_by, reason=reason)
+    """To the client always (a cancellation they made themselves is confirmed, so
+    that the .ics it carries removes the entry from their calendar), and to the
+    practitioner unless they cancelled: the appointment is cancelled, by whom and
+    why. Its pending reminders are cancelled."""
+    _cancelled_to_client(booking, cancelled_by=cancelled_by, reason=reason)
     if cancelled_by != Booking.CancelledBy.PRACTITIONER:
         _cancelled_to_practitioner(booking, cancelled_by=cancelled_by, reason=reason)
     _cancel_reminders(booking)
@@ -393,7 +407,12 @@ def booking_cancelled(booking: Booking, *, cancelled_by: str, reason: str = "") 
 
 def _cancelled_to_client(booking: Booking, *, cancelled_by: str, reason: str) -> None:
     practitioner = booking.practitioner
-    if cancelled_by == Booking.CancelledBy.STAFF:
+    if cancelled_by == Booking.CancelledBy.CLIENT:
+        paragraphs = [
+            f"As you asked, your appointment with {practitioner.display_name} is "
+            "cancelled."
+        ]
+    elif cancelled_by == Booking.CancelledBy.STAFF:
         paragraphs = [
             f"We are sorry: we have had to cancel your appointment with "
             f"{practitioner.display_name}."
@@ -402,7 +421,7 @@ def _cancelled_to_client(booking: Booking, *, cancelled_by: str, reason: str) ->
         paragraphs = [
             f"We are sorry: {practitioner.display_name} has cancelled your appointment."
         ]
-    if reason:
+    if reason and cancelled_by != Booking.CancelledBy.CLIENT:
         paragraphs.append(f"The reason given: {reason}")
     book_again = reverse("bookings:choose-service", args=[practitioner.slug])
     _send(
@@ -495,6 +514,7 @@ def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> No
             booking, recipient=CLIENT, previous_starts_at=previous_starts_at
         ),
         attachment=_ics(booking) if confirmed else None,
+        links=_calendar_links(booking) if confirmed else (),
     )
     _send(
         booking,
@@ -509,3 +529,173 @@ def booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> No
     )
     _write_reminders(booking)
     logger.info("booking %s: rescheduled, emails and reminders queued", booking.pk)
+
+
+# --- the waiting list ---------------------------------------------------------------
+
+
+def _waitlist_stop(request: WaitlistRequest) -> tuple[str, str]:
+    path = reverse("bookings:waitlist-stop", kwargs={"token": request.token})
+    return "Stop these emails", absolute_url(path)
+
+
+def _waitlist_range(request: WaitlistRequest) -> str:
+    first, last = request.first_day, request.last_day
+    if first == last:
+        return f"{first:%A} {first.day} {first:%B %Y}"
+    return f"{first:%A} {first.day} {first:%B} to {last:%A} {last.day} {last:%B %Y}"
+
+
+def _send_waitlist(
+    request: WaitlistRequest,
+    *,
+    event: str,
+    key: str,
+    subject: str,
+    paragraphs: Sequence[str],
+    details: Sequence[tuple[str, str]],
+    action: tuple[str, str],
+    after: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
+) -> bool:
+    return (
+        outbox.enqueue(
+            to=request.email,
+            subject=subject,
+            template=TEMPLATE,
+            context={
+                "greeting": f"Dear {request.name},",
+                "paragraphs": list(paragraphs),
+                "details": list(details),
+                "after": list(after),
+                "action_url": action[0],
+                "action_label": action[1],
+                "links": [*links, _waitlist_stop(request)],
+            },
+            dedup_key=f"waitlist:{request.pk}:{key}",
+            kind=f"waitlist.{event}",
+            related_key=f"waitlist:{request.pk}",
+        )
+        is not None
+    )
+
+
+def _choose_time(request: WaitlistRequest, day) -> str:
+    path = reverse(
+        "bookings:choose-time",
+        kwargs={"slug": request.practitioner.slug, "service_id": request.service_id},
+    )
+    return absolute_url(f"{path}?date={day:%Y-%m-%d}")
+
+
+def waitlist_joined(request: WaitlistRequest, *, renewed: bool = False) -> None:
+    """To the client: we will tell them when a time opens (or the new dates)."""
+    practitioner = request.practitioner
+    service = request.service
+    _send_waitlist(
+        request,
+        event="joined",
+        key=f"joined:{request.first_day:%Y%m%d}-{request.last_day:%Y%m%d}",
+        subject=f"Waiting list: {service.name} with {practitioner.display_name}",
+        paragraphs=[
+            (
+                "We have changed the days of your waiting-list request."
+                if renewed
+                else "You are on the waiting list."
+            )
+            + " When a time opens on these days we will email you straight "
+            "away, with a link to book it. Others may be waiting too: the first "
+            "to book it gets it.",
+        ],
+        details=[
+            ("Treatment", f"{service.name} ({service.duration_minutes} minutes)"),
+            ("With", practitioner.display_name),
+            ("Days", _waitlist_range(request)),
+        ],
+        action=(_choose_time(request, request.first_day), "See the free times"),
+        after=["The request ends after its last day."],
+    )
+    logger.info("waitlist %s: joined, email queued", request.pk)
+
+
+def waitlist_opening(request: WaitlistRequest, *, slot, occasion: str) -> bool:
+    """To a client on the waiting list: a time has opened, with a link straight
+    to it. One email per request and occasion; False if already sent."""
+    practitioner = request.practitioner
+    service = request.service
+    zone = practitioner.zone
+    path = reverse(
+        "bookings:details",
+        kwargs={"slug": practitioner.slug, "service_id": request.service_id},
+    )
+    start = format_start(slot.starts_at)
+    book_url = absolute_url(f"{path}?{urlencode({'start': start})}")
+    local_day = slot.starts_at.astimezone(zone).date()
+    sent = _send_waitlist(
+        request,
+        event="opening",
+        key=occasion,
+        subject=f"A time has opened: {service.name} with {practitioner.display_name}, "
+        f"{format_when(slot.starts_at, zone, year=False)}",
+        paragraphs=[
+            f"Good news: a time has opened with {practitioner.display_name}. "
+            "Others may be waiting too, so book soon: the first to book it gets it."
+        ],
+        details=[
+            ("Treatment", f"{service.name} ({service.duration_minutes} minutes)"),
+            ("With", practitioner.display_name),
+            ("When", format_when(slot.starts_at, zone)),
+        ],
+        action=(book_url, "Book this time"),
+        after=[
+            f"Your request lasts until {request.last_day:%A} "
+            f"{request.last_day.day} {request.last_day:%B}.",
+        ],
+        links=[("Other free times that day", _choose_time(request, local_day))],
+    )
+    if sent:
+        logger.info("waitlist %s: opening emailed (%s)", request.pk, occasion)
+    return sent
+
+
+# --- other calendars -----------------------------------------------------------------
+
+
+def calendar_failing(calendar: ExternalCalendar) -> None:
+    """To the practitioner, once per run of failures: a calendar of theirs cannot
+    be read, why, and that its last busy times still count."""
+    practitioner = calendar.practitioner
+    since = calendar.failing_since or timezone.now()
+    paragraphs = [
+        f"We have not been able to read your calendar “{calendar.name}” "
+        f"({calendar.host}) since {format_when(since, practitioner.zone)}.",
+        f"The reason: {calendar.last_error}",
+    ]
+    if calendar.last_success_at:
+        paragraphs.append(
+            "Until it works again we keep blocking the busy times we read last, "
+            f"on {format_when(calendar.last_success_at, practitioner.zone)}; "
+            "anything added to that calendar since then is not blocked."
+        )
+    outbox.enqueue(
+        to=practitioner.user.email,
+        subject=f"We cannot read your calendar “{calendar.name}”",
+        template=TEMPLATE,
+        context={
+            "greeting": f"Dear {practitioner.display_name},",
+            "paragraphs": paragraphs,
+            "details": [],
+            "after": [
+                "If you reset the calendar's secret address, remove it and add "
+                "the new one. We keep trying meanwhile and will not email again "
+                "about this."
+            ],
+            "action_url": absolute_url(reverse("bookings:calendar")),
+            "action_label": "Check your calendars",
+            "links": [],
+        },
+        dedup_key=f"calendar:{calendar.pk}:failing:{since:%Y%m%dT%H%M%S}",
+        kind="calendar.failing",
+        related_key=f"calendar:{calendar.pk}",
+    )
+    logger.info("calendar %s: failing, email queued", calendar.pk)

@@ -411,3 +411,52 @@ class PolicyForm(forms.ModelForm):
             "cancellation_cutoff_hours",
             "new_clients_need_approval",
         ]
+
+
+# --- other calendars and the waiting list -------------------------------------------
+
+
+class ExternalCalendarForm(forms.Form):
+    prefix = "calendar"
+    name = forms.CharField(
+        label="Name",
+        max_length=80,
+        help_text="For you, e.g. “Clinic diary” or “Gym classes”.",
+    )
+    url = forms.CharField(
+        label="Secret iCal address",
+        max_length=2000,
+        help_text="Starts with https:// or webcal:// and ends, usually, in .ics.",
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Please give the calendar a name.")
+        return name
+
+
+class WaitlistForm(forms.Form):
+    prefix = "wait"
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        help_text="Only for the emails about this request.",
+    )
+    first_day = DayField(label="From")
+    last_day = DayField(label="Until")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Please tell us your name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", "The last day must not be before the first.")
+        return cleaned

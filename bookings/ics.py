@@ -107,6 +107,12 @@ def _calendar(events: list[str], *, name: str = "", method: str = "PUBLISH") -> 
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
+def ics_method(booking: Booking) -> str:
+    """PUBLISH while the appointment stands, CANCEL once it is cancelled or
+    declined (the email attachment's content type says the same)."""
+    return "PUBLISH" if booking.is_active else "CANCEL"
+
+
 def booking_ics(booking: Booking) -> str:
     """The client's calendar entry for one appointment: PUBLISH while it stands,
     CANCEL (which removes the entry) once it is cancelled or declined."""

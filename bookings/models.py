@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -577,3 +577,147 @@ class CalendarFeed(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:calendar-feed", kwargs={"token": self.token})
+
+
+class ExternalCalendar(TimeStampedModel):
+    """A practitioner's other calendar (Google, Outlook, Apple, any CalDAV server's
+    export), read through its private iCalendar address: its busy times block their
+    slots. Fetched by a periodic job (bookings/external_calendars.py)."""
+
+    class State(models.TextChoices):
+        NEW = "new", "Not read yet"
+        OK = "ok", "Up to date"
+        FAILING = "failing", "Cannot be read"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="external_calendars"
+    )
+    name = models.CharField(
+        max_length=80, help_text="For you, e.g. “Clinic diary” or “Gym classes”."
+    )
+    # A secret: whoever has it reads the calendar. Never logged, never shown whole
+    # on a page after it is added.
+    url = models.URLField("address", max_length=2000)
+    state = models.CharField(max_length=10, choices=State, default=State.NEW)
+    # Conditional requests: the validators of the last good answer.
+    etag = models.CharField(max_length=255, blank=True)
+    last_modified = models.CharField(max_length=64, blank=True)
+    # The busy times stored reach this far; a shorter reach is fetched anew.
+    covered_until = models.DateTimeField(null=True, blank=True)
+    busy_count = models.PositiveIntegerField(default=0)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Consecutive failures, why the last one failed (a sentence for the
+    # practitioner), since when, and whether they were emailed about this run.
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    failure_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["practitioner", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner", "url"],
+                name="external_calendar_unique_address",
+                violation_error_message="You have already added this calendar.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the address: this string can end up in logs.
+        return f"Calendar {self.pk} of practitioner {self.practitioner_id}"
+
+    @property
+    def host(self) -> str:
+        """Where the calendar lives, for pages: the address itself is a secret."""
+        return self.url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+
+
+class BusyTime(models.Model):
+    """A stretch of time an external calendar says the practitioner is busy. Only
+    the times are kept: never the events' titles, places or guests."""
+
+    calendar = models.ForeignKey(
+        ExternalCalendar, on_delete=models.CASCADE, related_name="busy_times"
+    )
+    # Repeated from the calendar so the slot engine reads them with the bookings.
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="busy_times"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(
+                fields=["practitioner", "starts_at"], name="busy_time_by_start"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="busy_time_starts_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class WaitlistRequestQuerySet(models.QuerySet):
+    def active(self, today: date) -> "WaitlistRequestQuerySet":
+        """Requests still waiting: not stopped, and their range not over."""
+        return self.filter(ended_at__isnull=True, last_day__gte=today)
+
+
+class WaitlistRequest(models.Model):
+    """Someone asking to be told when a time opens with a practitioner for a
+    service between two dates (the practitioner's local dates)."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="waitlist_requests"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="waitlist_requests"
+    )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="waitlist_requests",
+        null=True,
+        blank=True,
+    )
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    # The unsubscribe link holds this secret.
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_count = models.PositiveIntegerField(default=0)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WaitlistRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["practitioner", "last_day"], name="waitlist_by_practitioner"
+            ),
+            models.Index(fields=["email"], name="waitlist_by_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="waitlist_first_day_not_after_last",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the address: this string can end up in logs.
+        return f"Waiting-list request {self.pk} for service {self.service_id}"

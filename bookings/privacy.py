@@ -5,6 +5,7 @@ See `users.privacy` for how these are called. Only bookings made while signed in
 link in its emails.
 """
 
+from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Practitioner
@@ -19,9 +20,11 @@ from .models import (
     ERASED_CLIENT_PHONE,
     Booking,
     DateOverride,
+    ExternalCalendar,
     HealthIntake,
     Service,
     TimeOff,
+    WaitlistRequest,
     WeeklyHours,
     new_token,
 )
@@ -42,8 +45,29 @@ def export(user: User) -> dict:
         .order_by("starts_at", "pk")
     )
     data = {"appointments": [_appointment(booking) for booking in bookings]}
+    data["waiting_list"] = [
+        {
+            "practitioner": wait.practitioner.display_name,
+            "treatment": wait.service.name,
+            "from": wait.first_day.isoformat(),
+            "until": wait.last_day.isoformat(),
+            "name_given": wait.name,
+            "email_given": wait.email,
+            "asked": isoformat(wait.created_at),
+            "emails_about_openings": wait.notified_count,
+            "stopped": isoformat(wait.ended_at) if wait.ended_at else None,
+        }
+        for wait in _waiting(user).select_related("practitioner", "service")
+    ]
     data.update(_practitioner_settings(user))
     return data
+
+
+def _waiting(user: User):
+    """Waiting-list requests made while signed in, or with the account's address."""
+    return WaitlistRequest.objects.filter(
+        Q(client=user) | Q(email__iexact=user.email)
+    ).order_by("created_at", "pk")
 
 
 def _appointment(booking: Booking) -> dict:
@@ -117,6 +141,19 @@ def _practitioner_settings(user: User) -> dict:
             }
             for time_off in TimeOff.objects.filter(**mine)
         ],
+        "your_other_calendars": [
+            {
+                "name": calendar.name,
+                "address": calendar.url,
+                "busy_times_kept": calendar.busy_count,
+                "last_read": (
+                    isoformat(calendar.last_success_at)
+                    if calendar.last_success_at
+                    else None
+                ),
+            }
+            for calendar in ExternalCalendar.objects.filter(**mine)
+        ],
     }
 
 
@@ -168,6 +205,8 @@ def erase(user: User) -> None:
         outbox.cancel(related_key=key)
 
     HealthIntake.objects.filter(booking__client=user).delete()
+    # Before the cancellations below: their own freed times tell no one of theirs.
+    _waiting(user).delete()
     for booking in bookings:
         booking.client = None
         booking.client_name = DELETED_NAME
@@ -223,5 +262,7 @@ def _close_practice(user: User) -> None:
     DateOverride.objects.filter(practitioner=practitioner).delete()
     TimeOff.objects.filter(practitioner=practitioner).delete()
     services.revoke_calendar_feed(practitioner=practitioner)
+    ExternalCalendar.objects.filter(practitioner=practitioner).delete()
+    WaitlistRequest.objects.filter(practitioner=practitioner).delete()
     services.refresh_online_booking(practitioner=practitioner)
     next_free.refresh(practitioner)

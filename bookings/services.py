@@ -23,7 +23,7 @@ from payments.providers import ProviderError
 from payments.registry import Refused
 from users.models import User
 
-from . import billing, emails, next_free
+from . import billing, emails, next_free, waitlist
 from .availability import load_rules, policy_for
 from .models import (
     ERASED_CLIENT_EMAIL,
@@ -296,6 +296,7 @@ def book_appointment(
         emails.booking_requested(booking)
     elif status == Booking.Status.CONFIRMED:
         emails.booking_confirmed(booking)
+    waitlist.end_for_booking(service=service, email=booking.client_email, now=now)
     next_free.refresh(practitioner, now=now)
     return booking
 
@@ -415,9 +416,11 @@ def release_hold(*, booking_pk: int, now: datetime, only_due: bool = False) -> i
     )
     if locked is None or (only_due and locked.hold_expires_at > now):
         return 0
+    watch = waitlist.watch_booking_time(locked, now=now)
     _stamp_status(locked, Booking.Status.UNPAID, now)
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     payments.expire_checkouts(reference=billing.reference(locked), now=now)
+    watch.notify(occasion=f"booking:{locked.pk}:unpaid")
     next_free.refresh(locked.practitioner_id, now=now)
     return 1
 
@@ -464,6 +467,7 @@ def reschedule_booking(
         exclude_booking_id=locked.pk,
     )
     policy = policy_for(locked.practitioner)
+    watch = waitlist.watch_booking_time(locked, now=now)
     previous_starts_at = locked.starts_at
     locked.starts_at = slot.starts_at
     locked.ends_at = slot.ends_at
@@ -474,6 +478,7 @@ def reschedule_booking(
     locked.calendar_sequence += 1
     _save_holding_time(locked)
     emails.booking_rescheduled(locked, previous_starts_at=previous_starts_at)
+    watch.notify(occasion=f"booking:{locked.pk}:moved:{locked.calendar_sequence}")
     next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
@@ -562,6 +567,7 @@ def cancel_booking(
     elif not reason:
         raise BookingError("Please tell the client why you are cancelling.")
     refund = billing.refund_on_cancel(locked, cancelled_by=cancelled_by, now=now)
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=refund,
@@ -588,6 +594,7 @@ def cancel_booking(
         ]
     )
     emails.booking_cancelled(locked, cancelled_by=cancelled_by, reason=reason)
+    watch.notify(occasion=f"booking:{locked.pk}:cancelled")
     next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
@@ -624,6 +631,7 @@ def decline_booking(
     locked = _lock_booking(booking)
     if locked.status != Booking.Status.PENDING:
         raise BookingError("Only a booking waiting for review can be declined.")
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=billing.paid(locked),
@@ -636,6 +644,7 @@ def decline_booking(
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_declined(locked, reason=locked.status_reason)
+    watch.notify(occasion=f"booking:{locked.pk}:declined")
     next_free.refresh(locked.practitioner_id, now=now)
     return locked
 
@@ -729,6 +738,7 @@ def add_weekly_hours(
     same_day = WeeklyHours.objects.filter(practitioner=practitioner, weekday=weekday)
     if clash := overlapping_ranges(same_day, start_time, end_time):
         raise BookingError(f"That overlaps your hours {clash[0]}.")
+    watch = waitlist.Watch(practitioner)
     hours = WeeklyHours.objects.create(
         practitioner=practitioner,
         weekday=weekday,
@@ -737,6 +747,7 @@ def add_weekly_hours(
         location=location,
     )
     refresh_online_booking(practitioner=practitioner)
+    watch.notify(occasion=f"hours:{hours.pk}:added")
     next_free.refresh(practitioner)
     return hours
 
@@ -764,6 +775,7 @@ def add_date_override(
     same_date = DateOverride.objects.filter(practitioner=practitioner, date=date)
     if clash := overlapping_ranges(same_date, start_time, end_time):
         raise BookingError(f"That overlaps your hours on {clash[0]}.")
+    watch = waitlist.Watch(practitioner, date, date)
     override = DateOverride.objects.create(
         practitioner=practitioner,
         date=date,
@@ -771,13 +783,19 @@ def add_date_override(
         end_time=end_time,
         location=location,
     )
+    watch.notify(occasion=f"override:{override.pk}:added")
     next_free.refresh(practitioner)
     return override
 
 
 @transaction.atomic
 def remove_date_override(*, override: DateOverride) -> None:
+    # The practitioner first, so the slots the watch reads cannot change under it.
+    _lock_practitioner(override.practitioner_id)
+    watch = waitlist.Watch(override.practitioner, override.date, override.date)
+    pk = override.pk
     override.delete()
+    watch.notify(occasion=f"override:{pk}:removed")
     next_free.refresh(override.practitioner_id)
 
 
@@ -817,19 +835,28 @@ def appointments_during(
 
 @transaction.atomic
 def remove_time_off(*, time_off: TimeOff) -> None:
+    _lock_practitioner(time_off.practitioner_id)
+    watch = waitlist.watch_span(
+        time_off.practitioner, time_off.starts_at, time_off.ends_at
+    )
+    pk = time_off.pk
     time_off.delete()
+    watch.notify(occasion=f"time-off:{pk}:removed")
     next_free.refresh(time_off.practitioner_id)
 
 
 @transaction.atomic
 def update_policy(*, practitioner: Practitioner, **fields) -> BookingPolicy:
     """Change the policy. Existing bookings keep the buffers they were made with."""
+    _lock_practitioner(practitioner.pk)
     policy, _ = BookingPolicy.objects.get_or_create(practitioner=practitioner)
     for name, value in fields.items():
         setattr(policy, name, value)
     policy.full_clean()
+    watch = waitlist.Watch(practitioner)
     policy.save()
     practitioner.booking_policy = policy
+    watch.notify(occasion=f"policy:{policy.pk}:{timezone.now():%Y%m%dT%H%M%S%f}")
     next_free.refresh(practitioner)
     return policy
 
@@ -887,6 +914,7 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
     # Reviewed, cancelled or moved later meanwhile, or another run holds it.
     if locked is None or request_lapses_at(locked) > now:
         return 0
+    watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
         amount=billing.paid(locked),
@@ -899,5 +927,6 @@ def _lapse_request(*, pk: int, now: datetime) -> int:
         update_fields=["status", "status_changed_at", "status_reason", "updated_at"]
     )
     emails.booking_request_lapsed(locked)
+    watch.notify(occasion=f"booking:{locked.pk}:lapsed")
     next_free.refresh(locked.practitioner_id, now=now)
     return 1

@@ -60,7 +60,8 @@ class Rules:
     ``weekly`` maps a weekday (Monday is 0) to its windows. ``overrides`` maps a
     date to the windows that replace that day's weekly hours; a date present with
     no windows is closed. ``time_off`` and ``busy`` are (start, end) pairs of aware
-    datetimes; ``busy`` holds the buffered time of active bookings.
+    datetimes; ``busy`` holds the buffered time of active bookings and the busy
+    times of the practitioner's other calendars.
     """
 
     zone: ZoneInfo

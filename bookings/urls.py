@@ -14,6 +14,12 @@ urlpatterns = [
     path("book/<slug:slug>/<int:service_id>/health/", views.health, name="health"),
     path("book/done/<token:token>/", views.confirmation, name="confirmation"),
     path("book/done/<token:token>/pay/", views.pay, name="pay"),
+    path(
+        "book/<slug:slug>/<int:service_id>/waitlist/",
+        views.waitlist_join,
+        name="waitlist-join",
+    ),
+    path("book/waitlist/<token:token>/", views.waitlist_stop, name="waitlist-stop"),
     # The client's appointments; guests use the secret manage link.
     path("appointments/", views.my_appointments, name="mine"),
     path("appointments/<int:pk>/", views.appointment, name="appointment"),
@@ -121,6 +127,17 @@ urlpatterns = [
     ),
     path("practitioner/availability/policy/", dashboard.policy, name="policy"),
     path("practitioner/calendar/", dashboard.calendar_settings, name="calendar"),
+    path("practitioner/calendar/other/", dashboard.calendar_add, name="calendar-add"),
+    path(
+        "practitioner/calendar/other/<int:pk>/refresh/",
+        dashboard.calendar_refresh,
+        name="calendar-refresh",
+    ),
+    path(
+        "practitioner/calendar/other/<int:pk>/remove/",
+        dashboard.calendar_remove,
+        name="calendar-remove",
+    ),
     path(
         "practitioner/calendar/<token:token>.ics",
         dashboard.calendar_feed,

@@ -20,19 +20,21 @@ from core import ratelimit
 from directory.models import Practitioner
 from payments import services as payments
 
-from . import billing, services
+from . import billing, services, waitlist
 from .availability import bookable_days, compute_slots, local_today, policy_for
+from .calendar_links import calendar_links
 from .forms import (
     CancelForm,
     DetailsForm,
     HealthForm,
     StartForm,
+    WaitlistForm,
     format_start,
     parse_date,
     parse_start,
 )
 from .ics import booking_ics
-from .models import Booking, Service
+from .models import Booking, Service, WaitlistRequest
 from .slots import Slot
 
 DRAFT_KEY = "bookings_draft"
@@ -130,19 +132,100 @@ def choose_service(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _choose_time_page(
+    request: HttpRequest, service: Service, *, waitlist_form: WaitlistForm | None = None
+) -> HttpResponse:
+    context = picker_context(request, service)
+    context["next_url"] = reverse(
+        "bookings:details",
+        kwargs={"slug": service.practitioner.slug, "service_id": service.pk},
+    )
+    template = "bookings/choose_time.html"
+    if request.htmx and request.method == "GET":
+        template += "#picker"
+    else:
+        context["waitlist_form"] = waitlist_form or _waitlist_form(request, service)
+    # A refused waiting-list request shows the page again, with its errors.
+    status = 400 if waitlist_form is not None else 200
+    return render(request, template, context, status=status)
+
+
 @require_GET
 def choose_time(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
     if not ratelimit.allow(request, action="slots"):
         return ratelimit.too_many_requests(request)
-    service = _service_or_404(slug, service_id)
-    context = picker_context(request, service)
-    context["next_url"] = reverse(
-        "bookings:details", kwargs={"slug": slug, "service_id": service.pk}
+    return _choose_time_page(request, _service_or_404(slug, service_id))
+
+
+def _waitlist_form(request: HttpRequest, service: Service) -> WaitlistForm:
+    """The waiting-list form, filled in for a signed-in client, with the next two
+    weeks (within the booking window) as its days."""
+    now = timezone.now()
+    today = local_today(service.practitioner, now)
+    _, horizon = bookable_days(service, today, today + timedelta(days=13), now)
+    user = request.user
+    return WaitlistForm(
+        initial={
+            "name": user.full_name if user.is_authenticated else "",
+            "email": user.email if user.is_authenticated else "",
+            "first_day": today,
+            "last_day": max(horizon, today),
+        }
     )
-    template = "bookings/choose_time.html"
-    if request.htmx:
-        template += "#picker"
-    return render(request, template, context)
+
+
+@require_POST
+def waitlist_join(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    service = _service_or_404(slug, service_id)
+    form = WaitlistForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            joined = waitlist.join_waitlist(
+                service=service,
+                name=data["name"],
+                email=data["email"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                user=request.user if request.user.is_authenticated else None,
+            )
+        except waitlist.WaitlistError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"You are on the waiting list. We will email {joined.email} when a "
+                f"time opens between {joined.first_day:%-d %B} and "
+                f"{joined.last_day:%-d %B}.",
+            )
+            return redirect(_choose_time_url(service) + "#waitlist")
+    return _choose_time_page(request, service, waitlist_form=form)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every waiting-list email. A GET only asks (mail scanners open
+    links); the button stops the request."""
+    wait = (
+        WaitlistRequest.objects.select_related("service", "practitioner")
+        .filter(token=token)
+        .first()
+    )
+    if wait is None:
+        return render(
+            request, "bookings/waitlist_stop.html", {"wait": None}, status=404
+        )
+    stopped = False
+    if request.method == "POST":
+        waitlist.leave_waitlist(request=wait)
+        stopped = True
+        wait.refresh_from_db()
+    return render(
+        request,
+        "bookings/waitlist_stop.html",
+        {"wait": wait, "stopped": stopped, "today": local_today(wait.practitioner)},
+    )
 
 
 def _refuse(request: HttpRequest, service: Service, error: Exception, day=None):
@@ -275,6 +358,7 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
             "booking": booking,
             "statement": payments.statement(billing.reference(booking)),
             "pay_url": billing.pay_url(booking),
+            "calendar_links": calendar_links(booking),
             **_client_urls(booking, by_token=True),
         },
     )
@@ -316,6 +400,7 @@ def _client_context(booking: Booking, *, by_token: bool) -> dict:
         "pay_url": billing.pay_url(booking),
         # On the private link only until the appointment is over.
         "show_health": not by_token or services.manage_link_shows_health(booking),
+        "calendar_links": calendar_links(booking) if booking.is_upcoming else [],
         **_client_urls(booking, by_token=by_token),
     }
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import MIMEPart
 from email.utils import make_msgid
 from time import monotonic
 from typing import Any
@@ -474,11 +475,15 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
     if email.attachment_filename:
-        message.attach(
-            email.attachment_filename,
-            email.attachment_content,
-            email.attachment_content_type or "application/octet-stream",
-        )
+        kind, *params = email.attachment_content_type.split(";")
+        if params and kind.strip().startswith("text/"):
+            message.attach(_text_part(email, kind.strip(), params))
+        else:
+            message.attach(
+                email.attachment_filename,
+                email.attachment_content,
+                email.attachment_content_type or "application/octet-stream",
+            )
     return message
 
 
@@ -489,6 +494,23 @@ def new_message_id() -> str:
 
 def _domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _text_part(email: OutboundEmail, kind: str, params: list[str]) -> MIMEPart:
+    """A text attachment whose content type has parameters, kept: mail apps read
+    `text/calendar; method=CANCEL` to know what an .ics file does."""
+    part = MIMEPart()
+    part.set_content(
+        email.attachment_content,
+        subtype=kind.split("/", 1)[1],
+        filename=email.attachment_filename,
+        params={
+            name.strip().lower(): value.strip().strip('"')
+            for name, _, value in (param.partition("=") for param in params)
+            if name.strip()
+        },
+    )
+    return part
 
 
 def _message_id(email: OutboundEmail) -> str:

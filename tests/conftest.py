@@ -79,6 +79,18 @@ def delivered_mail(mailoutbox) -> DeliveredMail:
     return DeliveredMail()
 
 
+@pytest.fixture
+def calendar_server(settings):
+    """A local server publishing iCalendar files; the calendar fetcher may reach
+    its one address and port, and no other local address (tests/bookings/)."""
+    from tests.bookings.calendar_server import CalendarServer
+
+    server = CalendarServer().start()
+    settings.BOOKINGS_CALENDAR_FETCH_TEST_ADDRESSES = [server.address]
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

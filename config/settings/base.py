@@ -512,6 +512,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Bookings: practitioners' other calendars that are due are queued, one task
+    # each; waiting-list requests past their last day are deleted.
+    "bookings-refresh-external-calendars": {
+        "task": "bookings.tasks.refresh_due_calendars",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "bookings-forget-ended-waitlist-requests": {
+        "task": "bookings.tasks.forget_ended_waitlist_requests",
+        "schedule": crontab(hour=3, minute=45),
+        "options": {"expires": 3600},
+    },
     "courses-queue-start-reminders": {
         "task": "courses.tasks.queue_course_reminders",
         "schedule": 3600.0,
@@ -591,6 +603,30 @@ STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long an appointment that needs paying online is held while the client pays.
 BOOKINGS_PAYMENT_HOLD_MINUTES = int(env("BOOKINGS_PAYMENT_HOLD_MINUTES", "15"))
+
+# Practitioners' other calendars (docs/bookings.md, "Other calendars"): how often
+# each is read, how many failures in a row before the practitioner is told, and
+# the limits of one fetch.
+BOOKINGS_CALENDAR_REFRESH_MINUTES = int(env("BOOKINGS_CALENDAR_REFRESH_MINUTES", "15"))
+BOOKINGS_CALENDAR_FAILURES_TO_ALERT = int(
+    env("BOOKINGS_CALENDAR_FAILURES_TO_ALERT", "4")
+)
+BOOKINGS_CALENDAR_FETCH_TIMEOUT_SECONDS = float(
+    env("BOOKINGS_CALENDAR_FETCH_TIMEOUT_SECONDS", "15")
+)
+BOOKINGS_CALENDAR_MAX_BYTES = int(env("BOOKINGS_CALENDAR_MAX_BYTES", str(5 * 2**20)))
+BOOKINGS_CALENDAR_MAX_EVENTS = int(env("BOOKINGS_CALENDAR_MAX_EVENTS", "5000"))
+BOOKINGS_CALENDARS_PER_PRACTITIONER = int(
+    env("BOOKINGS_CALENDARS_PER_PRACTITIONER", "5")
+)
+# Local addresses ("127.0.0.1:8123") the calendar fetcher may reach although they
+# are private. Only the tests set it, for their local server; never read from the
+# environment, so no deployment can open the fetcher to its own network.
+BOOKINGS_CALENDAR_FETCH_TEST_ADDRESSES: list[str] = []
+# The waiting list: active requests per email address, and how long a stopped
+# request is kept before it is deleted.
+BOOKINGS_WAITLIST_MAX_ACTIVE = int(env("BOOKINGS_WAITLIST_MAX_ACTIVE", "3"))
+BOOKINGS_WAITLIST_KEEP_DAYS = int(env("BOOKINGS_WAITLIST_KEEP_DAYS", "7"))
 # A course balance is due this many days before the start; reminders go this many
 # days before that, and again on the day it is due.
 COURSES_BALANCE_DUE_DAYS = int(env("COURSES_BALANCE_DUE_DAYS", "28"))

@@ -77,7 +77,13 @@ def make_everything_due() -> None:
 
 
 def attachments(message) -> list[tuple[str, str, str]]:
-    return [tuple(attachment) for attachment in message.attachments]
+    """(filename, content, content type with its method) of each attachment."""
+    found = []
+    for part in message.attachments:
+        method = part.get_param("method")
+        kind = part.get_content_type() + (f"; method={method}" if method else "")
+        found.append((part.get_filename(), part.get_content(), kind))
+    return found
 
 
 # --- how times are written ----------------------------------------------------
@@ -133,7 +139,7 @@ def test_a_confirmed_booking_emails_the_client_and_the_practitioner_once(
         assert f"http://127.0.0.1:8000{booking.get_manage_url()}" in body
     [(filename, ics, mimetype)] = attachments(to_client)
     assert filename == f"appointment-{booking.pk}.ics"
-    assert mimetype == "text/calendar"
+    assert mimetype == "text/calendar; method=PUBLISH"
     assert "BEGIN:VCALENDAR" in ics and "STATUS:CONFIRMED" in ics
     assert f"DTSTART:{booking.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics
 
@@ -232,9 +238,7 @@ def test_declining_emails_the_client_the_reason_and_writes_no_reminder(
     assert "/practitioners/" in declined.body  # find someone else
 
 
-def test_a_client_cancelling_emails_the_practitioner_and_cancels_the_reminders(
-    service, mailoutbox
-):
+def test_a_client_cancelling_emails_both_and_cancels_the_reminders(service, mailoutbox):
     booking = book(service, london_at(future_day(5), 10), email=CLIENT_EMAIL)
     OutboundEmail.objects.filter(kind="booking.confirmed").delete()
 
@@ -242,16 +246,28 @@ def test_a_client_cancelling_emails_the_practitioner_and_cancels_the_reminders(
         booking=booking, cancelled_by="client", reason="My plans changed."
     )
 
-    assert summary(kind="booking.cancelled") == [
-        ("booking.cancelled", practitioner_email(booking), Status.PENDING)
-    ]
+    assert sorted(summary(kind="booking.cancelled")) == sorted(
+        [
+            ("booking.cancelled", CLIENT_EMAIL, Status.PENDING),
+            ("booking.cancelled", practitioner_email(booking), Status.PENDING),
+        ]
+    )
     assert [row.status for row in reminders(booking)] == [Status.CANCELLED]
     # Even once its time has come, no reminder is left to send.
     make_everything_due()
-    assert outbox.deliver_due() == 1
-    [cancelled] = mailoutbox
-    assert cancelled.subject.startswith("Cancelled by the client: Alex Client, ")
-    assert "My plans changed." in cancelled.body
+    assert outbox.deliver_due() == 2
+    to_client = next(m for m in mailoutbox if m.to == [CLIENT_EMAIL])
+    to_practitioner = next(m for m in mailoutbox if m.to != [CLIENT_EMAIL])
+    assert to_practitioner.subject.startswith("Cancelled by the client: Alex Client")
+    assert "My plans changed." in to_practitioner.body
+    # The client's own confirmation removes the entry from their calendar; their
+    # reason is theirs to remember, not repeated back.
+    assert to_client.subject.startswith("Cancelled: Deep tissue massage")
+    assert "As you asked" in to_client.body
+    assert "My plans changed." not in to_client.body
+    [(_, content, mimetype)] = attachments(to_client)
+    assert mimetype == "text/calendar; method=CANCEL"
+    assert "METHOD:CANCEL" in content
 
 
 def test_a_practitioner_cancelling_emails_the_client_with_the_reason(service):
@@ -330,8 +346,10 @@ def parse_ics(text: str) -> tuple[dict[str, str], dict[str, str]]:
 
 def client_ics(row: OutboundEmail) -> tuple[dict[str, str], dict[str, str]]:
     assert row.attachment_filename.endswith(".ics")
-    assert row.attachment_content_type == "text/calendar"
-    return parse_ics(row.attachment_content)
+    calendar, event = parse_ics(row.attachment_content)
+    method = calendar["METHOD"]
+    assert row.attachment_content_type == f"text/calendar; method={method}"
+    return calendar, event
 
 
 def test_each_move_sends_an_ics_that_updates_the_same_calendar_entry(service):
@@ -383,7 +401,9 @@ def test_a_cancellation_email_carries_an_ics_that_cancels_the_calendar_entry(
     outbox.deliver_due()
     [message] = [m for m in mailoutbox if m.subject.startswith("Cancelled: ")]
     [(filename, content, mimetype)] = attachments(message)
-    assert (filename, mimetype) == (f"appointment-{booking.pk}.ics", "text/calendar")
+    assert filename == f"appointment-{booking.pk}.ics"
+    # Gmail and Outlook read the method in the content type and remove the entry.
+    assert mimetype == "text/calendar; method=CANCEL"
     assert "METHOD:CANCEL" in content
 
 

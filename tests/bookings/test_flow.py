@@ -481,9 +481,15 @@ def test_a_guest_cancels_through_the_manage_link(client):
     assert "Your appointment is cancelled." in messages_of(response)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
-    cancelled = OutboundEmail.objects.get(kind="booking.cancelled")
-    assert cancelled.to == service.practitioner.user.email
+    cancelled = OutboundEmail.objects.get(
+        kind="booking.cancelled", to=service.practitioner.user.email
+    )
     assert "Away" in cancelled.text_body
+    # The guest's confirmation carries the .ics that removes the calendar entry.
+    to_guest = OutboundEmail.objects.get(
+        kind="booking.cancelled", to=booking.client_email
+    )
+    assert to_guest.attachment_content_type == "text/calendar; method=CANCEL"
 
 
 def test_after_the_cut_off_the_page_says_to_contact_the_practitioner(client):

@@ -72,8 +72,13 @@ def test_a_guest_books_from_search_to_confirmation_then_cancels_with_the_manage_
     booking = Booking.objects.get()
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.client_email == "gwen@example.com"
+    expect(
+        page.get_by_role("link", name=re.compile("^Google Calendar"))
+    ).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?")
+    )
     with page.expect_download() as download:
-        page.get_by_role("link", name="Add to calendar (.ics)").click()
+        page.get_by_role("link", name="Apple Calendar and others (.ics)").click()
     assert download.value.suggested_filename == f"appointment-{booking.pk}.ics"
     assert "BEGIN:VEVENT" in Path(download.value.path()).read_text()
 
