@@ -36,6 +36,7 @@ REDACTED = "[redacted]"
 SECRET_PATHS = [
     "/appointments/manage/",
     "/book/done/",
+    "/book/waitlist/",
     "/practitioner/calendar/",
     "/payments/receipts/",
     "/payments/test-checkout/",
@@ -45,8 +46,10 @@ SECRET_PATHS = [
 ]
 _SECRET = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in SECRET_PATHS) + r")"
-    # The secret: up to the next slash, query, fragment, quote, space or ".ics".
-    r"(?!done/)[^/?#\s\"'<>]+?(?=\.ics\b|[/?#\s\"'<>]|$)"
+    # The secret: up to the next slash, query, fragment, quote, space or ".ics";
+    # never "done/" (allauth's page after a reset) nor "other/" (the other
+    # calendars' pages, addressed by their number).
+    r"(?!done/|other/)[^/?#\s\"'<>]+?(?=\.ics\b|[/?#\s\"'<>]|$)"
 )
 
 # A certificate number typed into the /verify/ form arrives as ?number=...

@@ -450,9 +450,12 @@ def test_the_stop_link_asks_first_then_stops(service, client):
 
 
 def test_an_unknown_or_forgotten_stop_link_says_it_has_ended(client):
-    response = client.get(reverse("bookings:waitlist-stop", args=["nope"]))
+    url = reverse("bookings:waitlist-stop", args=["NoSuchRequestNoSuchRequest"])
+    response = client.get(url)
     assert response.status_code == 404
     assert "has ended" in response.content.decode()
+    # Not even the shape of a token: the site's own 404.
+    assert client.get("/book/waitlist/nope/").status_code == 404
 
 
 def test_a_practitioner_who_is_not_listed_has_no_waiting_list(service, client):

@@ -49,6 +49,7 @@ def test_every_route_with_a_secret_is_found():
         "bookings:confirmation",
         "bookings:pay",
         "bookings:calendar-feed",
+        "bookings:waitlist-stop",
         "payments:receipt",
         "payments:test-checkout",
         "courses:verify-number",
@@ -83,6 +84,8 @@ def test_pages_without_secrets_are_left_alone():
     for line in (
         '"GET /verify/ HTTP/1.1" 200 10',
         '"GET /practitioner/calendar/ HTTP/1.1" 200 10',
+        '"POST /practitioner/calendar/other/12/refresh/ HTTP/1.1" 302 0',
+        '"POST /book/jo-bloggs/3/waitlist/ HTTP/1.1" 302 0',
         '"GET /appointments/12/ HTTP/1.1" 200 10',
         '"GET /accounts/password/reset/key/done/ HTTP/1.1" 200 10',
     ):
