@@ -21,6 +21,7 @@ from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
     DateOverrideFactory,
+    ExternalCalendarFactory,
     TimeOffFactory,
     WeeklyHoursFactory,
     bookable_service,
@@ -65,6 +66,8 @@ PUBLIC = {
     "bookings:details",
     "bookings:health",
     "bookings:api-slots",
+    # Anyone may ask to hear of an earlier time (rate limited per IP and address).
+    "bookings:waitlist-join",
     "courses:list",
     "courses:detail",
     "courses:date",
@@ -96,6 +99,8 @@ BEARER = {
     "bookings:manage-new-link",
     "bookings:calendar-feed",
     "bookings:pay",
+    # The stop link in every waiting-list email.
+    "bookings:waitlist-stop",
     "payments:test-checkout",
     "payments:receipt",
     # A certificate's number is the key to its public page: an unknown one is a
@@ -117,6 +122,7 @@ class World:
     hours: object
     override: object
     time_off: object
+    external_calendar: object
     enrolment: object
     waiting: object
     draft: object
@@ -166,6 +172,7 @@ def _world() -> World:
         hours=WeeklyHoursFactory(practitioner=practitioner, weekday=3),
         override=DateOverrideFactory(practitioner=practitioner),
         time_off=TimeOffFactory(practitioner=practitioner),
+        external_calendar=ExternalCalendarFactory(practitioner=practitioner),
         enrolment=EnrolmentFactory(student=owner, course_date=course_date),
         waiting=WaitingListEntryFactory(student=owner, course_date=full_date),
         draft=PostFactory(status="draft"),
@@ -196,6 +203,8 @@ OWNED_KWARGS = {
     "bookings:hours-delete": lambda w: {"pk": w.hours.pk},
     "bookings:override-delete": lambda w: {"pk": w.override.pk},
     "bookings:time-off-delete": lambda w: {"pk": w.time_off.pk},
+    "bookings:calendar-refresh": lambda w: {"pk": w.external_calendar.pk},
+    "bookings:calendar-remove": lambda w: {"pk": w.external_calendar.pk},
     "courses:enrolment": lambda w: {"pk": w.enrolment.pk},
     "courses:cancel": lambda w: {"pk": w.enrolment.pk},
     "courses:leave-waiting-list": lambda w: {"pk": w.waiting.pk},
@@ -236,6 +245,10 @@ PUBLIC_KWARGS = {
         "service_id": w.service.pk,
     },
     "bookings:api-slots": lambda w: {"slug": w.service.practitioner.slug},
+    "bookings:waitlist-join": lambda w: {
+        "slug": w.service.practitioner.slug,
+        "service_id": w.service.pk,
+    },
     "courses:detail": lambda w: {"slug": w.course_date.course.slug},
     "courses:date": lambda w: {
         "slug": w.course_date.course.slug,
@@ -353,5 +366,6 @@ def test_the_route_answers_strangers_as_the_matrix_says(client, route):
         if kind == "owned":
             assert response.status_code == 404, (method, url, response.status_code)
         else:
-            assert response.status_code in (200, 302), (method, url, response)
+            # Their own page, a redirect, or their form refusing the empty post.
+            assert response.status_code in (200, 302, 400), (method, url, response)
             assert not _is_login(response), (method, url)

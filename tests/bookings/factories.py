@@ -12,9 +12,11 @@ from bookings.models import (
     BookingPolicy,
     CalendarFeed,
     DateOverride,
+    ExternalCalendar,
     HealthIntake,
     Service,
     TimeOff,
+    WaitlistRequest,
     WeeklyHours,
 )
 from tests.directory.factories import PractitionerFactory, TechniqueFactory
@@ -140,6 +142,33 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
         model = CalendarFeed
 
     practitioner = factory.SubFactory(PractitionerFactory)
+
+
+class ExternalCalendarFactory(factory.django.DjangoModelFactory):
+    """A connected calendar as stored, never fetched: tests that read one use
+    the calendar_server fixture and bookings.external_calendars."""
+
+    class Meta:
+        model = ExternalCalendar
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    name = "Clinic diary"
+    url = factory.Sequence(lambda n: f"https://calendar.example.com/private-{n}.ics")
+
+
+class WaitlistRequestFactory(factory.django.DjangoModelFactory):
+    """A request for the next two weeks, as joining the waiting list makes it
+    (without its email)."""
+
+    class Meta:
+        model = WaitlistRequest
+
+    service = factory.SubFactory(ServiceFactory)
+    practitioner = factory.SelfAttribute("service.practitioner")
+    name = "Sam Waiting"
+    email = factory.Sequence(lambda n: f"waiting{n}@example.com")
+    first_day = factory.LazyFunction(timezone.localdate)
+    last_day = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=13))
 
 
 def bookable_service(*, hours=((9, 17),), duration=60, practitioner=None, **policy):
