@@ -422,10 +422,12 @@ class ExternalCalendarForm(forms.Form):
         label="Name",
         max_length=80,
         help_text="For you, e.g. “Clinic diary” or “Gym classes”.",
+        validators=[validate_single_line],
     )
     url = forms.CharField(
         label="Secret iCal address",
         max_length=2000,
+        validators=[validate_single_line],
         help_text="Starts with https:// or webcal:// and ends, usually, in .ics.",
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -439,7 +441,9 @@ class ExternalCalendarForm(forms.Form):
 
 class WaitlistForm(forms.Form):
     prefix = "wait"
-    name = forms.CharField(label="Your name", max_length=150)
+    name = forms.CharField(
+        label="Your name", max_length=150, validators=[validate_single_line]
+    )
     email = forms.EmailField(
         label="Email",
         max_length=254,

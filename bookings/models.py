@@ -593,11 +593,13 @@ class ExternalCalendar(TimeStampedModel):
         Practitioner, on_delete=models.CASCADE, related_name="external_calendars"
     )
     name = models.CharField(
-        max_length=80, help_text="For you, e.g. “Clinic diary” or “Gym classes”."
+        max_length=80,
+        help_text="For you, e.g. “Clinic diary” or “Gym classes”.",
+        validators=[validate_single_line],
     )
     # A secret: whoever has it reads the calendar. Never logged, never shown whole
     # on a page after it is added.
-    url = models.URLField("address", max_length=2000)
+    url = models.URLField("address", max_length=2000, validators=[validate_single_line])
     state = models.CharField(max_length=10, choices=State, default=State.NEW)
     # Conditional requests: the validators of the last good answer.
     etag = models.CharField(max_length=255, blank=True)
@@ -690,7 +692,7 @@ class WaitlistRequest(models.Model):
         null=True,
         blank=True,
     )
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     email = models.EmailField()
     first_day = models.DateField()
     last_day = models.DateField()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import bookings.models
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -35,9 +36,17 @@ class Migration(migrations.Migration):
                     models.CharField(
                         help_text="For you, e.g. “Clinic diary” or “Gym classes”.",
                         max_length=80,
+                        validators=[core.validators.validate_single_line],
                     ),
                 ),
-                ("url", models.URLField(max_length=2000, verbose_name="address")),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=2000,
+                        validators=[core.validators.validate_single_line],
+                        verbose_name="address",
+                    ),
+                ),
                 (
                     "state",
                     models.CharField(
@@ -126,7 +135,13 @@ class Migration(migrations.Migration):
                         verbose_name="ID",
                     ),
                 ),
-                ("name", models.CharField(max_length=150)),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=150,
+                        validators=[core.validators.validate_single_line],
+                    ),
+                ),
                 ("email", models.EmailField(max_length=254)),
                 ("first_day", models.DateField()),
                 ("last_day", models.DateField()),

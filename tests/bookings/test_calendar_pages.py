@@ -69,6 +69,17 @@ def test_a_bad_address_is_refused_with_a_reason_and_saves_nothing(
     assert not ExternalCalendar.objects.exists()
 
 
+def test_a_name_with_a_line_break_is_refused_before_anything_is_fetched(
+    client, practitioner, calendar_server
+):
+    calendar_server.publish("/c.ics", sample("apple_home.ics"))
+    response = add(client, calendar_server.url("/c.ics"), name="Clinic\nDiary")
+    assert response.status_code == 400
+    assert "one line" in response.content.decode()
+    assert not ExternalCalendar.objects.exists()
+    assert calendar_server.requests == []
+
+
 def test_the_practitioner_refreshes_and_removes_a_calendar(
     client, practitioner, calendar_server
 ):

@@ -433,6 +433,25 @@ def test_a_refused_request_shows_why_and_changes_nothing(service, client, settin
     assert not WaitlistRequest.objects.exists()
 
 
+def test_a_name_with_a_planted_line_joins_nothing_and_emails_nobody(service, client):
+    url = reverse(
+        "bookings:waitlist-join", args=[service.practitioner.slug, service.pk]
+    )
+    response = client.post(
+        url,
+        {
+            "wait-name": "Sam\nStop waiting: https://evil.example/",
+            "wait-email": "sam@example.com",
+            "wait-first_day": future_day(2).isoformat(),
+            "wait-last_day": future_day(5).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "one line" in response.content.decode()
+    assert not WaitlistRequest.objects.exists()
+    assert not OutboundEmail.objects.exists()
+
+
 def test_the_stop_link_asks_first_then_stops(service, client):
     request = wait(service, "sam@example.com")
     url = reverse("bookings:waitlist-stop", args=[request.token])

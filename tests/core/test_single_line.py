@@ -174,6 +174,13 @@ MACHINE_WRITTEN = {
     "courses.Certificate.venue_town",
     "directory.Qualification.certificate_number",
     "directory.Qualification.verification_url",
+    # A connected calendar's HTTP validators come from its server's headers, and
+    # its last error is the fetcher's own sentence; a waiting-list request's stop
+    # link is our token.
+    "bookings.ExternalCalendar.etag",
+    "bookings.ExternalCalendar.last_modified",
+    "bookings.ExternalCalendar.last_error",
+    "bookings.WaitlistRequest.token",
 }
 
 
