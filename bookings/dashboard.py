@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import ratelimit
 from core.validators import CONTROLS, LINE_BREAKS
 from directory.models import Practitioner
 
@@ -561,6 +562,9 @@ def calendar_add(request: HttpRequest, practitioner) -> HttpResponse:
     straight away and nothing is saved."""
     form = ExternalCalendarForm(request.POST)
     if form.is_valid():
+        # Reading a calendar fetches an address someone typed.
+        if not ratelimit.allow(request, action="calendar_fetch"):
+            return ratelimit.too_many_requests(request)
         try:
             calendar = external_calendars.add_calendar(
                 practitioner=practitioner,
@@ -585,6 +589,8 @@ def calendar_add(request: HttpRequest, practitioner) -> HttpResponse:
 @require_POST
 def calendar_refresh(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
     calendar = get_object_or_404(practitioner.external_calendars, pk=pk)
+    if not ratelimit.allow(request, action="calendar_fetch"):
+        return ratelimit.too_many_requests(request)
     outcome = external_calendars.refresh_calendar(calendar_id=calendar.pk, manual=True)
     if outcome.ok:
         messages.success(request, outcome.message)

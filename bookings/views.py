@@ -180,6 +180,11 @@ def waitlist_join(request: HttpRequest, slug: str, service_id: int) -> HttpRespo
     form = WaitlistForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        # Joining emails the address typed: limited per IP and per address.
+        if not ratelimit.allow(
+            request, action="appointment_waitlist", key=data["email"]
+        ):
+            return ratelimit.too_many_requests(request)
         try:
             joined = waitlist.join_waitlist(
                 service=service,

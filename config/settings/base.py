@@ -278,6 +278,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_link": "10/h/ip,3/h/key",
     "enrol": "20/h/ip,10/h/user",
     "waiting_list": "20/h/ip,10/h/user",
+    # An appointment waiting list (bookings/waitlist.py) emails the address typed.
+    "appointment_waitlist": "10/h/ip,3/h/key",
+    # Connecting or refreshing another calendar fetches the address typed.
+    "calendar_fetch": "60/h/ip,20/h/user",
     "slots": "120/m/ip",
     "csp_report": "30/m/ip",
     # Certificate look-ups at /verify/<number>/ (courses/certificate_views.py).

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from bookings.forms import format_start
-from bookings.models import Booking, HealthIntake
+from bookings.models import Booking, HealthIntake, WaitlistRequest
 from courses.models import Enrolment, WaitingListEntry
 from notifications.models import OutboundEmail
-from tests.bookings.factories import bookable_service
+from tests.bookings.factories import ServiceFactory, bookable_service
 from tests.clock import future_day, london_at
 from tests.courses.factories import CourseDateFactory, EnrolmentFactory
 from tests.users.factories import UserFactory
@@ -146,3 +146,60 @@ def test_joining_waiting_lists_is_limited_per_account(client, settings):
     assert first.status_code == 302
     assert_styled_429(second)
     assert WaitingListEntry.objects.count() == 1
+
+
+def test_an_appointment_waiting_list_cannot_email_one_address_over_and_over(
+    client, settings
+):
+    first = bookable_service()
+    services = [first] + [
+        ServiceFactory(practitioner=first.practitioner, technique=first.technique)
+        for _ in range(3)
+    ]
+    days = {
+        "wait-first_day": future_day(2).isoformat(),
+        "wait-last_day": future_day(5).isoformat(),
+    }
+    answers = [
+        client.post(
+            reverse(
+                "bookings:waitlist-join",
+                kwargs={"slug": service.practitioner.slug, "service_id": service.pk},
+            ),
+            {"wait-name": "Sam", "wait-email": "Victim@Example.com", **days},
+        )
+        for service in services
+    ]
+    assert [answer.status_code for answer in answers[:3]] == [302, 302, 302]
+    assert_styled_429(answers[3])
+    assert WaitlistRequest.objects.count() == 3
+    emailed = OutboundEmail.objects.filter(to__iexact="victim@example.com")
+    assert emailed.count() == 3
+    assert settings.ACCOUNT_RATE_LIMITS["appointment_waitlist"]
+
+
+def test_calendar_reads_are_limited_per_account(client, settings):
+    from bookings.models import ExternalCalendar
+    from tests.bookings.factories import ExternalCalendarFactory
+
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "calendar_fetch": "2/h/user",
+    }
+    service = bookable_service()
+    calendar = ExternalCalendarFactory(practitioner=service.practitioner)
+    client.force_login(service.practitioner.user)
+    refresh = reverse("bookings:calendar-refresh", kwargs={"pk": calendar.pk})
+    # The fetcher refuses a local address, so nothing leaves the machine.
+    calendar.url = "http://127.0.0.1:9/c.ics"
+    calendar.save()
+    answers = [client.post(refresh) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert_styled_429(
+        client.post(
+            reverse("bookings:calendar-add"),
+            {"calendar-name": "Gym", "calendar-url": "https://example.com/g.ics"},
+        )
+    )
+    assert ExternalCalendar.objects.count() == 1
+    assert settings.ACCOUNT_RATE_LIMITS["calendar_fetch"]
