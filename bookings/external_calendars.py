@@ -9,10 +9,13 @@ failures in a row it shows as failing on the practitioner's calendar page and
 agenda, and they get one email for that run of failures. Retries back off
 (the refresh interval doubled per failure, at most BACKOFF_CAP).
 
-The network is never used inside a transaction: fetch first, then lock the row,
-re-read it and write. The beat job (`refresh_due_calendars`) only picks the
-calendars that are due and queues one task for each, so one slow server delays
-nobody else.
+The network is never used inside a transaction: fetch first, then lock the
+practitioner's row and the calendar's (in that order, as every change to a
+calendar does), re-read it and write. A read that changes the busy times, and a
+removal, tell waiting clients of the times that opened (`waitlist`) and work out
+the practitioner's next free time again (`next_free`) in the same transaction.
+The beat job (`refresh_due_calendars`) only picks the calendars that are due and
+queues one task for each, so one slow server delays nobody else.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.utils import timezone
 
 from directory.models import Practitioner
 
-from . import emails, waitlist
+from . import emails, next_free, waitlist
 from .availability import policy_for
 from .calendar_import import CalendarUnreadable, busy_intervals
 from .models import BusyTime, ExternalCalendar
@@ -150,6 +153,7 @@ def add_calendar(
             covered_until=covered,
             now=now,
         )
+        next_free.refresh(practitioner, now=now)
     logger.info("calendar %s: added, %s busy times", calendar.pk, len(busy))
     return calendar
 
@@ -158,11 +162,13 @@ def add_calendar(
 def remove_calendar(*, calendar: ExternalCalendar, now: datetime | None = None) -> None:
     """Remove a calendar and its busy times; times they blocked open again."""
     now = now or timezone.now()
+    Practitioner.objects.select_for_update().get(pk=calendar.practitioner_id)
     start, end = window(calendar.practitioner, now)
     watch = waitlist.watch_span(calendar.practitioner, start, end, now=now)
     pk = calendar.pk
     calendar.delete()
     watch.notify(occasion=f"calendar:{pk}:removed")
+    next_free.refresh(calendar.practitioner_id, now=now)
     logger.info("calendar %s: removed", pk)
 
 
@@ -203,6 +209,10 @@ def refresh_calendar(
             ok=False, message=f"We could not read “{calendar.name}”. {error}"
         )
     with transaction.atomic():
+        # The practitioner first, then the calendar: the order of every change.
+        Practitioner.objects.select_for_update().filter(
+            pk=calendar.practitioner_id
+        ).first()
         locked = (
             ExternalCalendar.objects.select_for_update(of=("self",))
             .select_related("practitioner__booking_policy", "practitioner__user")
@@ -220,6 +230,8 @@ def refresh_calendar(
             covered_until=covered,
             now=now,
         )
+        if changed:
+            next_free.refresh(locked.practitioner_id, now=now)
     if not changed:
         return Outcome(ok=True, message=f"“{calendar.name}” has not changed.")
     return Outcome(
@@ -240,7 +252,8 @@ def _store_success(
     covered_until: datetime | None,
     now: datetime,
 ) -> None:
-    """Inside a transaction, with the calendar's row saved or locked."""
+    """Inside a transaction, with the practitioner's row locked and the
+    calendar's saved or locked."""
     if changed:
         practitioner = calendar.practitioner
         start, end = window(practitioner, now)

@@ -12,7 +12,8 @@ Practitioner.next_free_stale_at, the moment the answer stops holding:
   of work deleted, a time zone changed): the directory marks it so itself.
 
 Every write here that changes availability (a booking, a move, a cancellation,
-hours, date overrides, time off, the booking rules, a service) recomputes the
+hours, date overrides, time off, the booking rules, a service, another calendar's
+busy times read or removed) recomputes the
 practitioner's time in the same transaction, under the practitioner's row lock,
 so it never reads a calendar another transaction is changing. A beat job
 (`refresh_stale`) recomputes the answers whose time has passed. Pages show the
@@ -34,7 +35,15 @@ from django.utils import timezone
 from directory.models import Practitioner
 
 from .availability import local_today
-from .models import Booking, BookingPolicy, DateOverride, Service, TimeOff, WeeklyHours
+from .models import (
+    Booking,
+    BookingPolicy,
+    BusyTime,
+    DateOverride,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
 from .slots import Rules, Window, find_slots
 
 BATCH = 500
@@ -133,7 +142,7 @@ def compute(
     practitioners: Iterable[Practitioner], *, now: datetime
 ) -> dict[int, tuple[datetime | None, datetime | None]]:
     """{practitioner id: (next free time, when that answer stops holding)} for
-    practitioners loaded with time_zone and offers_online_booking. Six queries
+    practitioners loaded with time_zone and offers_online_booking. Seven queries
     for the whole batch, then the slot engine in Python."""
     practitioners = list(practitioners)
     bookable = [p for p in practitioners if p.offers_online_booking]
@@ -192,6 +201,11 @@ def _load(ids: list[int], now: datetime) -> _Calendars:
         .filter(practitioner_id__in=ids, blocked_ends_at__gt=now)
         .values_list("practitioner_id", "blocked_starts_at", "blocked_ends_at")
     ):
+        data.busy[row[0]].append(row[1:])
+    # Other calendars' busy times count like bookings, as on the booking page.
+    for row in BusyTime.objects.filter(
+        practitioner_id__in=ids, ends_at__gt=now
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
         data.busy[row[0]].append(row[1:])
     return data
 

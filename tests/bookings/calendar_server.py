@@ -12,6 +12,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,6 +21,22 @@ SAMPLES = Path(__file__).parent / "calendars"
 
 def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
+
+
+def busy_calendar(*spans: tuple[datetime, datetime]) -> bytes:
+    """A calendar with one busy event for each (start, end), written in UTC."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Tests//Busy//EN"]
+    for number, (start, end) in enumerate(spans):
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:busy-{number}@tests.example",
+            "DTSTAMP:20270101T000000Z",
+            f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTEND:{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 @dataclass

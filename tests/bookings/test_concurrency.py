@@ -11,9 +11,10 @@ from functools import partial
 import pytest
 from django.db import connection
 
-from bookings import services
-from bookings.models import Booking
+from bookings import external_calendars, services
+from bookings.models import Booking, BusyTime, ExternalCalendar
 from directory.models import Practitioner
+from tests.bookings.calendar_server import busy_calendar
 from tests.bookings.factories import book, bookable_service
 from tests.clock import future_day, london_at
 
@@ -169,3 +170,44 @@ def test_cancelling_and_moving_one_booking_at_once_queue_instead_of_deadlocking(
     assert isinstance(moved, str), moved
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+
+
+def test_reading_and_removing_one_calendar_at_once_queue_instead_of_deadlocking(
+    run_together, monkeypatch, calendar_server
+):
+    """A read that changes the busy times works out the next free time under the
+    practitioner's lock, and removing takes the practitioner's row first: so the
+    read takes it first too, then the calendar's. Taking the calendar's first
+    deadlocks the two, and PostgreSQL aborts one with an error."""
+    service = bookable_service()
+    day = future_day(3)
+    calendar_server.publish(
+        "/c.ics", busy_calendar((london_at(day, 10), london_at(day, 12)))
+    )
+    calendar = external_calendars.add_calendar(
+        practitioner=service.practitioner,
+        name="Clinic",
+        url=calendar_server.url("/c.ics"),
+    )
+    calendar_server.publish(
+        "/c.ics", busy_calendar((london_at(day, 13), london_at(day, 15)))
+    )
+    original = external_calendars._store_success
+
+    def slow_store(*args, **kwargs):
+        original(*args, **kwargs)
+        time.sleep(0.5)  # the read holds its locks a while
+
+    monkeypatch.setattr(external_calendars, "_store_success", slow_store)
+
+    def read():
+        return external_calendars.refresh_calendar(calendar_id=calendar.pk).changed
+
+    def remove():
+        time.sleep(0.2)  # once the read holds its locks
+        external_calendars.remove_calendar(calendar=calendar)
+        return "removed"
+
+    assert run_together(read, remove) == [True, "removed"]
+    assert not ExternalCalendar.objects.exists()
+    assert not BusyTime.objects.exists()

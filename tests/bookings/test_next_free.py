@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import billing, next_free, services
+from bookings import billing, external_calendars, next_free, services
 from bookings.availability import compute_slots
 from bookings.models import Booking, Service, WeeklyHours
+from tests.bookings.calendar_server import busy_calendar
 from tests.bookings.factories import (
     BookingFactory,
     BookingPolicyFactory,
@@ -171,6 +172,33 @@ def test_a_service_switched_off_leaves_no_free_time(service):
     service.is_active = False
     services.save_service(service=service)
     assert stored(service.practitioner) is None
+
+
+def test_another_calendars_busy_time_moves_it_and_gives_it_back(
+    service, calendar_server
+):
+    practitioner = service.practitioner
+    free = stored(practitioner)
+    busy = busy_calendar((free - timedelta(hours=1), free + timedelta(days=2)))
+    calendar_server.publish("/c.ics", busy)
+    calendar = external_calendars.add_calendar(
+        practitioner=practitioner, name="Clinic", url=calendar_server.url("/c.ics")
+    )
+    moved = stored(practitioner)
+    assert moved == first_slot(service)
+    assert moved >= free + timedelta(days=2)
+
+    # The event is deleted from that calendar: the next read gives the time back.
+    calendar_server.publish("/c.ics", busy_calendar())
+    assert external_calendars.refresh_calendar(calendar_id=calendar.pk).changed
+    assert stored(practitioner) == free
+
+    # Busy again, then the calendar is removed.
+    calendar_server.publish("/c.ics", busy)
+    external_calendars.refresh_calendar(calendar_id=calendar.pk)
+    assert stored(practitioner) == moved
+    external_calendars.remove_calendar(calendar=calendar)
+    assert stored(practitioner) == free == first_slot(service)
 
 
 def test_staff_editing_hours_in_the_admin_keep_it_correct(client, service):
