@@ -1,14 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from core.admin_actions import confirm_action
 from directory.models import Practitioner
 from payments.admin import ledger_html, refund_action
 
-from . import billing, next_free, services
+from . import billing, next_free, services, waitlist
 from .models import (
     Booking,
     BookingPolicy,
@@ -25,9 +27,24 @@ from .models import (
 
 class ChangesAvailability(admin.ModelAdmin):
     """Staff edits of what the slot engine reads keep the practitioner's next
-    free time (and whether they book online) correct, as the services do."""
+    free time (and whether they book online) correct, and tell waiting clients of
+    the times they open, as the services do: the practitioners' rows are locked
+    first, the slots people wait for noted, then the row is changed. What one
+    request noted is kept on the request (one ModelAdmin serves every request)."""
 
-    def _refresh(self, practitioner_ids) -> None:
+    def _watch(self, request, practitioner_ids) -> None:
+        locked = (
+            Practitioner.objects.select_for_update()
+            .filter(pk__in=set(practitioner_ids))
+            .order_by("pk")
+        )
+        request.availability_watches = [waitlist.Watch(p) for p in locked]
+
+    def _refresh(self, request, practitioner_ids) -> None:
+        occasion = f"staff:{self.opts.model_name}:{timezone.now():%Y%m%dT%H%M%S%f}"
+        for watch in getattr(request, "availability_watches", []):
+            watch.notify(occasion=occasion)
+        request.availability_watches = []
         for pk in sorted(set(practitioner_ids)):
             services.refresh_online_booking(
                 practitioner=Practitioner.objects.get(pk=pk)
@@ -41,22 +58,31 @@ class ChangesAvailability(admin.ModelAdmin):
             .values_list("practitioner_id", flat=True)
         )
         before = list(previous) if change else []
+        pending = [obj.practitioner_id, *before]
+        self._watch(request, pending)
         super().save_model(request, obj, form, change)
-        self._pending = [obj.practitioner_id, *before]
+        request.availability_pending = pending
 
     def save_related(self, request, form, formsets, change) -> None:
         # After the many-to-many rows (a service's places) are saved too.
         super().save_related(request, form, formsets, change)
-        self._refresh(getattr(self, "_pending", [form.instance.practitioner_id]))
+        pending = getattr(
+            request, "availability_pending", [form.instance.practitioner_id]
+        )
+        self._refresh(request, pending)
 
     def delete_model(self, request, obj) -> None:
+        self._watch(request, [obj.practitioner_id])
         super().delete_model(request, obj)
-        self._refresh([obj.practitioner_id])
+        self._refresh(request, [obj.practitioner_id])
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset) -> None:
+        # The delete action runs outside the admin's own transaction.
         ids = list(queryset.values_list("practitioner_id", flat=True))
+        self._watch(request, ids)
         super().delete_queryset(request, queryset)
-        self._refresh(ids)
+        self._refresh(request, ids)
 
 
 @admin.register(Service)

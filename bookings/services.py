@@ -700,10 +700,14 @@ def save_service(
         ]
         if foreign:
             raise BookingError("Choose only your own locations.")
+    # Switched back on, shorter, offered at more places: times may open.
+    _lock_practitioner(service.practitioner_id)
+    watch = waitlist.Watch(service.practitioner)
     service.save()
     if locations is not None:
         service.locations.set(locations)
     refresh_online_booking(practitioner=service.practitioner)
+    watch.notify(occasion=f"service:{service.pk}:{timezone.now():%Y%m%dT%H%M%S%f}")
     next_free.refresh(service.practitioner_id)
     return service
 

@@ -4,10 +4,11 @@ are emailed in the order they were made, each once per opening, with a link
 straight to that time. The first to book it gets it.
 
 What counts as an opening is measured, not guessed: every change that can free
-time (a booking cancelled, declined, lapsed, moved or left unpaid; time off
-removed; hours added or changed; the booking policy; another calendar's busy time
-gone) takes a `Watch` before it writes and calls `Watch.notify()` after, inside
-its transaction. The watch computes the slots of the services people wait for
+time (a booking cancelled, declined, lapsed, moved or left unpaid when its payment
+hold is released; time off removed; hours added or changed; the booking policy; a
+service saved; another calendar's busy time gone; staff edits of those in the
+admin) takes a `Watch` before it writes and calls `Watch.notify()` after, inside
+its transaction, with the practitioner's row locked first. The watch computes the slots of the services people wait for
 before and after the change, with the slot engine; the slots that exist only after
 are the opening. So a change that frees nothing (a cancelled booking whose time
 is inside time off anyway) emails nobody, and a request hears only of times that

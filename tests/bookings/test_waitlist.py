@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import external_calendars, services, waitlist
+from bookings import billing, external_calendars, services, waitlist
 from bookings.forms import parse_start
-from bookings.models import Booking, WaitlistRequest
+from bookings.models import Booking, Service, WaitlistRequest
 from bookings.waitlist import WaitlistError, join_waitlist
 from notifications import outbox
 from notifications.models import OutboundEmail
@@ -23,6 +23,8 @@ from tests.bookings.factories import (
     bookable_service,
 )
 from tests.clock import LONDON, future_day, london_at
+from tests.payments.helpers import checkout_of
+from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -306,6 +308,67 @@ def test_an_unpaid_hold_lapsing_tells_of_its_time(service):
 
     [email] = openings()
     assert link_start(email) == held.starts_at
+
+
+def test_abandoning_a_payment_tells_of_its_time_at_once(service, client):
+    day = future_day(5)
+    service.payment_mode = Service.PaymentMode.FULL
+    service.save()
+    booked = fill_day(service)
+    held = next(b for b in booked if b.status == Booking.Status.AWAITING_PAYMENT)
+    wait(service, "sam@example.com")
+    services.start_payment(booking=held)
+    checkout = checkout_of(billing.reference(held))
+
+    client.post(checkout.url, {"action": "abandon"})
+
+    held.refresh_from_db()
+    assert held.status == Booking.Status.UNPAID
+    [email] = openings()
+    assert link_start(email) == held.starts_at
+    assert day == held.starts_at.astimezone(LONDON).date()
+
+
+def test_a_service_switched_back_on_tells_of_its_times(service):
+    service.is_active = False
+    services.save_service(service=service)
+    wait(service, "sam@example.com", days=(5, 5))
+    assert openings() == []
+
+    service.is_active = True
+    services.save_service(service=service)
+
+    [email] = openings()
+    assert link_start(email) == london_at(future_day(5), 9)
+
+
+def test_staff_removing_time_off_in_the_admin_tells_of_it(service, client):
+    day = future_day(5)
+    time_off = TimeOffFactory(
+        practitioner=service.practitioner,
+        starts_at=london_at(day, 0),
+        ends_at=london_at(day + timedelta(days=1), 0),
+    )
+    wait(service, "sam@example.com")
+    client.force_login(StaffFactory())
+
+    url = reverse("admin:bookings_timeoff_delete", args=[time_off.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+    [email] = openings()
+    assert link_start(email) == london_at(day, 9)
+    # The bulk delete action tells too, once per change.
+    again = TimeOffFactory(
+        practitioner=service.practitioner,
+        starts_at=london_at(day, 0),
+        ends_at=london_at(day + timedelta(days=1), 0),
+    )
+    response = client.post(
+        reverse("admin:bookings_timeoff_changelist"),
+        {"action": "delete_selected", "_selected_action": [again.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert len(openings()) == 2
 
 
 def test_a_declined_request_tells_of_its_time(service):
