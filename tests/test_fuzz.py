@@ -35,6 +35,7 @@ from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
     DateOverrideFactory,
+    ExternalCalendarFactory,
     HealthIntakeFactory,
     TimeOffFactory,
     WeeklyHoursFactory,
@@ -142,6 +143,8 @@ def _my_world(me):
     WeeklyHoursFactory(practitioner=practitioner, weekday=2)
     DateOverrideFactory(practitioner=practitioner)
     TimeOffFactory(practitioner=practitioner)
+    # Another calendar, never fetched here: its page shows its buttons.
+    ExternalCalendarFactory(practitioner=practitioner)
     soon = timezone.now().replace(microsecond=0) + timedelta(days=9)
     booking = BookingFactory(
         service=service, client=me, starts_at=soon, ends_at=soon + timedelta(hours=1)
@@ -329,6 +332,12 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
         in actions
     )
     assert any(action.startswith("/techniques/") for action in actions)
+    service = world["service"]
+    assert (
+        reverse("bookings:waitlist-join", args=[service.practitioner.slug, service.pk])
+        in actions
+    )
+    assert reverse("bookings:calendar-add") in actions
 
     for (method, action, fields), (visitor, page) in sorted(
         forms.items(), key=lambda item: item[0]
