@@ -197,9 +197,13 @@ def erase(user: User) -> None:
     now = timezone.now()
     upcoming = list(_upcoming(now).filter(client=user).select_related("practitioner"))
     bookings = list(Booking.objects.filter(client=user))
+    waits = list(_waiting(user))
     keys = [f"booking:{booking.pk}" for booking in bookings]
-    # The addresses they typed when booking, which need not be their account's.
+    keys += [f"waitlist:{wait.pk}" for wait in waits]
+    # The addresses they typed when booking or joining a waiting list, which
+    # need not be their account's.
     typed = {booking.client_email for booking in bookings}
+    typed |= {wait.email for wait in waits}
     # Reminders and any other unsent email about them, to either side.
     for key in keys:
         outbox.cancel(related_key=key)

@@ -13,15 +13,28 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import privacy as bookings_privacy
-from bookings.models import Booking, CalendarFeed, HealthIntake, Service, WeeklyHours
+from bookings.models import (
+    Booking,
+    CalendarFeed,
+    ExternalCalendar,
+    HealthIntake,
+    Service,
+    WaitlistRequest,
+    WeeklyHours,
+)
+from bookings.waitlist import join_waitlist
 from courses.models import CourseDate, Enrolment, WaitingListEntry
 from directory.models import Practitioner
+from notifications import outbox
 from notifications.models import OutboundEmail
 from tests.blog.factories import PostFactory
 from tests.bookings.factories import (
     BookingFactory,
     CalendarFeedFactory,
+    ExternalCalendarFactory,
     HealthIntakeFactory,
+    WaitlistRequestFactory,
+    book,
     bookable_service,
 )
 from tests.clock import future_day, london_at
@@ -195,6 +208,25 @@ def test_the_export_holds_enrolments_waiting_lists_profile_and_email_subjects(
     assert "secret body" not in json.dumps(data)
 
 
+def test_the_export_holds_appointment_waiting_lists_and_other_calendars(client, person):
+    service = bookable_service()
+    WaitlistRequestFactory(service=service, client=person, email="typed@example.com")
+    WaitlistRequestFactory(service=service, email="ROBIN@example.com")  # signed out
+    WaitlistRequestFactory(service=service, email="someone@example.com")
+    practitioner = PractitionerFactory(user=person)
+    ExternalCalendarFactory(practitioner=practitioner, name="Gym classes")
+    ExternalCalendarFactory(name="Someone else's diary")
+
+    data = download(client)
+
+    given = sorted(wait["email_given"] for wait in data["waiting_list"])
+    assert given == ["ROBIN@example.com", "typed@example.com"]
+    assert data["waiting_list"][0]["treatment"] == service.name
+    [calendar] = data["your_other_calendars"]
+    assert calendar["name"] == "Gym classes"
+    assert calendar["address"].startswith("https://calendar.example.com/")
+
+
 def test_the_export_never_holds_another_persons_data(client, person):
     other = UserFactory(full_name="Other Person", email="other@example.com")
     mine = booking_for(person)
@@ -261,9 +293,9 @@ def test_the_export_costs_the_same_queries_whatever_the_number_of_bookings(
         OutboundEmailFactory(to=person.email)
     assert len(download(client)["appointments"]) == 7
     assert queries() == one
-    # One query or two a section: bookings, enrolments with their attendance and
-    # certificates, payments on the ledger, emails...
-    assert one <= 13
+    # One query or two a section: bookings, appointment waiting lists, enrolments
+    # with their attendance and certificates, payments on the ledger, emails...
+    assert one <= 14
 
 
 def test_the_export_logs_no_health_answers(client, person, caplog):
@@ -481,6 +513,48 @@ def test_deleting_gives_up_a_waiting_list_offer(client, person):
     assert CourseDate.objects.get(pk=course_date.pk).places_taken == taken
 
 
+def test_deleting_ends_their_waiting_lists_before_their_appointments_free_times(
+    client, person
+):
+    """Their own cancellation tells nobody of theirs; what was emailed about their
+    requests, even to an address typed there, keeps only the fact it was sent."""
+    service = bookable_service(slot_interval_minutes=60)
+    day = future_day(5)
+    mine = book(service, london_at(day, 10), email="robin@example.com", user=person)
+    for hour in range(9, 17):
+        if hour != 10:
+            book(service, london_at(day, hour), email=f"c{hour}@example.com")
+    own = join_waitlist(
+        service=service,
+        name="Robin",
+        email="typed@example.com",
+        first_day=day,
+        last_day=day,
+        user=person,
+    )
+    other = join_waitlist(
+        service=service,
+        name="Sam",
+        email="sam@example.com",
+        first_day=day,
+        last_day=day,
+    )
+    outbox.deliver_due()
+
+    delete(client)
+
+    mine.refresh_from_db()
+    assert mine.status == Booking.Status.CANCELLED
+    assert not WaitlistRequest.objects.filter(pk=own.pk).exists()
+    openings = OutboundEmail.objects.filter(kind="waitlist.opening")
+    assert [email.to for email in openings] == ["sam@example.com"]
+    joined = OutboundEmail.objects.get(related_key=f"waitlist:{own.pk}")
+    assert joined.status == OutboundEmail.Status.SENT
+    assert joined.to != "typed@example.com"
+    assert joined.text_body == "" and "Robin" not in joined.subject
+    assert WaitlistRequest.objects.filter(pk=other.pk).exists()
+
+
 def test_deleting_cancels_pending_emails_and_strips_sent_ones(client, person):
     pending = OutboundEmailFactory(to=person.email.upper())
     sent = OutboundEmailFactory(
@@ -566,6 +640,8 @@ def test_a_practitioner_with_past_appointments_is_taken_down(client):
     practitioner = service.practitioner
     feed = CalendarFeedFactory(practitioner=practitioner)
     LocationFactory(practitioner=practitioner)
+    ExternalCalendarFactory(practitioner=practitioner)
+    WaitlistRequestFactory(service=service)
     past = booking_for(
         UserFactory(), starts_in=-days(7), service=service, status="completed"
     )
@@ -579,6 +655,8 @@ def test_a_practitioner_with_past_appointments_is_taken_down(client):
     assert not practitioner.locations.exists()
     assert not CalendarFeed.objects.filter(pk=feed.pk).exists()
     assert not WeeklyHours.objects.filter(practitioner=practitioner).exists()
+    assert not ExternalCalendar.objects.filter(practitioner=practitioner).exists()
+    assert not WaitlistRequest.objects.filter(practitioner=practitioner).exists()
     assert not Service.objects.filter(practitioner=practitioner, is_active=True)
     assert not Practitioner.objects.listed().filter(pk=practitioner.pk).exists()
     past.refresh_from_db()
