@@ -8,11 +8,12 @@ time (a booking cancelled, declined, lapsed, moved or left unpaid when its payme
 hold is released; time off removed; hours added or changed; the booking policy; a
 service saved; another calendar's busy time gone; staff edits of those in the
 admin) takes a `Watch` before it writes and calls `Watch.notify()` after, inside
-its transaction, with the practitioner's row locked first. The watch computes the slots of the services people wait for
-before and after the change, with the slot engine; the slots that exist only after
-are the opening. So a change that frees nothing (a cancelled booking whose time
-is inside time off anyway) emails nobody, and a request hears only of times that
-are free now. A practitioner nobody waits for costs one query.
+its transaction, with the practitioner's row locked first. The watch computes the
+slots of the services people wait for before and after the change, with the slot
+engine; the slots that exist only after are the opening. So a change that frees
+nothing (a cancelled booking whose time is inside time off anyway) emails nobody,
+and a request hears only of times that are free now. A practitioner nobody waits
+for costs one query.
 
 Requests end at their last day, when the client stops them (the link in every
 email), or when they book that service; `forget_ended_requests` deletes them.
