@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.admin_actions import confirm_action
 from directory.models import Practitioner
-from payments.admin import ledger_html, refund_action
+from payments.admin import ReadOnlyAdmin, ledger_html, refund_action
 
 from . import billing, next_free, services, waitlist
 from .models import (
@@ -16,8 +16,10 @@ from .models import (
     BookingPolicy,
     CalendarFeed,
     DateOverride,
+    ExternalCalendar,
     Service,
     TimeOff,
+    WaitlistRequest,
     WeeklyHours,
 )
 
@@ -230,3 +232,127 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["practitioner", "created_at"]
     exclude = ["token"]
     raw_id_fields = ["practitioner"]
+
+
+# --- other calendars and the waiting list: read only -------------------------------
+# Both change only through the services (reading a calendar, joining or stopping a
+# request), which keep busy times, the next free time and the emails in step.
+
+
+@admin.register(ExternalCalendar)
+class ExternalCalendarAdmin(ReadOnlyAdmin):
+    """Which practitioners' calendars are read, and which fail. The address is a
+    secret: only its host is shown."""
+
+    list_display = [
+        "name",
+        "practitioner",
+        "host",
+        "state",
+        "busy_count",
+        "failures",
+        "last_success_at",
+        "next_check_at",
+    ]
+    list_filter = [
+        "state",
+        ("failing_since", admin.EmptyFieldListFilter),
+        "last_success_at",
+        "created_at",
+    ]
+    search_fields = ["name", "practitioner__display_name", "practitioner__slug"]
+    list_select_related = ["practitioner"]
+    ordering = ["-failures", "practitioner__display_name", "name"]
+    fields = [
+        "practitioner",
+        "name",
+        "host",
+        "state",
+        "busy_count",
+        "covered_until",
+        "last_checked_at",
+        "last_success_at",
+        "next_check_at",
+        "failures",
+        "failing_since",
+        "failure_emailed_at",
+        "last_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="host")
+    def host(self, calendar: ExternalCalendar) -> str:
+        return calendar.host
+
+
+class WaitlistStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", "Waiting"),
+            ("stopped", "Stopped by the client or by booking"),
+            ("over", "Last day passed"),
+        ]
+
+    def queryset(self, request, queryset):
+        # A day's margin, as the nightly clean-up: each practitioner's own date.
+        today = timezone.localdate()
+        if self.value() == "waiting":
+            return queryset.active(today)
+        if self.value() == "stopped":
+            return queryset.filter(ended_at__isnull=False)
+        if self.value() == "over":
+            return queryset.filter(ended_at__isnull=True, last_day__lt=today)
+        return queryset
+
+
+@admin.register(WaitlistRequest)
+class WaitlistRequestAdmin(ReadOnlyAdmin):
+    """Who waits for an earlier time with whom, and how often they were told. The
+    stop link's token is never shown."""
+
+    list_display = [
+        "created_at",
+        "practitioner",
+        "service",
+        "name",
+        "email",
+        "first_day",
+        "last_day",
+        "notified_count",
+        "last_notified_at",
+        "ended_at",
+    ]
+    list_filter = [
+        WaitlistStateFilter,
+        ("last_notified_at", admin.EmptyFieldListFilter),
+        ("client", admin.EmptyFieldListFilter),
+        "first_day",
+        "created_at",
+    ]
+    search_fields = [
+        "email",
+        "name",
+        "practitioner__display_name",
+        "practitioner__slug",
+        "service__name",
+    ]
+    list_select_related = ["practitioner", "service"]
+    date_hierarchy = "first_day"
+    fields = [
+        "practitioner",
+        "service",
+        "client",
+        "name",
+        "email",
+        "first_day",
+        "last_day",
+        "created_at",
+        "notified_count",
+        "last_notified_at",
+        "ended_at",
+    ]
+    readonly_fields = fields

@@ -1,16 +1,23 @@
 """The bookings admin: staff read bookings and cancel them through the service;
-times and statuses cannot be edited and bookings cannot be deleted."""
+times and statuses cannot be edited and bookings cannot be deleted. Other
+calendars and waiting-list requests are read only, without their secrets."""
 
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, ExternalCalendar
 from notifications import outbox
 from notifications.models import OutboundEmail
-from tests.bookings.factories import book, bookable_service
+from tests.bookings.factories import (
+    ExternalCalendarFactory,
+    WaitlistRequestFactory,
+    book,
+    bookable_service,
+)
 from tests.clock import future_day, london_at
 from tests.directory.factories import PractitionerFactory
 from tests.users.factories import StaffFactory
@@ -189,3 +196,78 @@ def test_the_cancel_action_leaves_finished_bookings_and_says_so(staff_client, bo
     assert "This appointment is completed." in html
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED
+
+
+# --- other calendars and the waiting list -------------------------------------------
+
+
+def test_staff_read_other_calendars_by_host_never_by_address(staff_client):
+    failing = ExternalCalendarFactory(
+        name="Gym classes",
+        url="https://calendar.example.com/secret-Zq9xY/basic.ics",
+        state=ExternalCalendar.State.FAILING,
+        failures=4,
+    )
+    ExternalCalendarFactory(name="Clinic diary", state=ExternalCalendar.State.OK)
+    changelist = reverse("admin:bookings_externalcalendar_changelist")
+
+    page = staff_client.get(changelist).content.decode()
+    assert "Gym classes" in page and "Clinic diary" in page
+    assert "calendar.example.com" in page and "secret-Zq9xY" not in page
+    only_failing = staff_client.get(changelist, {"state__exact": "failing"})
+    assert [c.pk for c in only_failing.context["cl"].result_list] == [failing.pk]
+
+    detail = staff_client.get(
+        reverse("admin:bookings_externalcalendar_change", args=[failing.pk])
+    )
+    assert detail.status_code == 200
+    assert "secret-Zq9xY" not in detail.content.decode()
+    assert 'name="name"' not in detail.content.decode()  # nothing to edit
+
+
+def test_staff_read_waiting_list_requests_by_state_without_their_links(staff_client):
+    service = bookable_service()
+    today = timezone.localdate()
+    waiting = WaitlistRequestFactory(service=service, name="Sam Waiting")
+    stopped = WaitlistRequestFactory(service=service, ended_at=timezone.now())
+    over = WaitlistRequestFactory(
+        service=service,
+        first_day=today - timedelta(days=5),
+        last_day=today - timedelta(days=1),
+    )
+    changelist = reverse("admin:bookings_waitlistrequest_changelist")
+
+    page = staff_client.get(changelist)
+    assert page.status_code == 200
+    assert "Sam Waiting" in page.content.decode()
+    for state, expected in (("waiting", waiting), ("stopped", stopped), ("over", over)):
+        found = staff_client.get(changelist, {"state": state}).context["cl"]
+        assert [request.pk for request in found.result_list] == [expected.pk]
+
+    detail = staff_client.get(
+        reverse("admin:bookings_waitlistrequest_change", args=[waiting.pk])
+    ).content.decode()
+    assert waiting.token not in detail
+
+
+@pytest.mark.parametrize("model", ["externalcalendar", "waitlistrequest"])
+def test_calendars_and_waiting_lists_cannot_be_added_changed_or_deleted(
+    staff_client, model
+):
+    row = (
+        ExternalCalendarFactory()
+        if model == "externalcalendar"
+        else WaitlistRequestFactory()
+    )
+    add = staff_client.get(reverse(f"admin:bookings_{model}_add"))
+    assert add.status_code == 403
+    delete = staff_client.post(
+        reverse(f"admin:bookings_{model}_delete", args=[row.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    change = staff_client.post(
+        reverse(f"admin:bookings_{model}_change", args=[row.pk]), {"name": "Changed"}
+    )
+    assert change.status_code == 403
+    row.refresh_from_db()
+    assert row.name != "Changed"
