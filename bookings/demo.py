@@ -1,7 +1,9 @@
-"""Demo bookings: every practitioner gets services, hours, a policy and appointments.
+"""Demo bookings: every practitioner gets services, hours, a policy and appointments;
+the demo client waits for an earlier time with the demo practitioner.
 
 Runs after the directory's demo. A practitioner who already has a service is left
-exactly as they are, so running it again changes nothing.
+exactly as they are, so running it again changes nothing. No other calendar is
+connected: that would fetch an address from the network.
 """
 
 import random
@@ -16,7 +18,15 @@ from users.models import User
 
 from . import next_free, services
 from .availability import load_rules, local_today
-from .models import Booking, BookingPolicy, DateOverride, HealthIntake, Service, TimeOff
+from .models import (
+    Booking,
+    BookingPolicy,
+    DateOverride,
+    HealthIntake,
+    Service,
+    TimeOff,
+    WaitlistRequest,
+)
 from .slots import find_slots
 
 DEMO_PRACTITIONER_EMAIL = "practitioner@demo.example"
@@ -63,6 +73,8 @@ def seed(stdout) -> None:
         seed_practitioner(practitioner, client=client if seeded < 3 or rich else None)
         if rich:
             seed_rich_agenda(practitioner)
+            if client is not None:
+                seed_waiting_list(practitioner, client)
         seeded += 1
     # The next free time on every card, as the beat job would keep it.
     next_free.refresh_all()
@@ -161,6 +173,27 @@ def seed_rich_agenda(practitioner: Practitioner) -> None:
         starts_at=datetime.combine(training, time.min, tzinfo=zone),
         ends_at=datetime.combine(training + timedelta(days=2), time.min, tzinfo=zone),
         reason="Myofascial release training",
+    )
+
+
+def seed_waiting_list(practitioner: Practitioner, client: User) -> None:
+    """The demo client waits for a time in the coming week with the demo
+    practitioner (written directly: it queues no email)."""
+    service = practitioner.services.filter(is_active=True).order_by("pk").first()
+    if service is None:
+        return
+    today = local_today(practitioner)
+    WaitlistRequest.objects.get_or_create(
+        service=service,
+        email=client.email,
+        ended_at=None,
+        defaults={
+            "practitioner": practitioner,
+            "client": client,
+            "name": client.full_name or "Demo client",
+            "first_day": today + timedelta(days=1),
+            "last_day": today + timedelta(days=7),
+        },
     )
 
 

@@ -4,7 +4,15 @@ import pytest
 from django.core.management import call_command
 
 from bookings import demo
-from bookings.models import Booking, BookingPolicy, Service, WeeklyHours
+from bookings.models import (
+    Booking,
+    BookingPolicy,
+    ExternalCalendar,
+    Service,
+    WaitlistRequest,
+    WeeklyHours,
+)
+from notifications.models import OutboundEmail
 from tests.directory.factories import LocationFactory, PractitionerFactory
 from tests.users.factories import UserFactory
 
@@ -36,6 +44,11 @@ def snapshot():
             )
         ),
         BookingPolicy.objects.count(),
+        sorted(
+            WaitlistRequest.objects.values_list(
+                "practitioner_id", "email", "first_day", "last_day"
+            )
+        ),
     )
 
 
@@ -60,6 +73,21 @@ def test_every_practitioner_gets_services_hours_a_policy_and_bookings(directory_
 def test_the_demo_client_has_appointments(directory_demo):
     call_command("seed_demo", stdout=io.StringIO())
     assert Booking.objects.filter(client__email="client@demo.example").count() >= 2
+
+
+def test_the_demo_client_waits_for_an_earlier_time_with_the_demo_practitioner(
+    directory_demo,
+):
+    pat, _ = directory_demo
+    call_command("seed_demo", stdout=io.StringIO())
+    [wait] = WaitlistRequest.objects.all()
+    assert wait.practitioner == pat
+    assert wait.client.email == demo.DEMO_CLIENT_EMAIL
+    assert wait.service.practitioner == pat
+    assert wait.first_day < wait.last_day
+    assert not OutboundEmail.objects.filter(kind__startswith="waitlist.").exists()
+    # No other calendar: the demo fetches nothing.
+    assert not ExternalCalendar.objects.exists()
 
 
 def test_seeding_twice_changes_nothing(directory_demo):
