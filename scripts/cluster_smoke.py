@@ -539,7 +539,7 @@ from notifications.outbox import _message_id
 from django.utils import timezone
 rows = OutboundEmail.objects.filter(send_after__lte=timezone.now())
 print(json.dumps([
-    {"id": r.pk, "status": r.status, "message_id": _message_id(r),
+    {"id": r.pk, "status": r.status, "message_id": r.message_id or _message_id(r),
      "recovered": "interrupted" in r.last_error}
     for r in rows
 ]))
