@@ -124,6 +124,13 @@ class BookingPayments(PaymentHandler):
     """Payments calls this for references `booking:<id>` (registered in
     BookingsConfig.ready)."""
 
+    def lock(self, reference: str) -> None:
+        from . import services
+
+        pk = booking_pk(reference)
+        if pk is not None:
+            services.lock_for_payments(booking_pk=pk)
+
     def payment_received(self, entry, *, now: datetime) -> Refused | None:
         from . import services
 

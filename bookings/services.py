@@ -3,6 +3,8 @@
 Every booking write locks the practitioner row first, so concurrent bookings of one
 practitioner queue up and each re-checks the slot against what the others committed.
 The exclusion constraint `booking_no_overlap` is the last line if anything slips by.
+The lock order is practitioner, booking, then the booking's checkouts and ledger
+rows (payments takes the first two through lock_for_payments before its own).
 """
 
 from collections.abc import Iterable, Mapping
@@ -198,6 +200,18 @@ def _lock_practitioner_of(booking_pk: int) -> None:
     )
     if practitioner_id is not None:
         _lock_practitioner(practitioner_id)
+
+
+def lock_for_payments(*, booking_pk: int) -> None:
+    """Lock the booking's practitioner, then the booking, for the rest of the
+    transaction. Payments calls this (through BookingPayments.lock) before it
+    locks the booking's checkout or ledger rows, so a payment or an expiry
+    arriving from the card provider takes the calendar's order, practitioner,
+    booking, checkout, as releasing a hold and cancelling do."""
+    _lock_practitioner_of(booking_pk)
+    Booking.objects.select_for_update().filter(pk=booking_pk).values_list(
+        "pk", flat=True
+    ).first()
 
 
 def _save_holding_time(booking: Booking) -> None:

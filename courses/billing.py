@@ -177,6 +177,13 @@ class EnrolmentPayments(PaymentHandler):
     """Payments calls this for references `enrolment:<id>` (registered in
     CoursesConfig.ready)."""
 
+    def lock(self, reference: str) -> None:
+        from . import services
+
+        pk = enrolment_pk(reference)
+        if pk is not None:
+            services.lock_for_payments(enrolment_pk=pk)
+
     def payment_received(self, entry, *, now: datetime) -> Refused | None:
         from . import services
 

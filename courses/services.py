@@ -1,9 +1,11 @@
 """Writes for courses: enrolment, deposits, cancellation, the waiting list, graduation.
 
 Every change to who holds a place locks the CourseDate row first, then the enrolment or
-waiting-list row, re-checks, then writes. `CourseDate.places_taken` counts reserved,
-confirmed and completed enrolments plus open waiting-list offers; only this module
-changes it, under that lock, and a check constraint refuses any value above `places`.
+waiting-list row, re-checks, then writes; the enrolment's checkouts and ledger rows
+come after those (payments takes the first two through lock_for_payments).
+`CourseDate.places_taken` counts reserved, confirmed and completed enrolments plus open
+waiting-list offers; only this module changes it, under that lock, and a check
+constraint refuses any value above `places`.
 """
 
 from collections.abc import Collection
@@ -56,6 +58,28 @@ def _lock_date(course_date: CourseDate) -> CourseDate:
         .select_related("course")
         .get(pk=course_date.pk)
     )
+
+
+def lock_for_payments(*, enrolment_pk: int) -> None:
+    """Lock the enrolment's course date, then the enrolment, for the rest of the
+    transaction. Payments calls this (through EnrolmentPayments.lock) before it
+    locks the enrolment's checkout or ledger rows, so a payment arriving from the
+    card provider takes the order date, enrolment, checkout, as a reservation
+    lapsing and a cancellation do. An enrolment's date never changes, so it is
+    read unlocked."""
+    course_date_id = (
+        Enrolment.objects.filter(pk=enrolment_pk)
+        .values_list("course_date_id", flat=True)
+        .first()
+    )
+    if course_date_id is None:
+        return
+    CourseDate.objects.select_for_update().filter(pk=course_date_id).values_list(
+        "pk", flat=True
+    ).first()
+    Enrolment.objects.select_for_update().filter(pk=enrolment_pk).values_list(
+        "pk", flat=True
+    ).first()
 
 
 def _adjust_places(course_date: CourseDate, delta: int) -> None:

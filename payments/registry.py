@@ -9,6 +9,15 @@ prefix in its AppConfig.ready():
 and payments calls it, inside the transaction that records the money, when a
 payment completes, a checkout expires, an attempt is declined or a refund is
 made; and asks it for the details a receipt shows.
+
+Lock order: a domain's own rows first, payments' second. Before payments locks a
+reference's checkout or ledger rows in a transaction that may go on to call the
+handler, it calls `handler.lock(reference)`, which takes the domain's rows in the
+domain's own order (bookings: the practitioner, then the booking; courses: the
+course date, then the enrolment). The domain's services already lock their rows
+before they close a checkout or refund, so every path takes one order and a
+payment landing as its hold is released queues instead of deadlocking
+(docs/architecture.md: "One lock order", among the invariants).
 """
 
 from dataclasses import dataclass, field
@@ -44,6 +53,13 @@ class ReceiptDetails:
 class PaymentHandler:
     """The calls a domain app answers. Each runs inside the transaction that
     records the change; raising rolls it back (the webhook is then retried)."""
+
+    def lock(self, reference: str) -> None:
+        """Lock the domain's rows behind `reference`, in the domain's order, for
+        the rest of the transaction. Payments calls it before it locks a
+        checkout or ledger row of that reference; a reference the domain no
+        longer knows locks nothing. The other calls may lock the same rows
+        again (a row locked twice by one transaction waits for nothing)."""
 
     def payment_received(
         self, entry: "LedgerEntry", *, now: datetime

@@ -1,8 +1,11 @@
 """Writes to payments: start a checkout, record money in, refund it; and the reads
 the domain apps and pages share (what has been paid for a reference).
 
-Every change of a payment's refunds locks that payment's ledger row first, then
-asks the provider, then records the refund; the database trigger and check
+Lock order: the domain's rows behind a reference first (handler.lock: the
+practitioner and the booking, the course date and the enrolment), then its
+checkouts, then its ledger rows; see registry.py and docs/architecture.md.
+Every change of a payment's refunds locks that payment's ledger row, then asks
+the provider, then records the refund; the database trigger and check
 constraint refuse any refund beyond what was paid, whatever the code does.
 Calls to the provider happen inside the transaction that records their result,
 with idempotency keys, so a retried call never moves money twice and a failed one
@@ -214,6 +217,7 @@ def expire_checkouts(*, reference: str, now: datetime | None = None) -> int:
     now = now or timezone.now()
     closed = 0
     with transaction.atomic():
+        handler_for(reference).lock(reference)
         for checkout in Checkout.objects.select_for_update().filter(
             reference=reference, status=Checkout.Status.OPEN
         ):
@@ -275,6 +279,7 @@ def record_manual_payment(
     if method not in LedgerEntry.Method.values or method == LedgerEntry.Method.CARD:
         raise PaymentError("Choose bank transfer, cash or other.")
     now = now or timezone.now()
+    handler_for(reference).lock(reference)
     entry = LedgerEntry.objects.create(
         kind=LedgerEntry.Kind.MANUAL,
         reference=reference,
@@ -321,6 +326,7 @@ def refund(
     if amount_pence <= 0:
         raise PaymentError("Enter a refund above £0.")
     now = now or timezone.now()
+    handler_for(payment.reference).lock(payment.reference)
     locked = LedgerEntry.objects.select_for_update().get(pk=payment.pk)
     if not locked.is_money_in:
         raise PaymentError("Only a payment can be refunded.")
@@ -391,6 +397,7 @@ def refund_reference(
     if amount_pence == 0:
         return []
     with transaction.atomic():
+        handler_for(reference).lock(reference)
         payments = list(
             LedgerEntry.objects.select_for_update()
             .money_in()

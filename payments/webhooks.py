@@ -124,6 +124,24 @@ def _act(record: WebhookEvent, obj: dict, *, now: datetime) -> None:
 Outcome = tuple[str, str, str]  # status, note, the payment intent it waits for
 
 
+def _locked_checkout(**lookup) -> Checkout | None:
+    """The checkout matching `lookup`, locked after its domain's rows.
+
+    The lock order is the domain's rows first (the practitioner and the booking,
+    the course date and the enrolment), then the checkout, as the domain's own
+    services take them when they release a hold or cancel and close the
+    checkout. So the checkout is read unlocked to learn its reference (which
+    never changes), the domain locks its rows, and only then is the checkout
+    locked and read again: whatever happened to it meanwhile (a hold released,
+    another event for the session) is what the caller sees."""
+    found = Checkout.objects.filter(**lookup).values_list("pk", "reference").first()
+    if found is None:
+        return None
+    pk, reference = found
+    handler_for(reference).lock(reference)
+    return Checkout.objects.select_for_update().filter(pk=pk).first()
+
+
 def _text(obj: dict, key: str) -> str:
     value = obj.get(key)
     return value if isinstance(value, str) else ""
@@ -142,11 +160,7 @@ def _checkout_completed(obj: dict, now: datetime) -> Outcome:
     session_id = _text(obj, "id")
     intent = _text(obj, "payment_intent")
     amount = _pence(obj, "amount_total")
-    checkout = (
-        Checkout.objects.select_for_update().filter(session_id=session_id).first()
-        if session_id
-        else None
-    )
+    checkout = _locked_checkout(session_id=session_id) if session_id else None
     if checkout is None:
         return Status.IGNORED, "No checkout of ours has this session.", ""
     if not intent or not amount:
@@ -197,11 +211,7 @@ def _replay_waiting(intent: str, *, now: datetime) -> None:
 
 def _checkout_expired(obj: dict, now: datetime) -> Outcome:
     session_id = _text(obj, "id")
-    checkout = (
-        Checkout.objects.select_for_update().filter(session_id=session_id).first()
-        if session_id
-        else None
-    )
+    checkout = _locked_checkout(session_id=session_id) if session_id else None
     if checkout is None:
         return Status.IGNORED, "No checkout of ours has this session.", ""
     if checkout.status != Checkout.Status.OPEN:
@@ -216,7 +226,7 @@ def _payment_failed(obj: dict, now: datetime) -> Outcome:
     metadata = obj.get("metadata")
     checkout_pk = _text(metadata, "checkout") if isinstance(metadata, dict) else ""
     checkout = (
-        Checkout.objects.select_for_update().filter(pk=int(checkout_pk)).first()
+        _locked_checkout(pk=int(checkout_pk))
         if checkout_pk.isascii() and checkout_pk.isdigit()
         else None
     )
@@ -235,13 +245,17 @@ def _payment_of(obj: dict) -> tuple[str, LedgerEntry | None]:
     intent = _text(obj, "payment_intent")
     if not intent:
         return "", None
-    payment = (
-        LedgerEntry.objects.select_for_update()
-        .filter(kind=LedgerEntry.Kind.PAYMENT, provider_reference=intent)
-        .exclude(provider=Provider.MANUAL)
-        .first()
-    )
-    return intent, payment
+    payments = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.PAYMENT, provider_reference=intent
+    ).exclude(provider=Provider.MANUAL)
+    # Read unlocked to learn its reference (which never changes), lock the
+    # domain's rows, then the payment's row.
+    found = payments.values_list("pk", "reference").first()
+    if found is None:
+        return intent, None
+    pk, reference = found
+    handler_for(reference).lock(reference)
+    return intent, LedgerEntry.objects.select_for_update().get(pk=pk)
 
 
 def _charge_refunded(obj: dict, now: datetime) -> Outcome:

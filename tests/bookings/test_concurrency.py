@@ -14,9 +14,14 @@ from django.db import connection
 from bookings import external_calendars, services
 from bookings.models import Booking, BusyTime, ExternalCalendar
 from directory.models import Practitioner
+from payments import providers, webhooks
+from payments import services as payments
+from payments.models import Checkout, LedgerEntry
 from tests.bookings.calendar_server import busy_calendar
 from tests.bookings.factories import book, bookable_service
+from tests.bookings.test_payments import prepaid
 from tests.clock import future_day, london_at
+from tests.payments.helpers import checkout_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -211,3 +216,101 @@ def test_reading_and_removing_one_calendar_at_once_queue_instead_of_deadlocking(
     assert run_together(read, remove) == [True, "removed"]
     assert not ExternalCalendar.objects.exists()
     assert not BusyTime.objects.exists()
+
+
+# --- a payment landing as its hold is released ---------------------------------
+
+
+@pytest.fixture
+def checkout_race(run_together, monkeypatch):
+    """Runs a checkout event for a held booking (completed, or expired when the
+    client abandons) and the release of its hold on two connections, the one
+    named `first` starting 0.1 s before the other, with the windows widened
+    where they overlap: the release waits 0.5 s after taking the practitioner's
+    and the booking's rows before it closes the checkout, and a payment waits
+    0.2 s after recording the money before it tells the booking. Returns what
+    each returned or raised (the event, the release), the booking and its
+    checkout."""
+    expire_checkouts = payments.expire_checkouts
+    take_payment = services.take_payment
+
+    def slow_expire(**kwargs):
+        time.sleep(0.5)
+        return expire_checkouts(**kwargs)
+
+    def slow_take(**kwargs):
+        time.sleep(0.2)
+        return take_payment(**kwargs)
+
+    monkeypatch.setattr(payments, "expire_checkouts", slow_expire)
+    monkeypatch.setattr(services, "take_payment", slow_take)
+
+    def race(event_type, *, first):
+        booking = book(prepaid(), london_at(future_day(3), 10))
+        services.start_payment(booking=booking)
+        checkout = checkout_of(f"booking:{booking.pk}")
+        event = providers.session_event(event_type, checkout, payment_intent="pi_race")
+        later = booking.hold_expires_at + timedelta(minutes=1)
+
+        def deliver():
+            time.sleep(0 if first == "event" else 0.1)
+            return webhooks.process(event, provider="test")
+
+        def release():
+            time.sleep(0 if first == "release" else 0.1)
+            return services.release_hold(
+                booking_pk=booking.pk, now=later, only_due=True
+            )
+
+        results = run_together(deliver, release)
+        booking.refresh_from_db()
+        checkout.refresh_from_db()
+        return results, booking, checkout
+
+    return race
+
+
+@pytest.mark.parametrize("first", ["event", "release"])
+def test_a_payment_landing_as_its_hold_is_released_queues_instead_of_deadlocking(
+    checkout_race, first
+):
+    """The webhook takes the practitioner's row, then the booking's, then the
+    checkout's, as releasing the hold does. Taking the checkout's first (as it
+    once did) deadlocks the two whichever starts first, and PostgreSQL aborts
+    one with an error. In either order the payment keeps the time: a payment
+    after the release takes the still-free time again, a release after the
+    payment finds nothing held."""
+    results, booking, checkout = checkout_race(
+        "checkout.session.completed", first=first
+    )
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    event, released = results
+    assert event.status == "processed"
+    assert released == (1 if first == "release" else 0)
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.hold_expires_at is None
+    assert checkout.status == Checkout.Status.COMPLETED
+    payment = LedgerEntry.objects.get(kind=LedgerEntry.Kind.PAYMENT)
+    assert payment.refunded_pence == 0
+    assert Booking.objects.active().count() == 1
+
+
+@pytest.mark.parametrize("first", ["event", "release"])
+def test_a_checkout_expiring_as_its_hold_is_released_frees_the_time_once(
+    checkout_race, first
+):
+    """The client abandons the checkout as the beat job releases the hold: both
+    free the time (the checkout's expiry through release_hold), in the same
+    order, so one waits for the other and then finds nothing left to do. With
+    the event taking the checkout's row first (as it once did), a release that
+    starts first deadlocks with it."""
+    results, booking, checkout = checkout_race("checkout.session.expired", first=first)
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    event, released = results
+    assert event.status == ("processed" if first == "event" else "ignored")
+    assert released == (1 if first == "release" else 0)
+    assert booking.status == Booking.Status.UNPAID
+    assert checkout.status == Checkout.Status.EXPIRED
+    assert Booking.objects.active().count() == 0

@@ -13,6 +13,13 @@ class Recorder(PaymentHandler):
     def __init__(self):
         self.calls: list[tuple[str, object]] = []
         self.refuse: str | None = None
+        self.locks: list[str] = []  # references, in the order lock() was asked
+        self.on_lock = None  # called at each lock(), when set
+
+    def lock(self, reference):
+        self.locks.append(reference)
+        if self.on_lock is not None:
+            self.on_lock()
 
     def payment_received(self, entry, *, now):
         self.calls.append(("received", entry.pk))

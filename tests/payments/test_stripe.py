@@ -5,7 +5,8 @@ import json
 import time
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import OutboundEmail
 from payments import services, webhooks
@@ -370,6 +371,65 @@ def test_a_dispute_marks_the_payment_and_tells_staff(
     assert LedgerEntry.objects.get().disputed_at is not None
     email = OutboundEmail.objects.get(kind="payment.dispute")
     assert email.to == settings.CONTACT_EMAIL and "fraudulent" in email.text_body
+
+
+def _locks_the_domain_first(domain, act) -> None:
+    """Run `act` and check the lock order: the domain's lock() is asked for
+    before any checkout or ledger row is locked (docs/architecture.md)."""
+    domain.locks.clear()
+    with CaptureQueriesContext(connection) as queries:
+        marks: list[int] = []
+        domain.on_lock = lambda: marks.append(len(queries.captured_queries))
+        act()
+    domain.on_lock = None
+    assert domain.locks and set(domain.locks) == {"thing:1"}
+    payment_locks = [
+        index
+        for index, query in enumerate(queries.captured_queries)
+        if "FOR UPDATE" in query["sql"]
+        and ('"payments_checkout"' in query["sql"] or "ledger" in query["sql"])
+    ]
+    assert payment_locks, "nothing of payments was locked"
+    assert marks[0] <= payment_locks[0]
+
+
+def test_every_event_and_refund_locks_the_domains_rows_before_its_own(
+    stripe_server, open_checkout, domain
+):
+    checkout = open_checkout()
+    failed = helpers.event(
+        "payment_intent.payment_failed",
+        {"id": "pi_1", "metadata": {"checkout": str(checkout.pk)}},
+    )
+    dispute = helpers.event(
+        "charge.dispute.created", {"id": "dp_1", "payment_intent": "pi_1"}
+    )
+    for event in [
+        failed,
+        helpers.completed(checkout, intent="pi_1"),
+        helpers.charge_refunded("pi_1", amount=4500, refunded=500),
+        dispute,
+    ]:
+        _locks_the_domain_first(
+            domain, lambda event=event: webhooks.process(event, provider="stripe")
+        )
+    payment = LedgerEntry.objects.get(kind="payment")
+    _locks_the_domain_first(
+        domain, lambda: services.refund(payment=payment, amount_pence=500)
+    )
+    _locks_the_domain_first(
+        domain,
+        lambda: services.refund_reference(reference="thing:1", amount_pence=500),
+    )
+    second = open_checkout(amount=1000)
+    _locks_the_domain_first(
+        domain,
+        lambda: webhooks.process(helpers.expired(second), provider="stripe"),
+    )
+    _locks_the_domain_first(
+        domain, lambda: services.expire_checkouts(reference="thing:1")
+    )
+    assert LedgerEntry.objects.get(kind="payment").refunded_pence == 1500
 
 
 def test_the_ledger_refuses_more_refunds_than_the_payment_and_any_deletion(
