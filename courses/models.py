@@ -1,7 +1,6 @@
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core import maps
 from core.formatting import format_date_range, format_deadline, format_money
 from core.models import TimeStampedModel
 from core.validators import validate_single_line
@@ -347,25 +347,19 @@ class CourseDate(TimeStampedModel):
 
     @property
     def map_url(self) -> str:
-        """The venue on OpenStreetMap: a link the visitor follows; the page itself
-        loads nothing from there."""
-        if self.venue_latitude is not None and self.venue_longitude is not None:
-            lat, lon = f"{self.venue_latitude:.5f}", f"{self.venue_longitude:.5f}"
-            return (
-                f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}"
-                f"#map=17/{lat}/{lon}"
-            )
-        query = urlencode({"query": f"{self.venue_address}, {self.venue_postcode}"})
-        return f"https://www.openstreetmap.org/search?{query}"
+        """The venue on OpenStreetMap (`core/maps.py`); without coordinates, the
+        map's search for its address."""
+        if self.venue_latitude is None or self.venue_longitude is None:
+            return maps.search_url(f"{self.venue_address}, {self.venue_postcode}")
+        return maps.map_url(self.venue_latitude, self.venue_longitude)
 
     @property
     def directions_url(self) -> str:
-        """OpenStreetMap's route planner with the venue as the destination (the
-        visitor types where they start from). Without coordinates, the map search."""
+        """OpenStreetMap's route planner with the venue as the destination.
+        Without coordinates, the map search."""
         if self.venue_latitude is None or self.venue_longitude is None:
             return self.map_url
-        to = f"{self.venue_latitude:.5f},{self.venue_longitude:.5f}"
-        return f"https://www.openstreetmap.org/directions?{urlencode({'to': to})}"
+        return maps.directions_url(self.venue_latitude, self.venue_longitude)
 
     @property
     def venue_display(self) -> str:

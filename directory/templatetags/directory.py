@@ -1,10 +1,11 @@
 """The directory's tag library: next free times, distances and directions."""
 
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from django import template
 from django.utils import timezone
+
+from core import maps
 
 register = template.Library()
 
@@ -39,14 +40,11 @@ def miles(value: float | int | None) -> str:
 
 @register.filter
 def directions_url(location) -> str:
-    """OpenStreetMap's directions to a place of work: a plain link, so the page
-    loads no map, script or tile of another site."""
-    query = urlencode({"route": f";{location.latitude:.5f},{location.longitude:.5f}"})
-    return f"https://www.openstreetmap.org/directions?{query}"
+    """OpenStreetMap's directions to a place of work (`core/maps.py`)."""
+    return maps.directions_url(location.latitude, location.longitude)
 
 
 @register.filter
 def map_url(location) -> str:
     """OpenStreetMap centred on a place of work, with a marker."""
-    lat, lng = f"{location.latitude:.5f}", f"{location.longitude:.5f}"
-    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=16/{lat}/{lng}"
+    return maps.map_url(location.latitude, location.longitude)

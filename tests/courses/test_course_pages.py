@@ -113,7 +113,9 @@ def test_the_date_page_shows_the_venue_with_directions_and_the_timetable(
     client, course_date
 ):
     html = client.get(course_date.get_absolute_url()).content.decode()
-    assert "https://www.openstreetmap.org/directions?to=50.82620%2C-0.13920" in html
+    assert (
+        "https://www.openstreetmap.org/directions?route=%3B50.82620%2C-0.13920" in html
+    )
     assert "Ten minutes from the station." in html
     assert ">Timetable</h2>" in html
     first = course_date.starts_on
