@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from core.links import absolute_url
+from core.links import absolute_url, site_host
 from directory.models import Practitioner
 
 from .models import Booking
@@ -52,10 +52,6 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _host() -> str:
-    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
-
-
 def _param(text: str) -> str:
     """A property parameter value (CN=...): quoted, since names hold commas."""
     return '"' + text.replace('"', "'").replace("\r", " ").replace("\n", " ") + '"'
@@ -76,7 +72,7 @@ def _event(
         status = "CANCELLED"
     lines = [
         "BEGIN:VEVENT",
-        f"UID:booking-{booking.pk}@{_host()}",
+        f"UID:booking-{booking.pk}@{site_host()}",
         f"SEQUENCE:{booking.calendar_sequence}",
         *people,
         f"DTSTAMP:{_stamp(booking.updated_at or timezone.now())}",

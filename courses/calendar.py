@@ -1,7 +1,6 @@
 """A course date's teaching days as an iCalendar file (RFC 5545), for the enrolled
 student's calendar app: one event a day, in UK time, at the venue."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -9,13 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
-from core.links import absolute_url
+from core.links import absolute_url, site_host
 
 from .models import Enrolment, TeachingDay
-
-
-def _host() -> str:
-    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
 
 
 def teaching_days_ics(
@@ -37,7 +32,7 @@ def teaching_days_ics(
             continue
         event = Event()
         # The same UID every time: importing the file again updates the entry.
-        event.add("uid", f"course-day-{day.pk}-enrolment-{enrolment.pk}@{_host()}")
+        event.add("uid", f"course-day-{day.pk}-enrolment-{enrolment.pk}@{site_host()}")
         event.add("dtstamp", stamp)
         event.add("dtstart", day.starts)
         event.add("dtend", day.ends)

@@ -5,13 +5,13 @@ and pages use SITE_URL. Keeping the one in step with the other after every migra
 means setting SITE_URL is all a deployment needs.
 """
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
+
+from core.links import site_host
 
 
 def site_domain() -> str:
-    return urlsplit(settings.SITE_URL).netloc or "localhost"
+    return site_host()
 
 
 def sync_site(*, apps=None, using: str = "default", **kwargs) -> None:
