@@ -89,6 +89,15 @@ class AdminEmailHandler(django_log.AdminEmailHandler):
     """Django's error email to ADMINS, with the secrets taken out of its subject
     and of the traceback and request report in its bodies."""
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # Django sent error emails with fail_silently until MAILERS; with it, a
+        # mail server that is down raises here. A handler must not raise into the
+        # code that logged: report it the logging way (a note on stderr) instead.
+        try:
+            super().emit(record)
+        except Exception:
+            self.handleError(record)
+
     def send_mail(self, subject: str, message: str, *args, **kwargs) -> None:
         if kwargs.get("html_message"):
             kwargs["html_message"] = redact(kwargs["html_message"])

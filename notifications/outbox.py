@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -303,7 +303,7 @@ def requeue_stale() -> int:
     looping.
 
     Keep NOTIFICATIONS_STALE_SENDING_SECONDS well above the tasks' hard time limits
-    plus EMAIL_TIMEOUT, or a slow but live delivery is taken for a dead one.
+    plus MAIL_TIMEOUT_SECONDS, or a slow but live delivery is taken for a dead one.
     """
     cutoff = timezone.now() - timedelta(
         seconds=settings.NOTIFICATIONS_STALE_SENDING_SECONDS
@@ -541,7 +541,7 @@ class _Mailer:
     def _open() -> BaseEmailBackend:
         connection = None
         try:
-            connection = get_connection()
+            connection = mailers.default
             connection.open()
         except Exception as error:
             # Refused, timed out, unknown host, TLS or login refused: it is the

@@ -372,15 +372,40 @@ if AWS_STORAGE_BUCKET_NAME:
     # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them),
     # or the machine's role.
 
-# Email: SMTP settings from the environment; local.py prints to the console.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 20
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / ".local" / "mail"))
+# Email: Django's MAILERS, one mailer ("default"). Its backend comes from
+# EMAIL_BACKEND (SMTP here, the console in local.py, memory in tests), its options
+# from the variables that backend reads (`mailer` below).
+# Seconds an SMTP connect or send may take; the outbox's time limits allow for it.
+MAIL_TIMEOUT_SECONDS = 20
+
+
+def mailer(backend: str) -> dict:
+    """A MAILERS entry for `backend`, with the options that backend takes: the SMTP
+    server's from EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and
+    EMAIL_USE_TLS; the file backend's directory from EMAIL_FILE_PATH; none for the
+    others (console, memory)."""
+    options = {}
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": env("EMAIL_HOST", "localhost"),
+            "port": int(env("EMAIL_PORT", "25")),
+            "username": env("EMAIL_HOST_USER"),
+            "password": env("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "timeout": MAIL_TIMEOUT_SECONDS,
+        }
+    elif backend == "django.core.mail.backends.filebased.EmailBackend":
+        options = {
+            "file_path": env("EMAIL_FILE_PATH", str(BASE_DIR / ".local" / "mail"))
+        }
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {
+    "default": mailer(
+        env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    )
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"Holistic Touch <{CONTACT_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -562,13 +587,14 @@ NOTIFICATIONS_STALE_AFTER_MINUTES = int(env("NOTIFICATIONS_STALE_AFTER_MINUTES",
 NOTIFICATIONS_RETRY_BASE_SECONDS = int(env("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
 NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 # A row claimed this long ago and still "sending" lost its worker; it is sent again.
-# Keep it well above the delivery tasks' hard time limits (120 s) + EMAIL_TIMEOUT.
+# Keep it well above the delivery tasks' hard time limits (120 s) +
+# MAIL_TIMEOUT_SECONDS.
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(
     env("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")
 )
 # The beat sweep claims no new email after this many seconds; the one in hand still
 # has time to finish. Keep it below the sweep's soft time limit (90 s) minus two
-# EMAIL_TIMEOUTs (a slow connect plus a slow send).
+# MAIL_TIMEOUT_SECONDS (a slow connect plus a slow send).
 NOTIFICATIONS_SWEEP_BUDGET_SECONDS = int(
     env("NOTIFICATIONS_SWEEP_BUDGET_SECONDS", "45")
 )

@@ -33,7 +33,7 @@ CACHES = {
     }
     for alias in ("default", "ratelimit")
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Bookings made under load queue their emails' delivery as in production, but on a
 # queue of their own: no worker of the site (which reads "celery") picks up a task
 # naming a row of the bench database. The benchmark empties it afterwards.

@@ -1,7 +1,7 @@
 """Test run: a real PostgreSQL, fast password hashing, in-memory cache and email."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mailer
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -17,9 +17,14 @@ CACHES = {
         "LOCATION": "tests",
     },
 }
-# pytest itself always uses locmem (Django's test setup forces it). The variable is
-# for the Celery worker a test starts with these settings: it writes files there.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# pytest itself always uses locmem (Django's test setup forces it on every mailer).
+# The variables are for the Celery worker a test starts with these settings: it
+# writes files there (EMAIL_BACKEND, EMAIL_FILE_PATH) or talks to a test SMTP server.
+MAILERS = {
+    "default": mailer(
+        env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    )
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

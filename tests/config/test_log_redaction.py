@@ -178,6 +178,26 @@ def test_production_formatters_and_error_email_redact(settings):
     assert "/appointments/manage/[redacted]/cancel/" in sent.body
 
 
+def test_an_error_email_the_mail_server_refuses_does_not_raise(settings, capsys):
+    from config.logfilters import AdminEmailHandler
+    from tests.notifications.worker import closed_port
+
+    settings.ADMINS = ["ops@example.com"]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
+    record = logging.makeLogRecord(
+        {"levelno": logging.ERROR, "levelname": "ERROR", "msg": "Boom"}
+    )
+
+    AdminEmailHandler().emit(record)  # no exception
+
+    assert "ConnectionRefusedError" in capsys.readouterr().err
+
+
 def test_the_gunicorn_access_log_is_redacted(capfd):
     from gunicorn.config import Config
 

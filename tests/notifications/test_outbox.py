@@ -667,10 +667,12 @@ def test_with_the_mail_server_unreachable_the_sweep_stops_and_charges_nothing(
 
 
 def test_a_real_smtp_connection_refused_charges_no_attempt(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = closed_port()
-    settings.EMAIL_TIMEOUT = 2
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
     OutboundEmailFactory.create_batch(2)
 
     assert outbox.deliver_due() == 0
@@ -842,7 +844,9 @@ def test_the_delivery_tasks_ack_late_and_have_time_limits():
         assert 0 < task.soft_time_limit < task.time_limit
         assert task.time_limit < settings.NOTIFICATIONS_STALE_SENDING_SECONDS
     # The sweep stops claiming with time left for a slow connect and a slow send.
-    budget = settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS + 2 * settings.EMAIL_TIMEOUT
+    budget = (
+        settings.NOTIFICATIONS_SWEEP_BUDGET_SECONDS + 2 * settings.MAIL_TIMEOUT_SECONDS
+    )
     assert budget <= deliver_due_emails.soft_time_limit
 
 

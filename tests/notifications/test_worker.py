@@ -181,8 +181,12 @@ def test_a_worker_killed_mid_smtp_resends_with_the_same_message_id(
         assert OutboundEmail.objects.get(pk=email.pk).status == Status.SENDING
 
         server.mailbox.hang_after_data.clear()
-        settings.EMAIL_BACKEND = smtp["EMAIL_BACKEND"]
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": smtp["EMAIL_BACKEND"],
+                "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 20},
+            }
+        }
         settings.NOTIFICATIONS_STALE_SENDING_SECONDS = 0
         assert outbox.deliver_due() == 1
 
