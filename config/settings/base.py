@@ -308,6 +308,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # recovery codes, or a security key (WebAuthn). Required for staff
 # (config.middleware.StaffNeedTwoFactor), offered to everyone else.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# The authenticator app's QR code is drawn by segno (users/mfa.py).
+MFA_ADAPTER = "users.mfa.MFAAdapter"
 MFA_TOTP_ISSUER = "Holistic Touch"
 # One 30-second step either side, for phones whose clock drifts a little.
 MFA_TOTP_TOLERANCE = 1

@@ -4,6 +4,7 @@ available to everyone; Argon2 password hashing, old hashes upgraded at login."""
 
 import time
 from importlib import reload
+from pathlib import Path
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -14,6 +15,7 @@ from django.urls import reverse
 from config.settings import base
 from tests.directory.factories import PractitionerFactory
 from tests.users.factories import TEST_PASSWORD, StaffFactory, UserFactory
+from users.mfa import MFAAdapter
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +114,26 @@ def test_recovery_codes_come_with_the_authenticator(client):
     assert {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES} <= types
     # Now the admin opens.
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_authenticator_app_scans_a_segno_qr_code_of_its_address(client):
+    StaffFactory(email="new.staff@example.com", two_factor=False)
+    client.post(
+        reverse("account_login"),
+        {"login": "new.staff@example.com", "password": TEST_PASSWORD},
+    )
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    response = client.get(reverse("mfa_activate_totp"))
+
+    url = response.context["totp_url"]
+    assert url.startswith("otpauth://totp/")
+    svg = response.context["totp_svg"]
+    assert svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg
+    assert svg == MFAAdapter().build_totp_svg(url)
+    assert response.context["totp_svg_data_uri"] in response.content.decode()
+    # One QR-code library on the site: allauth's optional one is not installed.
+    lock = (Path(base.BASE_DIR) / "requirements.txt").read_text()
+    assert "\nsegno==" in lock and "\nqrcode==" not in lock
 
 
 # --- passwords ---------------------------------------------------------------------
