@@ -200,19 +200,29 @@ def nearest_beyond(criteria: Criteria) -> Nearest | None:
     return None
 
 
-def _for_display(practitioners: QuerySet) -> QuerySet:
-    """Adds what a result card shows; used on one page's rows only."""
-    return practitioners.annotate(
+# Long text a result card never shows: left in the table.
+NOT_ON_CARDS = ("bio", "search_vector", "qualifications_text", "status_reason")
+
+
+def _for_display(practitioners: QuerySet, *, town: bool = True) -> QuerySet:
+    """Adds what a result card shows; used on one page's rows only. Without
+    `town` the caller knows each one's town (the place of work nearest the place
+    searched)."""
+    shown = practitioners.defer(*NOT_ON_CARDS).annotate(
         technique_ids=ArraySubquery(
             Practitioner.techniques.through.objects.filter(
                 practitioner_id=OuterRef("pk")
             ).values("technique_id")
         ),
         verified_ids=ArraySubquery(
-            Qualification.objects.filter(practitioner_id=OuterRef("pk")).values(
-                "technique_id"
-            )
+            Qualification.objects.filter(practitioner_id=OuterRef("pk"))
+            .order_by()
+            .values("technique_id")
         ),
+    )
+    if not town:
+        return shown
+    return shown.annotate(
         town=Subquery(
             Location.objects.filter(practitioner_id=OuterRef("pk"))
             .order_by("pk")
@@ -490,7 +500,7 @@ class NearestFirst(Sequence):
         by_id = {
             p.pk: p
             for p in _for_display(
-                Practitioner.objects.filter(pk__in=[r[0] for r in rows])
+                Practitioner.objects.filter(pk__in=[r[0] for r in rows]), town=False
             )
         }
         page = []
