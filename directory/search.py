@@ -128,16 +128,20 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
         )
     if criteria.text:
         query = SearchQuery(criteria.text, search_type="websearch", config="english")
-        qs = qs.filter(
-            Q(search_vector=query)
-            | Q(display_name__icontains=criteria.text)
-            | Exists(
-                Practitioner.techniques.through.objects.filter(
-                    practitioner_id=OuterRef("pk"),
-                    technique__name__icontains=criteria.text,
-                )
+        words = Q(search_vector=query) | Q(display_name__icontains=criteria.text)
+        # Technique names containing the text, from the cached list: when none
+        # does (most searches), PostgreSQL reads the practitioners in table order
+        # and stops at a page, instead of testing every one against a subquery.
+        named = [
+            t.pk for t in all_techniques() if criteria.text.upper() in t.name.upper()
+        ]
+        if named:
+            words |= Q(
+                pk__in=Practitioner.techniques.through.objects.filter(
+                    technique_id__in=named
+                ).values("practitioner_id")
             )
-        )
+        qs = qs.filter(words)
     if criteria.gender:
         qs = qs.filter(gender=criteria.gender)
     if criteria.language:
