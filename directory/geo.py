@@ -243,6 +243,44 @@ def distance_miles(
     )
 
 
+# The expression the GiST index `location_sphere` is built on
+# (models.unit_sphere_point), as SQL for a table alias: a query must spell it this
+# way for PostgreSQL to answer it from the index.
+SPHERE_SQL = (
+    "cube(ARRAY[(COS(RADIANS({t}.latitude)) * COS(RADIANS({t}.longitude))), "
+    "(COS(RADIANS({t}.latitude)) * SIN(RADIANS({t}.longitude))), "
+    "SIN(RADIANS({t}.latitude))])"
+)
+
+
+def sphere_point_sql(latitude: float, longitude: float) -> str:
+    """A place as a point on the unit sphere, in SQL (the numbers are written in
+    it: they are floats, never text)."""
+    lat, lng = float(latitude), float(longitude)
+    return (
+        f"cube(ARRAY[COS(RADIANS({lat!r})) * COS(RADIANS({lng!r})), "
+        f"COS(RADIANS({lat!r})) * SIN(RADIANS({lng!r})), SIN(RADIANS({lat!r}))])"
+    )
+
+
+def distance_sql(latitude: float, longitude: float, table: str) -> str:
+    """distance_miles() in SQL, from a place to the row of `table` (an alias):
+    the same operations in the same order, so the same miles."""
+    lat, lng, t = float(latitude), float(longitude), table
+    return (
+        f"(ACOS(GREATEST(LEAST(((SIN(RADIANS({lat!r})) * SIN(RADIANS({t}.latitude)))"
+        f" + ((COS(RADIANS({lat!r})) * COS(RADIANS({t}.latitude)))"
+        f" * COS((RADIANS({t}.longitude) - RADIANS({lng!r}))))), 1.0), -1.0))"
+        f" * {EARTH_RADIUS_MILES!r})"
+    )
+
+
+def chord_sql(miles_sql: str) -> str:
+    """The straight-line distance on the unit sphere between two places this many
+    miles apart along the surface (what the sphere index measures), in SQL."""
+    return f"(2 * SIN(LEAST(({miles_sql}) / {2 * EARTH_RADIUS_MILES!r}, PI() / 2)))"
+
+
 def haversine_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """The same distance in Python, for tests and the slot-free pages."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

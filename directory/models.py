@@ -3,13 +3,13 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Cos, Lower, Radians, Sin
 from django.urls import reverse
 from django.utils import timezone
 
@@ -287,6 +287,25 @@ class Qualification(models.Model):
         return f"{self.practitioner}: {self.technique} ({self.get_source_display()})"
 
 
+def unit_sphere_point(latitude: str = "latitude", longitude: str = "longitude"):
+    """A place as the point (x, y, z) on the unit sphere, a `cube` of PostgreSQL's
+    cube extension: the straight-line distance between two such points grows with
+    the great-circle distance, so the GiST index `location_sphere` on it returns
+    locations nearest first (KNN, `<->`) and answers a box around a circle (`<@`).
+    directory/search.py writes the same expression in its SQL."""
+    lat, lng = Radians(latitude), Radians(longitude)
+    return models.Func(
+        models.Func(
+            Cos(lat) * Cos(lng),
+            Cos(lat) * Sin(lng),
+            Sin(lat),
+            function="ARRAY",
+            template="%(function)s[%(expressions)s]",
+        ),
+        function="cube",
+    )
+
+
 class Location(models.Model):
     """A place where a practitioner works."""
 
@@ -321,8 +340,11 @@ class Location(models.Model):
     class Meta:
         ordering = ["practitioner", "name"]
         indexes = [
-            # Radius search narrows to a bounding box on this index first.
+            # The town page's sample of practitioners narrows to a bounding box on
+            # this index first.
             models.Index(fields=["latitude", "longitude"], name="location_lat_lng"),
+            # Radius search: the circle's box and nearest-first order (search.py).
+            GistIndex(unit_sphere_point(), name="location_sphere"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,6 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -118,27 +117,22 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     `distance` in miles, so showing them needs no further queries.
     """
     qs = Practitioner.objects.listed()
-    if criteria.techniques:
-        qs = qs.filter(
-            Exists(
-                Practitioner.techniques.through.objects.filter(
-                    practitioner_id=OuterRef("pk"),
-                    technique_id__in=[t.pk for t in criteria.techniques],
-                )
-            )
-        )
     if criteria.text:
         query = SearchQuery(criteria.text, search_type="websearch", config="english")
-        qs = qs.filter(
-            Q(search_vector=query)
-            | Q(display_name__icontains=criteria.text)
-            | Exists(
-                Practitioner.techniques.through.objects.filter(
-                    practitioner_id=OuterRef("pk"),
-                    technique__name__icontains=criteria.text,
-                )
+        words = Q(search_vector=query) | Q(display_name__icontains=criteria.text)
+        # Technique names containing the text, from the cached list: when none
+        # does (most searches), PostgreSQL reads the practitioners in table order
+        # and stops at a page, instead of testing every one against a subquery.
+        named = [
+            t.pk for t in all_techniques() if criteria.text.upper() in t.name.upper()
+        ]
+        if named:
+            words |= Q(
+                pk__in=Practitioner.techniques.through.objects.filter(
+                    technique_id__in=named
+                ).values("practitioner_id")
             )
-        )
+        qs = qs.filter(words)
     if criteria.gender:
         qs = qs.filter(gender=criteria.gender)
     if criteria.language:
@@ -154,11 +148,25 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
             next_free_at__lte=now + timedelta(days=criteria.free_within_days),
             next_free_stale_at__gt=now,
         )
+    other_filters = qs
+    technique_ids = [t.pk for t in criteria.techniques]
+    if technique_ids:
+        qs = qs.filter(
+            Exists(
+                Practitioner.techniques.through.objects.filter(
+                    practitioner_id=OuterRef("pk"), technique_id__in=technique_ids
+                )
+            )
+        )
 
     if criteria.where is None:
         return Alphabetical(qs)
     return NearestFirst(
-        qs, criteria.where, criteria.radius, home_visits=criteria.home_visits
+        qs,
+        criteria.where,
+        criteria.radius,
+        home_visits=criteria.home_visits,
+        techniques_apart=(other_filters, technique_ids) if technique_ids else None,
     )
 
 
@@ -176,32 +184,54 @@ class Nearest:
 
 def nearest_beyond(criteria: Criteria) -> Nearest | None:
     """The nearest practitioner matching the other filters, however far, when
-    nobody does within the radius; None when nobody matches anywhere."""
+    nobody does within the radius; None when nobody matches anywhere. One query
+    (one per wider radius with home visits)."""
     if criteria.where is None:
         return None
     qs = practitioners(replace(criteria, where=None)).practitioners
-    for radius in (r for r in WIDER_RADII if r > criteria.radius):
-        first = NearestFirst(
-            qs, criteria.where, radius, home_visits=criteria.home_visits
-        ).rows(slice(0, 1))
-        if first:
-            return Nearest(miles=first[0][1], radius=radius)
+    wider = [r for r in WIDER_RADII if r > criteria.radius]
+    if not wider:
+        return None
+    if not criteria.home_visits:
+        # Who is inside a circle then depends on the distance only: the nearest
+        # match anywhere (the index read nearest first, stopping at them) says
+        # which of the wider circles is the first to hold someone.
+        miles = NearestFirst(qs, criteria.where, wider[-1]).nearest_miles()
+        if miles is None:
+            return None
+        return Nearest(miles=miles, radius=next(r for r in wider if miles <= r))
+    for radius in wider:
+        miles = NearestFirst(
+            qs, criteria.where, radius, home_visits=True
+        ).nearest_miles(box=True)
+        if miles is not None:
+            return Nearest(miles=miles, radius=radius)
     return None
 
 
-def _for_display(practitioners: QuerySet) -> QuerySet:
-    """Adds what a result card shows; used on one page's rows only."""
-    return practitioners.annotate(
+# Long text a result card never shows: left in the table.
+NOT_ON_CARDS = ("bio", "search_vector", "qualifications_text", "status_reason")
+
+
+def _for_display(practitioners: QuerySet, *, town: bool = True) -> QuerySet:
+    """Adds what a result card shows; used on one page's rows only. Without
+    `town` the caller knows each one's town (the place of work nearest the place
+    searched)."""
+    shown = practitioners.defer(*NOT_ON_CARDS).annotate(
         technique_ids=ArraySubquery(
             Practitioner.techniques.through.objects.filter(
                 practitioner_id=OuterRef("pk")
             ).values("technique_id")
         ),
         verified_ids=ArraySubquery(
-            Qualification.objects.filter(practitioner_id=OuterRef("pk")).values(
-                "technique_id"
-            )
+            Qualification.objects.filter(practitioner_id=OuterRef("pk"))
+            .order_by()
+            .values("technique_id")
         ),
+    )
+    if not town:
+        return shown
+    return shown.annotate(
         town=Subquery(
             Location.objects.filter(practitioner_id=OuterRef("pk"))
             .order_by("pk")
@@ -258,17 +288,17 @@ class Alphabetical(Sequence):
 class NearestFirst(Sequence):
     """Practitioners within a radius, nearest first, for the Paginator.
 
-    The locations inside the circle come from the (latitude, longitude) index via a
-    bounding box, and exact distances are computed for those rows only, in
-    PostgreSQL: the practitioners passing the other filters are a semi-join, the
-    nearest location of each a DISTINCT ON, and only one page of them comes back
-    (then the card details of that page).
+    Locations are read through the GiST index `location_sphere` (each location as a
+    point on the unit sphere, PostgreSQL's `cube`): it answers the box around the
+    circle, and returns locations nearest first. Exact distances are computed for
+    those rows only, the practitioners passing the other filters are a semi-join,
+    and the nearest location of each a DISTINCT ON.
 
     Where the circle is crowded (a city, with a hundred thousand practitioners on
     the site), the cost is kept to what a page needs: the count stops at
-    COUNT_LIMIT ("1,000+"), and the first pages are ranked inside a smaller circle
-    that holds them (anyone outside it is farther than everyone inside), falling
-    back to the whole circle when it does not.
+    COUNT_LIMIT ("1,000+"), and a page is ranked from the nearest locations only,
+    read in order from the index until there are enough (see `rows`), so page one
+    costs the same in London as in a village.
 
     With `home_visits`, a practitioner farther away than the radius is kept too
     when their home-visit range reaches the place. The box then grows to the
@@ -283,24 +313,121 @@ class NearestFirst(Sequence):
         radius: int,
         *,
         home_visits: bool = False,
+        techniques_apart: tuple[QuerySet, list[int]] | None = None,
     ):
         self.practitioners = practitioners
+        # The same practitioners without the technique filter, and the techniques
+        # (any of them): the circle's SQL then tests a place of work's techniques
+        # before its practitioner's row, a cheaper test that rules most out.
+        self.techniques_apart = techniques_apart
         self.place = place
         self.radius = radius
         self.home_visits = home_visits
-        # The nearest location of each matching practitioner inside the circle.
-        self.query = self._ranking(radius)
         self._count: int | None = None
         self.more = False
+        # How many matching places of work the count read, and whether that was
+        # all of those inside the circle.
+        self._read = 0
+        self._all_read = False
 
-    def _within(self, radius: float) -> QuerySet:
-        """Locations of matching practitioners inside the circle."""
+    def _circle(self, columns: str, *, box: bool = True) -> tuple[str, list]:
+        """SQL of the locations of matching practitioners inside the circle (alias
+        `l`, their distance `{distance}` in `columns`), and its parameters.
+
+        With `box`, the index narrows them to the box around the circle first
+        (what a count or a whole ranking needs). Without it, add the nearest-first
+        order and a LIMIT no larger than the number inside: PostgreSQL then reads
+        the index nearest first and stops there (it would otherwise read the box
+        and sort it, misjudging how many places of work the box holds).
+        """
         place = self.place
-        reach = radius
-        near = Q(distance__lte=radius)
+        distance = geo.distance_sql(place.latitude, place.longitude, "l")
+        radius = float(self.radius)
+        join, near, reach = "", f"{distance} <= {radius!r}", f"{radius!r}"
+        if self.home_visits:
+            join = "JOIN directory_practitioner hv ON hv.id = l.practitioner_id"
+            near = f"({near} OR {distance} <= hv.home_visit_miles)"
+            reach = (
+                f"GREATEST({radius!r}, COALESCE((SELECT MAX(home_visit_miles) "
+                "FROM directory_practitioner WHERE home_visits), 0))"
+            )
+        practitioners, offers = self.practitioners, ""
+        if self.techniques_apart:
+            practitioners, ids = self.techniques_apart
+            # A scalar subquery stays a test on each place of work read (an
+            # EXISTS would become a join PostgreSQL orders after the practitioner).
+            offers = (
+                "(SELECT TRUE FROM directory_practitioner_techniques t "
+                "WHERE t.practitioner_id = l.practitioner_id AND t.technique_id IN "
+                f"({', '.join(str(int(pk)) for pk in ids)}) LIMIT 1) AND "
+            )
+        matching, params = practitioners.order_by().values("pk").query.sql_with_params()
+        inside = ""
+        if box:
+            # A hair wider than the circle: the exact test is the distance.
+            inside = (
+                f"{geo.SPHERE_SQL.format(t='l')} <@ cube_enlarge("
+                f"{geo.sphere_point_sql(place.latitude, place.longitude)}, "
+                f"{geo.chord_sql(reach)} + 1e-9, 3) AND "
+            )
+        sql = (
+            f"SELECT {columns.format(distance=distance)} "
+            f"FROM directory_location l {join} "
+            f"WHERE {inside}{near} AND {offers}l.practitioner_id IN ({matching})"
+        )
+        return sql, list(params)
+
+    def _nearest_first(self) -> str:
+        return (
+            f"{geo.SPHERE_SQL.format(t='l')} <-> "
+            f"{geo.sphere_point_sql(self.place.latitude, self.place.longitude)}"
+        )
+
+    def count(self) -> int:
+        """How many practitioners match, counted up to COUNT_LIMIT (one query that
+        stops reading once it has seen enough)."""
+        if self._count is None:
+            # At most this many matching places of work are read: more than
+            # COUNT_LIMIT practitioners are among them unless many work in several
+            # places inside the circle (then everyone is counted).
+            sample = COUNT_LIMIT + COUNT_LIMIT // 4 + 1
+            rows, params = self._circle("l.practitioner_id")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(DISTINCT practitioner_id), COUNT(*) "
+                    f"FROM ({rows} LIMIT {sample:d}) AS sample",
+                    params,
+                )
+                distinct, read = cursor.fetchone()
+                self._read, self._all_read = read, read < sample
+                if distinct > COUNT_LIMIT:
+                    self.more = True
+                    self._count = COUNT_LIMIT
+                elif read < sample:
+                    self._count = distinct
+                else:  # many places of work each: count them all
+                    cursor.execute(
+                        "SELECT COUNT(DISTINCT practitioner_id) "
+                        f"FROM ({rows}) AS inside",
+                        params,
+                    )
+                    self._count = min(cursor.fetchone()[0], COUNT_LIMIT)
+                    self.more = self._count == COUNT_LIMIT
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def practitioner_ids(self, sample: int = 2 * COUNT_LIMIT) -> QuerySet:
+        """Matching practitioners, as a subquery: all of them, or in a crowded
+        circle a sample of `sample` places of work (enough to say which
+        techniques are offered there)."""
+        place = self.place
+        reach = self.radius
+        near = Q(distance__lte=self.radius)
         if self.home_visits:
             reach = Greatest(
-                Value(float(radius)),
+                Value(float(self.radius)),
                 Coalesce(_longest_home_visit(), Value(0.0)),
                 output_field=FloatField(),
             )
@@ -312,69 +439,81 @@ class NearestFirst(Sequence):
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
             .filter(near)
             .filter(practitioner__in=self.practitioners.order_by().values("pk"))
+            .order_by()
+            .values("practitioner_id")[:sample]
         )
 
-    def _ranking(self, radius: float) -> QuerySet:
-        return (
-            self._within(radius)
-            .order_by("practitioner_id", "distance")
-            .distinct("practitioner_id")
+    def _ranking_sql(self, stop: int, read: int | None) -> tuple[str, list]:
+        """The first `stop` of the ranking, from the `read` nearest matching places
+        of work inside the circle (all of them when None). Each row: practitioner
+        id, miles, town, how many places were read and the farthest of them."""
+        columns = "l.practitioner_id, l.id, l.town, {distance} AS distance"
+        if read is None:
+            rows, params = self._circle(columns)
+        else:
+            rows, params = self._circle(columns, box=False)
+            rows += f" ORDER BY {self._nearest_first()} LIMIT {read:d}"
+        sql = (
+            "SELECT practitioner_id, distance, town, read, farthest FROM ("
+            " SELECT DISTINCT ON (practitioner_id) * FROM ("
+            "  SELECT nearest.*, COUNT(*) OVER () AS read,"
+            "  MAX(distance) OVER () AS farthest"
+            f"  FROM ({rows}) AS nearest"
+            " ) AS counted ORDER BY practitioner_id, distance, id"
+            f") AS ranked ORDER BY distance, practitioner_id LIMIT {stop:d}"
         )
-
-    def count(self) -> int:
-        """How many practitioners match, counted up to COUNT_LIMIT (one query that
-        stops reading once it has seen enough)."""
-        if self._count is None:
-            sample = (2 * COUNT_LIMIT) + 2
-            rows = self._within(self.radius).order_by().values("practitioner_id")
-            sql, params = rows[:sample].query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT COUNT(DISTINCT practitioner_id), COUNT(*) "
-                    f"FROM ({sql}) AS sample",
-                    params,
-                )
-                distinct, read = cursor.fetchone()
-            if distinct > COUNT_LIMIT:
-                self.more = True
-                self._count = COUNT_LIMIT
-            elif read < sample:
-                self._count = distinct
-            else:  # many places of work each: count them all
-                self._count = min(self.query.count(), COUNT_LIMIT)
-                self.more = self._count == COUNT_LIMIT
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def practitioner_ids(self, sample: int = 2 * COUNT_LIMIT) -> QuerySet:
-        """Matching practitioners, as a subquery: all of them, or in a crowded
-        circle a sample of `sample` places of work (enough to say which
-        techniques are offered there)."""
-        return self._within(self.radius).order_by().values("practitioner_id")[:sample]
+        return sql, params
 
     def rows(self, index: slice) -> list[tuple[int, float, str]]:
-        """(practitioner id, miles, town) of a slice of the ranking."""
-        stop = index.stop if index.stop is not None else COUNT_LIMIT
-        if self.more and stop < COUNT_LIMIT:
-            # More than COUNT_LIMIT inside the circle: the first `stop` are very
-            # likely inside one holding about twice as many (area grows with the
-            # square of the radius).
-            inner = self.radius * math.sqrt(min(1.0, 2 * stop / COUNT_LIMIT))
-            ranked = self._ranked(inner, stop)
-            if len(ranked) == stop:
-                return ranked[index.start or 0 :]
-        return self._ranked(self.radius, stop)[index.start or 0 :]
+        """(practitioner id, miles, town) of a slice of the ranking.
 
-    def _ranked(self, radius: float, stop: int) -> list[tuple[int, float, str]]:
-        place = self.place
-        return list(
-            Location.objects.filter(pk__in=self._ranking(radius).values("pk"))
-            .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
-            .order_by("distance", "practitioner_id")
-            .values_list("practitioner_id", "distance", "town")[:stop]
-        )
+        The count comes first (the Paginator asks for it anyway): it says how many
+        matching places of work the circle holds, at least. The nearest of them
+        are read from the index, about twice as many as the slice needs (a
+        practitioner may work in several places) and never more than the circle
+        holds, so the read stops inside it. The first `stop` practitioners among
+        them are the first of the whole circle when they are all of it, or when
+        they are all nearer than the farthest place read: anyone not read is at
+        least that far. Otherwise (many places of work each, a tie at the edge, a
+        page deeper than the count read) the whole circle is ranked.
+        """
+        stop = index.stop if index.stop is not None else COUNT_LIMIT
+        self.count()
+        read = 2 * stop + 10
+        if self._all_read:
+            read = min(read, self._read)
+        elif read > self._read:
+            read = None
+        with connection.cursor() as cursor:
+            if read == 0:
+                ranked = []
+            else:
+                cursor.execute(*self._ranking_sql(stop, read))
+                ranked = cursor.fetchall()
+            if read and ranked and not (self._all_read and read == self._read):
+                enough = len(ranked) == stop and ranked[-1][1] < ranked[0][4] - 1e-3
+                if not enough:
+                    cursor.execute(*self._ranking_sql(stop, None))
+                    ranked = cursor.fetchall()
+        return [row[:3] for row in ranked][index.start or 0 :]
+
+    def nearest_miles(self, *, box: bool = False) -> float | None:
+        """How far the nearest match inside the circle is; None when nobody is.
+        Without `box` the index is read nearest first until a match (the whole
+        of it when nobody matches): for one match, far cheaper than a wide box."""
+        rows, params = self._circle("{distance}", box=box)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{rows} ORDER BY {self._nearest_first()} LIMIT 1", params)
+            first = cursor.fetchone()
+        return None if first is None else first[0]
+
+    def explain(self) -> str:
+        """PostgreSQL's plan for the first page of the ranking."""
+        self.count()
+        sql, params = self._ranking_sql(12, min(34, self._read))
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
@@ -383,7 +522,7 @@ class NearestFirst(Sequence):
         by_id = {
             p.pk: p
             for p in _for_display(
-                Practitioner.objects.filter(pk__in=[r[0] for r in rows])
+                Practitioner.objects.filter(pk__in=[r[0] for r in rows]), town=False
             )
         }
         page = []

@@ -297,8 +297,8 @@ def test_the_report_says_whether_the_radius_search_uses_the_location_index(
     scale_data,
 ):
     found = scenarios.location_index_use()
-    assert found["index"] == "location_lat_lng"
-    assert found["uses_index"] == ("location_lat_lng" in "\n".join(found["plan"]))
+    assert found["index"] == "location_sphere"
+    assert found["uses_index"] == ("location_sphere" in "\n".join(found["plan"]))
     # A few dozen rows are read faster without it; at scale the planner takes it.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
