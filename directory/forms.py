@@ -92,6 +92,11 @@ class SearchForm(forms.Form):
     )
     # "Show the nearest": results beyond the radius, nearest first.
     nearest = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[("", "Nearest first, or by name"), ("rating", "Best rated first")],
+    )
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +130,7 @@ class SearchForm(forms.Form):
             online=bool(data.get("online")),
             free_within_days=FREE_SOON_DAYS if data.get("free_soon") else None,
             nearest=bool(data.get("nearest")),
+            sort=data.get("sort") or "",
         )
         where = (data.get("where") or "").strip()
         if where:

@@ -108,6 +108,8 @@ class Criteria:
     free_within_days: int | None = None
     # "Show the nearest": the radius grows until someone matches.
     nearest: bool = False
+    # "rating": the best rated first (within the radius, when a place is given).
+    sort: str = ""
 
 
 def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
@@ -155,10 +157,15 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
             next_free_stale_at__gt=now,
         )
 
+    by_rating = criteria.sort == SORT_RATING
     if criteria.where is None:
-        return Alphabetical(qs)
+        return Alphabetical(qs, by_rating=by_rating)
     return NearestFirst(
-        qs, criteria.where, criteria.radius, home_visits=criteria.home_visits
+        qs,
+        criteria.where,
+        criteria.radius,
+        home_visits=criteria.home_visits,
+        by_rating=by_rating,
     )
 
 
@@ -222,14 +229,25 @@ def _longest_home_visit() -> Subquery:
 
 
 COUNT_LIMIT = 1000
+SORT_RATING = "rating"
+# The best rated first: the stored average (written by the reviews app), then the
+# number of reviews; practitioners without reviews last.
+BY_RATING = [F("rating_average").desc(nulls_last=True), F("rating_count").desc()]
+
+
+def _rating_key(practitioner: Practitioner) -> tuple:
+    average = practitioner.rating_average
+    return (average is None, -(average or 0), -practitioner.rating_count)
 
 
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
     that loads a page (the card details are computed for that page's rows only)."""
 
-    def __init__(self, practitioners: QuerySet):
-        self.practitioners = practitioners.order_by("display_name", "pk")
+    def __init__(self, practitioners: QuerySet, *, by_rating: bool = False):
+        self.by_rating = by_rating
+        order = [*BY_RATING, "display_name", "pk"] if by_rating else ["display_name"]
+        self.practitioners = practitioners.order_by(*order, "pk")
         self._count: int | None = None
         # More than COUNT_LIMIT match: the page says "1,000+" and pages that far.
         self.more = False
@@ -252,6 +270,8 @@ class Alphabetical(Sequence):
             return self[index : index + 1][0]
         page_ids = self.practitioners.values("pk")[index]
         rows = _for_display(Practitioner.objects.filter(pk__in=page_ids))
+        if self.by_rating:
+            return sorted(rows, key=lambda p: (*_rating_key(p), p.display_name, p.pk))
         return sorted(rows, key=lambda p: (p.display_name, p.pk))
 
 
@@ -283,8 +303,11 @@ class NearestFirst(Sequence):
         radius: int,
         *,
         home_visits: bool = False,
+        by_rating: bool = False,
     ):
         self.practitioners = practitioners
+        # Best rated first inside the circle, nearest first among equals.
+        self.by_rating = by_rating
         self.place = place
         self.radius = radius
         self.home_visits = home_visits
@@ -357,7 +380,7 @@ class NearestFirst(Sequence):
     def rows(self, index: slice) -> list[tuple[int, float, str]]:
         """(practitioner id, miles, town) of a slice of the ranking."""
         stop = index.stop if index.stop is not None else COUNT_LIMIT
-        if self.more and stop < COUNT_LIMIT:
+        if self.more and stop < COUNT_LIMIT and not self.by_rating:
             # More than COUNT_LIMIT inside the circle: the first `stop` are very
             # likely inside one holding about twice as many (area grows with the
             # square of the radius).
@@ -372,9 +395,19 @@ class NearestFirst(Sequence):
         return list(
             Location.objects.filter(pk__in=self._ranking(radius).values("pk"))
             .annotate(distance=geo.distance_miles(place.latitude, place.longitude))
-            .order_by("distance", "practitioner_id")
+            .order_by(*self._order())
             .values_list("practitioner_id", "distance", "town")[:stop]
         )
+
+    def _order(self) -> list:
+        if not self.by_rating:
+            return ["distance", "practitioner_id"]
+        return [
+            F("practitioner__rating_average").desc(nulls_last=True),
+            F("practitioner__rating_count").desc(),
+            "distance",
+            "practitioner_id",
+        ]
 
     def __getitem__(self, index):
         if not isinstance(index, slice):

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.jsonld import json_ld
+from core.links import absolute_url
 
 from . import geo, names, services
 from . import search as directory_search
@@ -247,6 +248,8 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> Safe
     data = {
         "@context": "https://schema.org",
         "@type": "HealthAndBeautyBusiness",
+        # The reviews' own block (the reviews app's panel) names this business.
+        "@id": absolute_url(practitioner.get_absolute_url()) + "#business",
         "name": practitioner.display_name,
         "description": practitioner.headline,
         "url": url,
@@ -269,6 +272,14 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> Safe
         data["priceRange"] = f"£{low:.0f}–£{high:.0f}"
     if practitioner.photo:
         data["image"] = request.build_absolute_uri(practitioner.photo.url)
+    if practitioner.rating_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": f"{practitioner.rating_average:.1f}",
+            "reviewCount": practitioner.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     return json_ld(data)
 
 
