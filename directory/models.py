@@ -97,6 +97,14 @@ class Practitioner(TimeStampedModel):
         blank=True, help_text="Markdown: paragraphs, lists, links, bold and italics."
     )
     photo = models.ImageField(upload_to="practitioners/", blank=True)
+    # The stored master's size, written with its renditions (core/images.py):
+    # pages build srcset from it without opening the file.
+    photo_width = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    photo_height = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
     techniques = models.ManyToManyField(
         Technique, related_name="practitioners", blank=True
     )

@@ -30,8 +30,9 @@ def brighton():
 
 def _reviews(practitioner, *ratings):
     service = ServiceFactory(practitioner=practitioner)
-    for hours, rating in enumerate(ratings, start=3):
-        booking = completed_booking(ended_hours_ago=hours, service=service)
+    # Two hours apart: a second passing between bookings never makes them overlap.
+    for index, rating in enumerate(ratings):
+        booking = completed_booking(ended_hours_ago=3 + 2 * index, service=service)
         services.write_review(booking=booking, rating=rating)
     practitioner.refresh_from_db()
     return practitioner

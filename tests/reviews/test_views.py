@@ -112,14 +112,14 @@ def test_the_public_list_pages_published_reviews_in_fixed_queries(
 ):
     settings.REVIEWS_PER_PAGE = 3
     first = ReviewFactory()
-    for hours in range(4, 12):
+    for hours in range(5, 21, 2):  # two hours apart: never overlapping
         ReviewFactory(
             booking=completed_booking(
                 service=first.booking.service, ended_hours_ago=hours
             )
         )
     held = ReviewFactory(
-        booking=completed_booking(service=first.booking.service, ended_hours_ago=20),
+        booking=completed_booking(service=first.booking.service, ended_hours_ago=30),
         status=Review.Status.HELD,
         text="HELD TEXT",
     )
