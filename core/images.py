@@ -22,8 +22,10 @@ import io
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
+from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps
 
 WIDTHS = (96, 192, 400, 800, 1600)
@@ -88,6 +90,17 @@ def check_upload(
                 raise unreadable from error
     finally:
         upload.seek(0)
+
+
+def clean_upload(upload, **caps):
+    """For a form's clean_<field>: a new upload is checked (ValidationError with
+    the reason); an unchanged or cleared field passes as it is."""
+    if isinstance(upload, UploadedFile):
+        try:
+            check_upload(upload, **caps)
+        except ImageRejected as error:
+            raise ValidationError(str(error)) from error
+    return upload
 
 
 def _size_text(size: int) -> str:

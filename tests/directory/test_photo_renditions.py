@@ -79,9 +79,9 @@ def test_the_command_builds_renditions_for_photos_stored_before(media):
     missing = PractitionerFactory(slug="gone", photo="practitioners/gone.jpg")
     out, err = io.StringIO(), io.StringIO()
     call_command("build_renditions", stdout=out, stderr=err)
-    assert "2 photo(s) to process." in out.getvalue()
-    assert "Renditions built for 1 photo(s); 1 failed." in out.getvalue()
-    assert f"practitioner {missing.pk}" in err.getvalue()
+    assert "practitioner photos: 2 to process." in out.getvalue()
+    assert "Renditions built for 1 image(s); 1 failed." in out.getvalue()
+    assert f"practitioner photos {missing.pk}" in err.getvalue()
     old.refresh_from_db()
     assert (old.photo_width, old.photo_height) == (1000, 800)
     opened = default_storage.open("practitioners/old.jpg")
@@ -91,4 +91,4 @@ def test_the_command_builds_renditions_for_photos_stored_before(media):
     # A second run has nothing left to do.
     out = io.StringIO()
     call_command("build_renditions", stdout=out, stderr=io.StringIO())
-    assert "1 photo(s) to process." in out.getvalue()  # only the missing file
+    assert "practitioner photos: 1 to process." in out.getvalue()  # the missing one
