@@ -2,9 +2,12 @@ import zoneinfo
 
 from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+
+from core import images
 
 from . import services
 from .models import Disclaimer, Post, PostVideo, Tag, Video
@@ -32,6 +35,9 @@ class PostAdminForm(forms.ModelForm):
             "seo_title": forms.TextInput(attrs=wide),
             "meta_description": forms.Textarea(attrs={**wide, "rows": 2}),
         }
+
+    def clean_hero_image(self):
+        return images.clean_upload(self.cleaned_data.get("hero_image"))
 
     def clean(self):
         data = super().clean()
@@ -84,6 +90,17 @@ class PostAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj: Post, form, change: bool) -> None:
+        upload = form.cleaned_data.get("hero_image")
+        if isinstance(upload, UploadedFile):
+            # Stripped of its metadata and stored with its renditions, once.
+            stored = images.store_image(upload, name=f"blog/{obj.slug}.jpg")
+            obj.hero_image = stored.name
+            obj.hero_renditions = True
+        elif not obj.hero_image:
+            obj.hero_renditions = False
+        super().save_model(request, obj, form, change)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core import images
 from directory.models import Technique
 from users.models import User
 
@@ -587,9 +588,12 @@ def _create(demo: DemoPost, author, tags, techniques, disclaimers) -> Post:
         post.disclaimer = disclaimers[demo.disclaimer]
     if demo.image:
         post.hero_alt = demo.image_alt
-        post.hero_image.save(
-            f"{demo.slug}.png", ContentFile(_illustration(demo.image)), save=False
+        # Stored as an upload is, with its renditions (core/images.py).
+        stored = images.store_image(
+            ContentFile(_illustration(demo.image)), name=f"blog/{demo.slug}.jpg"
         )
+        post.hero_image = stored.name
+        post.hero_renditions = True
     post.save()
     post.techniques.set([techniques[s] for s in demo.techniques if s in techniques])
     post.tags.set([tags[s] for s in demo.tags])

@@ -152,6 +152,8 @@ class Post(TimeStampedModel):
     )
     hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # True once the hero is stored with its renditions (core/images.py).
+    hero_renditions = models.BooleanField(default=False, editable=False)
     hero_alt = models.CharField(
         "hero image description",
         max_length=200,

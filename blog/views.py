@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
+from core import images
 from core.jsonld import json_ld
 from core.markdown import render_markdown
 from directory.models import Technique
@@ -129,9 +130,14 @@ def _render_detail(request: HttpRequest, post: Post, *, preview: bool) -> HttpRe
     techniques = list(post.techniques.all())
     videos = [link.video for link in post.video_links.all() if link.video.video_id]
     canonical = request.build_absolute_uri(post.get_absolute_url())
-    image_url = (
-        request.build_absolute_uri(post.hero_image.url) if post.hero_image else ""
-    )
+    image_url = ""
+    if post.hero_image:
+        # The 1200 × 630 rendition when the hero has renditions (core/images.py).
+        name = post.hero_image.name
+        url = post.hero_image.url
+        if post.hero_renditions:
+            url = post.hero_image.storage.url(images.og_name(name))
+        image_url = request.build_absolute_uri(url)
     return render(
         request,
         "blog/post_detail.html",

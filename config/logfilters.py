@@ -37,6 +37,8 @@ SECRET_PATHS = [
     "/appointments/manage/",
     "/book/done/",
     "/book/waitlist/",
+    "/reviews/write/",
+    "/reviews/stop/",
     "/practitioner/calendar/",
     "/payments/receipts/",
     "/payments/test-checkout/",

@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("bookings.urls")),
     path("", include("courses.urls")),
+    path("", include("reviews.urls")),
     path("", include("payments.urls")),
     path("blog/", include("blog.urls")),
     path("videos/", include("blog.video_urls")),

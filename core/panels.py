@@ -15,7 +15,8 @@ and the page's template asks for every panel of that place:
 
 The tag's arguments go to each panel's `context` function, which returns the
 context of the panel's template, or None when the panel has nothing to show. As with
-an inclusion tag, the panel's template sees only that context (and the CSRF token).
+an inclusion tag, the panel's template sees only that context (and the CSRF
+token and the CSP nonce, for a JSON-LD block).
 
 The places pages ask for:
 
@@ -82,9 +83,10 @@ def render(place: str, context: Context, *args: Any, **kwargs: Any) -> SafeStrin
         if values is None:
             continue
         panel_context = context.new(values)
-        csrf_token = context.get("csrf_token")
-        if csrf_token is not None:
-            panel_context["csrf_token"] = csrf_token
+        for name in ("csrf_token", "csp_nonce"):
+            value = context.get(name)
+            if value is not None:
+                panel_context[name] = value
         template = context.template.engine.get_template(panel.template)
         parts.append(template.render(panel_context))
     return mark_safe("".join(parts))  # noqa: S308 - rendered templates

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -7,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core import images
 from core.admin_actions import confirm_action
 from core.formatting import format_money
 from directory import geo
@@ -66,8 +69,18 @@ class CourseQuestionInline(admin.StackedInline):
     fields = ["question", "answer", "position"]
 
 
+class CourseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose
+
+    def clean_image(self):
+        return images.clean_upload(self.cleaned_data.get("image"))
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
     list_display = ["title", "level", "total_hours", "price_display", "is_published"]
     list_filter = ["is_published", "level", "techniques"]
     list_editable = ["is_published"]
@@ -103,6 +116,17 @@ class CourseAdmin(admin.ModelAdmin):
         ),
         ("Picture", {"fields": ["image", "image_alt"]}),
     ]
+
+    def save_model(self, request, obj: Course, form, change: bool) -> None:
+        upload = form.cleaned_data.get("image")
+        if isinstance(upload, UploadedFile):
+            # Stripped of its metadata and stored with its renditions, once.
+            stored = images.store_image(upload, name=f"courses/{obj.slug}.jpg")
+            obj.image = stored.name
+            obj.image_width, obj.image_height = stored.width, stored.height
+        elif not obj.image:
+            obj.image_width = obj.image_height = None
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="price", ordering="price")
     def price_display(self, course: Course) -> str:

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.http import HttpRequest
 
+from core import images
+
 from .models import Course, CourseDate
 
 
@@ -88,6 +90,17 @@ def course(course: Course, dates: Iterable[CourseDate], request: HttpRequest) ->
     if tutors:
         for instance in data["hasCourseInstance"]:
             instance["instructor"] = tutors
-    if course.image:
-        data["image"] = request.build_absolute_uri(course.image.url)
+    if url := image_url(course, request):
+        data["image"] = url
     return data
+
+
+def image_url(course: Course, request: HttpRequest) -> str:
+    """The course's picture for sharing: its 1200 × 630 rendition when it has
+    renditions (core/images.py), else the stored file; empty without one."""
+    if not course.image:
+        return ""
+    url = course.image.url
+    if course.image_width:
+        url = course.image.storage.url(images.og_name(course.image.name))
+    return request.build_absolute_uri(url)

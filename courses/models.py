@@ -131,6 +131,13 @@ class Course(TimeStampedModel):
         "Unticked: the deposit is kept.",
     )
     image = models.ImageField(upload_to="courses/", blank=True)
+    # The stored image's size, written with its renditions (core/images.py).
+    image_width = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    image_height = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
     image_alt = models.CharField(
         "image description",
         max_length=200,

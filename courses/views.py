@@ -83,6 +83,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tutors": list(course.tutors.all()),
             "faqs": list(course.faqs.all()),
             "json_ld": jsonld.course(course, dates, request),
+            "image_url": jsonld.image_url(course, request),
         },
     )
 
@@ -109,6 +110,7 @@ def course_date_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         "problem": services.enrolment_problem(course_date=course_date, student=user),
         "has_started": course_date.has_started(),
         "json_ld": jsonld.course(course, [course_date], request),
+        "image_url": jsonld.image_url(course, request),
         "policy": billing.policy_text(course, deposit=course_date.deposit),
         "balance_days": settings.COURSES_BALANCE_DUE_DAYS,
     }

@@ -75,11 +75,19 @@ class PractitionerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("photo")
+        previous_width = (
+            Practitioner.objects.filter(pk=obj.pk)
+            .values_list("photo_width", flat=True)
+            .first()
+        )
+        if not obj.photo:  # staff removed it (they never upload one)
+            obj.photo_width = obj.photo_height = None
         if change:
             # Only the fields on the form: the ones the bookings app keeps may
             # have changed since the page was loaded.
             concrete = {f.name for f in obj._meta.concrete_fields}
-            fields = [n for n in form.fields if n in concrete] + ["updated_at"]
+            fields = [n for n in form.fields if n in concrete]
+            fields += ["photo_width", "photo_height", "updated_at"]
             if "time_zone" in form.changed_data:
                 obj.next_free_stale_at = timezone.now()
                 fields.append("next_free_stale_at")
@@ -87,7 +95,9 @@ class PractitionerAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
         services.discard_replaced_photo(
-            practitioner=obj, previous=getattr(previous, "name", previous or "")
+            practitioner=obj,
+            previous=getattr(previous, "name", previous or ""),
+            previous_width=previous_width,
         )
 
     def save_formset(self, request, form, formset, change):

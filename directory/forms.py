@@ -1,8 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image
 
+from core import images
 from core.validators import validate_single_line
 
 from . import geo
@@ -35,7 +35,6 @@ DEFAULT_RADIUS = 10
 FREE_SOON_DAYS = 3
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}  # as Pillow names them
 
 
 class SearchForm(forms.Form):
@@ -92,6 +91,11 @@ class SearchForm(forms.Form):
     )
     # "Show the nearest": results beyond the radius, nearest first.
     nearest = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[("", "Nearest first, or by name"), ("rating", "Best rated first")],
+    )
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +129,7 @@ class SearchForm(forms.Form):
             online=bool(data.get("online")),
             free_within_days=FREE_SOON_DAYS if data.get("free_soon") else None,
             nearest=bool(data.get("nearest")),
+            sort=data.get("sort") or "",
         )
         where = (data.get("where") or "").strip()
         if where:
@@ -176,37 +181,15 @@ class PractitionerForm(forms.ModelForm):
         photo = self.cleaned_data.get("photo")
         if not isinstance(photo, UploadedFile):  # unchanged, cleared or none
             return photo
-        if photo.size > MAX_PHOTO_BYTES:
-            raise ValidationError("Choose a photo smaller than 4 MB.")
-        unreadable = ValidationError(
-            "We could not read that image. It may be damaged or cut short: "
-            "save it again and upload it, or choose another photo."
-        )
         try:
-            photo.seek(0)
-            image = Image.open(photo)
-        except Exception as error:  # Pillow raises many kinds on damaged files
-            raise unreadable from error
-        try:
-            with image:
-                if image.format not in PHOTO_FORMATS:
-                    raise ValidationError("Choose a JPEG, PNG or WebP photo.")
-                # Opening reads the header only: refuse a huge picture before its
-                # pixels are decoded (a few kilobytes can unpack to gigabytes).
-                width, height = image.size
-                if width * height > MAX_PHOTO_PIXELS:
-                    raise ValidationError(
-                        f"This photo is {width:,} × {height:,} pixels. Choose one "
-                        f"of at most {MAX_PHOTO_PIXELS // 1_000_000} megapixels."
-                    )
-                # The field's own check (verify) does not decode either; a cut
-                # short or corrupt file only fails here.
-                try:
-                    image.load()
-                except Exception as error:
-                    raise unreadable from error
-        finally:
-            photo.seek(0)
+            images.check_upload(
+                photo,
+                max_bytes=MAX_PHOTO_BYTES,
+                max_pixels=MAX_PHOTO_PIXELS,
+                noun="photo",
+            )
+        except images.ImageRejected as error:
+            raise ValidationError(str(error)) from error
         return photo
 
     def clean_price_from(self):

@@ -97,6 +97,14 @@ class Practitioner(TimeStampedModel):
         blank=True, help_text="Markdown: paragraphs, lists, links, bold and italics."
     )
     photo = models.ImageField(upload_to="practitioners/", blank=True)
+    # The stored master's size, written with its renditions (core/images.py):
+    # pages build srcset from it without opening the file.
+    photo_width = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    photo_height = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
     techniques = models.ManyToManyField(
         Technique, related_name="practitioners", blank=True
     )
@@ -146,6 +154,12 @@ class Practitioner(TimeStampedModel):
     # Pages show it only while next_free_stale_at is in the future.
     next_free_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_free_stale_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept up to date by the reviews app: its published reviews, counted and averaged
+    # (to two places), so search shows ratings without another query.
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_average = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
     status = models.CharField(
         max_length=20, choices=Status, default=Status.APPLIED, db_index=True
     )

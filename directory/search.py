@@ -107,6 +107,8 @@ class Criteria:
     free_within_days: int | None = None
     # "Show the nearest": the radius grows until someone matches.
     nearest: bool = False
+    # "rating": the best rated first (within the radius, when a place is given).
+    sort: str = ""
 
 
 def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
@@ -159,14 +161,16 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
             )
         )
 
+    by_rating = criteria.sort == SORT_RATING
     if criteria.where is None:
-        return Alphabetical(qs)
+        return Alphabetical(qs, by_rating=by_rating)
     return NearestFirst(
         qs,
         criteria.where,
         criteria.radius,
         home_visits=criteria.home_visits,
         techniques_apart=(other_filters, technique_ids) if technique_ids else None,
+        by_rating=by_rating,
     )
 
 
@@ -252,14 +256,25 @@ def _longest_home_visit() -> Subquery:
 
 
 COUNT_LIMIT = 1000
+SORT_RATING = "rating"
+# The best rated first: the stored average (written by the reviews app), then the
+# number of reviews; practitioners without reviews last.
+BY_RATING = [F("rating_average").desc(nulls_last=True), F("rating_count").desc()]
+
+
+def _rating_key(practitioner: Practitioner) -> tuple:
+    average = practitioner.rating_average
+    return (average is None, -(average or 0), -practitioner.rating_count)
 
 
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
     that loads a page (the card details are computed for that page's rows only)."""
 
-    def __init__(self, practitioners: QuerySet):
-        self.practitioners = practitioners.order_by("display_name", "pk")
+    def __init__(self, practitioners: QuerySet, *, by_rating: bool = False):
+        self.by_rating = by_rating
+        order = [*BY_RATING, "display_name", "pk"] if by_rating else ["display_name"]
+        self.practitioners = practitioners.order_by(*order, "pk")
         self._count: int | None = None
         # More than COUNT_LIMIT match: the page says "1,000+" and pages that far.
         self.more = False
@@ -282,6 +297,8 @@ class Alphabetical(Sequence):
             return self[index : index + 1][0]
         page_ids = self.practitioners.values("pk")[index]
         rows = _for_display(Practitioner.objects.filter(pk__in=page_ids))
+        if self.by_rating:
+            return sorted(rows, key=lambda p: (*_rating_key(p), p.display_name, p.pk))
         return sorted(rows, key=lambda p: (p.display_name, p.pk))
 
 
@@ -314,12 +331,15 @@ class NearestFirst(Sequence):
         *,
         home_visits: bool = False,
         techniques_apart: tuple[QuerySet, list[int]] | None = None,
+        by_rating: bool = False,
     ):
         self.practitioners = practitioners
         # The same practitioners without the technique filter, and the techniques
         # (any of them): the circle's SQL then tests a place of work's techniques
         # before its practitioner's row, a cheaper test that rules most out.
         self.techniques_apart = techniques_apart
+        # Best rated first inside the circle, nearest first among equals.
+        self.by_rating = by_rating
         self.place = place
         self.radius = radius
         self.home_visits = home_visits
@@ -454,15 +474,26 @@ class NearestFirst(Sequence):
             rows, params = self._circle(columns, box=False)
             rows += f" ORDER BY {self._nearest_first()} LIMIT {read:d}"
         sql = (
-            "SELECT practitioner_id, distance, town, read, farthest FROM ("
+            "SELECT ranked.practitioner_id, ranked.distance, ranked.town,"
+            " ranked.read, ranked.farthest FROM ("
             " SELECT DISTINCT ON (practitioner_id) * FROM ("
             "  SELECT nearest.*, COUNT(*) OVER () AS read,"
             "  MAX(distance) OVER () AS farthest"
             f"  FROM ({rows}) AS nearest"
             " ) AS counted ORDER BY practitioner_id, distance, id"
-            f") AS ranked ORDER BY distance, practitioner_id LIMIT {stop:d}"
+            f") AS ranked {self._order_sql()} LIMIT {stop:d}"
         )
         return sql, params
+
+    def _order_sql(self) -> str:
+        if not self.by_rating:
+            return "ORDER BY ranked.distance, ranked.practitioner_id"
+        # Best rated first (unrated last), then most reviewed, then nearest.
+        return (
+            "JOIN directory_practitioner rated ON rated.id = ranked.practitioner_id "
+            "ORDER BY rated.rating_average DESC NULLS LAST, rated.rating_count DESC, "
+            "ranked.distance, ranked.practitioner_id"
+        )
 
     def rows(self, index: slice) -> list[tuple[int, float, str]]:
         """(practitioner id, miles, town) of a slice of the ranking.
@@ -480,7 +511,10 @@ class NearestFirst(Sequence):
         stop = index.stop if index.stop is not None else COUNT_LIMIT
         self.count()
         read = 2 * stop + 10
-        if self._all_read:
+        if self.by_rating:
+            # The best rated may be anywhere in the circle: rank all of it.
+            read = None if self._read else 0
+        elif self._all_read:
             read = min(read, self._read)
         elif read > self._read:
             read = None

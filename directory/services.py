@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps
 
+from core import images
 from users.models import User
 
 from . import emails
@@ -136,13 +137,11 @@ def set_status(
 
 
 PHOTO_MAX_PIXELS = 800
-# Profile fields that need more than copying: the photo is resized and its old
-# file deleted, the techniques are set once the profile exists.
-_NOT_COPIED = {"photo", "techniques"}
 
 
 def resized_photo(upload) -> ContentFile:
-    """The uploaded image as a JPEG no larger than 800×800, metadata dropped."""
+    """The uploaded image as a JPEG no larger than 800×800, metadata dropped (a
+    course tutor's photo; a practitioner's goes through store_photo)."""
     try:
         with Image.open(upload) as image:
             image = ImageOps.exif_transpose(image)
@@ -156,6 +155,27 @@ def resized_photo(upload) -> ContentFile:
     return ContentFile(buffer.getvalue())
 
 
+# Profile fields that need more than copying: the photo is stored with its
+# renditions and its old files deleted, the techniques are set once the profile
+# exists.
+_NOT_COPIED = {"photo", "techniques"}
+
+
+def store_photo(practitioner: Practitioner, upload) -> None:
+    """The uploaded photo, upright and without its metadata, with its renditions
+    (core/images.py), named after the profile."""
+    try:
+        stored = images.store_image(
+            upload, name=f"practitioners/{practitioner.slug}.jpg"
+        )
+    except images.ImageRejected as error:
+        raise DirectoryError("That file is not a photo we can read.") from error
+    # A name, not the upload: the field must not save the file a second time.
+    practitioner.photo = stored.name
+    practitioner.photo_width = stored.width
+    practitioner.photo_height = stored.height
+
+
 def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
     for name in PROFILE_FIELDS:
         if name in profile and name not in _NOT_COPIED:
@@ -165,10 +185,9 @@ def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
     photo = profile.get("photo")
     if photo is False:  # "clear" ticked
         practitioner.photo = ""
+        practitioner.photo_width = practitioner.photo_height = None
     elif isinstance(photo, UploadedFile):
-        practitioner.photo.save(
-            f"{practitioner.slug}.jpg", resized_photo(photo), save=False
-        )
+        store_photo(practitioner, photo)
 
 
 @transaction.atomic
@@ -196,36 +215,46 @@ def apply_as_practitioner(
     return practitioner
 
 
-def discard_replaced_photo(*, practitioner: Practitioner, previous: str) -> None:
+def discard_replaced_photo(
+    *, practitioner: Practitioner, previous: str, previous_width: int | None = None
+) -> None:
     """Delete the photo file the profile pointed to before this change, if it no
     longer does. Only once the change is committed: a rollback must keep the file
     the profile still points to."""
     if previous and previous != practitioner.photo.name:
         storage = practitioner.photo.storage
-        transaction.on_commit(lambda: storage.delete(previous))
+        names = images.all_names(previous, previous_width)
+
+        def delete() -> None:
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete)
 
 
 @transaction.atomic
 def update_profile(*, practitioner: Practitioner, profile: dict) -> Practitioner:
     # The stored name, not the instance's: a bound form has already put the
     # upload (or nothing) on the instance.
-    stored_photo = (
+    stored_photo, stored_width = (
         Practitioner.objects.select_for_update()
-        .values_list("photo", flat=True)
+        .values_list("photo", "photo_width")
         .get(pk=practitioner.pk)
     )
     zone_before = practitioner.time_zone
     _apply_profile(practitioner, profile)
     # Only what the person edits: the fields the bookings app keeps (online
     # booking, the next free time) may have changed since the page was loaded.
-    fields = [*PROFILE_SCALAR_FIELDS, "updated_at"]
+    fields = [*PROFILE_SCALAR_FIELDS, "photo_width", "photo_height", "updated_at"]
     if practitioner.time_zone != zone_before:
         # Hours are wall-clock times in the zone: the bookings app works the
         # next free time out again (its beat job, within minutes).
         practitioner.next_free_stale_at = timezone.now()
         fields.append("next_free_stale_at")
     practitioner.save(update_fields=fields)
-    discard_replaced_photo(practitioner=practitioner, previous=stored_photo)
+    discard_replaced_photo(
+        practitioner=practitioner, previous=stored_photo, previous_width=stored_width
+    )
     techniques = set(profile.get("techniques") or [])
     # Verified techniques stay offered: they were earned, not just claimed.
     techniques |= set(practitioner.verified_techniques.all())

@@ -10,7 +10,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core import images
 from core.jsonld import json_ld
+from core.links import absolute_url
 
 from . import geo, names, services
 from . import search as directory_search
@@ -133,9 +135,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     _add_town_pages(practitioner.locations.all())
     canonical = request.build_absolute_uri(practitioner.get_absolute_url())
     # Absolute either way: a local /media/ path or the object storage's own URL.
-    photo_url = (
-        request.build_absolute_uri(practitioner.photo.url) if practitioner.photo else ""
-    )
+    photo_url = _photo_url(request, practitioner)
     return render(
         request,
         "directory/practitioner_detail.html",
@@ -243,10 +243,23 @@ def _add_town_pages(locations) -> None:
         location.town_page = nearest.get_absolute_url() if nearest else ""
 
 
+def _photo_url(request: HttpRequest, practitioner: Practitioner) -> str:
+    """The photo for OpenGraph and JSON-LD: its 1200 × 630 rendition, or the file
+    itself for a photo stored before renditions existed."""
+    if not practitioner.photo:
+        return ""
+    url = practitioner.photo.url
+    if practitioner.photo_width:
+        url = practitioner.photo.storage.url(images.og_name(practitioner.photo.name))
+    return request.build_absolute_uri(url)
+
+
 def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> SafeString:
     data = {
         "@context": "https://schema.org",
         "@type": "HealthAndBeautyBusiness",
+        # The reviews' own block (the reviews app's panel) names this business.
+        "@id": absolute_url(practitioner.get_absolute_url()) + "#business",
         "name": practitioner.display_name,
         "description": practitioner.headline,
         "url": url,
@@ -268,7 +281,15 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> Safe
         high = practitioner.price_to or low
         data["priceRange"] = f"£{low:.0f}–£{high:.0f}"
     if practitioner.photo:
-        data["image"] = request.build_absolute_uri(practitioner.photo.url)
+        data["image"] = _photo_url(request, practitioner)
+    if practitioner.rating_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": f"{practitioner.rating_average:.1f}",
+            "reviewCount": practitioner.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     return json_ld(data)
 
 

@@ -43,6 +43,7 @@ from tests.bookings.factories import (
 )
 from tests.courses.factories import CourseDateFactory, EnrolmentFactory
 from tests.directory.factories import LocationFactory
+from tests.reviews.factories import ReviewFactory, completed_booking
 from tests.urlconf import routes
 from tests.users.factories import TEST_PASSWORD, StaffFactory, UserFactory
 
@@ -179,6 +180,10 @@ def _my_world(me):
     )
     course_services.complete_enrolment(enrolment=graduate)
     EnrolmentFactory(course_date=finished, status=Enrolment.Status.CONFIRMED)
+    # `me` had an appointment elsewhere yesterday (the review form), and a client
+    # reviewed `me`'s practice (the reply and report forms).
+    visited = completed_booking(client=me, ended_hours_ago=24)
+    ReviewFactory(booking=completed_booking(service=service, ended_hours_ago=48))
     return {
         # The test provider's payment page for the deposit (no Stripe keys here).
         "checkout": _checkout(f"enrolment:{enrolment.pk}", payer=me),
@@ -191,6 +196,7 @@ def _my_world(me):
             "bookings:time-off-delete": practitioner.time_off.first().pk,
             "courses:enrolment": enrolment.pk,
             "courses:cancel": enrolment.pk,
+            "reviews:write": visited.pk,
         },
         "booking": booking,
         "pending": pending,
@@ -338,6 +344,9 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
         in actions
     )
     assert reverse("bookings:calendar-add") in actions
+    assert reverse("reviews:write", args=[world["pk"]["reviews:write"]]) in actions
+    assert any(action.endswith("/reply/") for action in actions)
+    assert any(action.endswith("/report/") for action in actions)
 
     for (method, action, fields), (visitor, page) in sorted(
         forms.items(), key=lambda item: item[0]

@@ -36,6 +36,7 @@ from tests.directory.factories import (
     PlaceFactory,
     PractitionerFactory,
 )
+from tests.reviews.factories import ReviewFactory
 from tests.urlconf import Route, routes
 from tests.users.factories import UserFactory
 
@@ -83,6 +84,7 @@ PUBLIC = {
     "blog:technique",
     "blog:tag",
     "blog:detail",
+    "reviews:list",
 }
 # Health checks answer 503 (JSON naming the part) while a part they watch is down;
 # here /healthz/ready finds no beat heartbeat. That is their answer, not an error.
@@ -106,6 +108,9 @@ BEARER = {
     # A certificate's number is the key to its public page: an unknown one is a
     # 404 to everyone.
     "courses:verify-number",
+    # A guest's review link and the "never ask me again" link of an invitation.
+    "reviews:guest-write",
+    "reviews:stop",
 }
 NOT_THEIRS = "NotTheirTokenNotTheirToken12345"
 
@@ -132,6 +137,7 @@ class World:
     public_post: object
     video: object
     town: object
+    review: object
 
 
 def _world() -> World:
@@ -182,6 +188,7 @@ def _world() -> World:
         public_post=public_post,
         video=VideoFactory(techniques=[service.technique]),
         town=PlaceFactory(name="Brighton"),
+        review=ReviewFactory(),
     )
 
 
@@ -228,6 +235,9 @@ OWNED_KWARGS = {
         "pk": w.course_date.pk,
     },
     "blog:preview": lambda w: {"pk": w.draft.pk},
+    "reviews:write": lambda w: {"pk": w.client_booking.pk},
+    "reviews:reply": lambda w: {"pk": w.review.pk},
+    "reviews:report": lambda w: {"pk": w.review.pk},
 }
 PUBLIC_KWARGS = {
     "directory:profile": lambda w: {"slug": w.service.practitioner.slug},
@@ -269,6 +279,7 @@ PUBLIC_KWARGS = {
     "videos:detail": lambda w: {"slug": w.video.slug},
     "directory:town": lambda w: {"slug": w.town.slug},
     "sitemap-section": lambda w: {"section": "practitioners"},
+    "reviews:list": lambda w: {"slug": w.service.practitioner.slug},
 }
 
 

@@ -86,6 +86,7 @@ PROJECT_APPS = [
     "directory",
     "bookings",
     "courses",
+    "reviews",
     "payments",
     "notifications",
     "blog",
@@ -282,6 +283,8 @@ ACCOUNT_RATE_LIMITS = {
     "appointment_waitlist": "10/h/ip,3/h/key",
     # Connecting or refreshing another calendar fetches the address typed.
     "calendar_fetch": "60/h/ip,20/h/user",
+    # Writing or changing a review, a practitioner's reply or report.
+    "review": "20/h/ip,10/h/key",
     "slots": "120/m/ip",
     "csp_report": "30/m/ip",
     # Certificate look-ups at /verify/<number>/ (courses/certificate_views.py).
@@ -521,6 +524,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # Reviews: invitations for appointments that ended a couple of hours ago.
+    "reviews-invite-due": {
+        "task": "reviews.tasks.invite_due",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     # Courses: each job is idempotent, so a late or repeated run is harmless.
     "courses-expire-unpaid-reservations": {
         "task": "courses.tasks.expire_unpaid_reservations",
@@ -635,6 +644,16 @@ STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long an appointment that needs paying online is held while the client pays.
 BOOKINGS_PAYMENT_HOLD_MINUTES = int(env("BOOKINGS_PAYMENT_HOLD_MINUTES", "15"))
+
+# Reviews (docs/reviews.md): the invitation goes this many hours after a completed
+# appointment ends, and not for appointments that ended more than
+# REVIEWS_INVITE_WITHIN_DAYS ago; a review can be written up to REVIEWS_WRITE_DAYS
+# after the appointment and changed for REVIEWS_EDIT_DAYS after it was written.
+REVIEWS_INVITE_AFTER_HOURS = float(env("REVIEWS_INVITE_AFTER_HOURS", "2"))
+REVIEWS_INVITE_WITHIN_DAYS = int(env("REVIEWS_INVITE_WITHIN_DAYS", "7"))
+REVIEWS_WRITE_DAYS = int(env("REVIEWS_WRITE_DAYS", "60"))
+REVIEWS_EDIT_DAYS = int(env("REVIEWS_EDIT_DAYS", "14"))
+REVIEWS_PER_PAGE = int(env("REVIEWS_PER_PAGE", "10"))
 
 # Practitioners' other calendars (docs/bookings.md, "Other calendars"): how often
 # each is read, how many failures in a row before the practitioner is told, and

@@ -5,12 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.core.files.storage import default_storage
 from django.core.paginator import Page
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import panels as core_panels
 from core.formatting import format_deadline, format_money
+from core.images import og_name, renditions
 from core.jsonld import json_ld as json_ld_text
 from core.markdown import render_markdown
 
@@ -66,3 +69,54 @@ def panels(context: template.Context, place: str, *args: Any, **kwargs: Any):
     """{% panels "practitioner_profile" practitioner %}: every panel the apps
     registered for this place (core.panels), rendered in turn."""
     return core_panels.render(place, context, *args, **kwargs)
+
+
+@register.simple_tag
+def picture(
+    name: str,
+    width: int | None,
+    height: int | None,
+    *,
+    sizes: str,
+    alt: str = "",
+    shown: int = 400,
+    css: str = "",
+    loading: str = "lazy",
+) -> SafeString:
+    """A stored image (core/images.py) as <picture>: its WebP renditions, the JPEG
+    ones as the fallback, with width and height so the page does not shift while
+    it loads. `sizes` tells the browser how wide it is shown; `shown` picks the
+    fallback's width for browsers without srcset. Without the stored size (an
+    image from before renditions) the plain file is shown."""
+    if not name:
+        return SafeString("")
+    if not width or not height:
+        return format_html(
+            '<img src="{}" alt="{}" class="{}" loading="{}">',
+            default_storage.url(name),
+            alt,
+            css,
+            loading,
+        )
+    found = renditions(name, width, height, shown=shown)
+    return format_html(
+        '<picture><source type="image/webp" srcset="{}" sizes="{}">'
+        '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+        'class="{}" loading="{}" decoding="async"></picture>',
+        found.webp_srcset,
+        sizes,
+        found.src,
+        found.jpeg_srcset,
+        sizes,
+        width,
+        height,
+        alt,
+        css,
+        loading,
+    )
+
+
+@register.simple_tag
+def og_image(name: str) -> str:
+    """The 1200 × 630 OpenGraph rendition of a stored image (a URL, maybe relative)."""
+    return default_storage.url(og_name(name)) if name else ""

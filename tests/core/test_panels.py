@@ -75,7 +75,8 @@ def test_an_unregistered_panel_is_gone(register):
 
 def test_bookings_and_courses_contribute_to_the_directory_and_blog_pages():
     assert [p.template for p in panels.registered("practitioner_profile")] == [
-        "bookings/_profile_panel.html"
+        "bookings/_profile_panel.html",
+        "reviews/_profile_panel.html",
     ]
     assert [p.template for p in panels.registered("blog_post")] == [
         "courses/_post_panel.html"

@@ -14,6 +14,7 @@ def test_each_app_module_of_a_name_comes_in_project_apps_order():
         "directory.demo",
         "bookings.demo",
         "courses.demo",
+        "reviews.demo",
         "notifications.demo",
         "blog.demo",
     ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from core import images
 from core.markdown import render_markdown
 from directory import gazetteer, services
 from directory.models import Location, Place, Practitioner, Qualification, Technique
@@ -332,7 +333,8 @@ def test_a_photo_is_resized(client):
     client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()})
     practitioner.refresh_from_db()
     with Image.open(practitioner.photo) as image:
-        assert max(image.size) == 800
+        assert image.size == (1600, 1200)
+    assert (practitioner.photo_width, practitioner.photo_height) == (1600, 1200)
 
 
 def test_a_file_that_is_not_an_image_is_refused(client):
@@ -356,7 +358,7 @@ def test_an_oversized_photo_is_refused(client, monkeypatch):
     response = client.post(
         reverse("directory:edit-profile"), {**profile_data(), "photo": jpeg()}
     )
-    assert "Choose a photo smaller than 4 MB." in response.content.decode()
+    assert "Choose a photo smaller than 0 KB." in response.content.decode()
     practitioner.refresh_from_db()
     assert not practitioner.photo
 
@@ -372,9 +374,16 @@ def media_root(settings, tmp_path):
     return tmp_path
 
 
-def photo_files(media_root) -> list[str]:
+def all_files(media_root) -> list[str]:
     folder = media_root / "practitioners"
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def photo_files(media_root) -> list[str]:
+    """The stored photos themselves, without their renditions."""
+    return [
+        name for name in all_files(media_root) if not re.search(r"\.(\d+w|og)\.", name)
+    ]
 
 
 def test_a_replaced_or_removed_photo_leaves_no_file_behind(
@@ -394,12 +403,14 @@ def test_a_replaced_or_removed_photo_leaves_no_file_behind(
     practitioner.refresh_from_db()
     assert practitioner.photo.name != first
     assert photo_files(media_root) == [practitioner.photo.name.split("/")[-1]]
+    # Its renditions went with it: 96, 192, 400, 800 and 900 px, twice, and og.
+    assert len(all_files(media_root)) == 1 + 10 + 1
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {**profile_data(), "photo-clear": "on"})
     practitioner.refresh_from_db()
     assert not practitioner.photo
-    assert photo_files(media_root) == []
+    assert all_files(media_root) == []
 
 
 def test_saving_without_a_new_photo_keeps_the_file(
@@ -518,7 +529,7 @@ def test_png_and_webp_photos_are_stored_as_jpeg(client, kind):
     client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": upload})
     practitioner.refresh_from_db()
     with Image.open(practitioner.photo) as image:
-        assert (image.format, image.size) == ("JPEG", (800, 400))
+        assert (image.format, image.size) == ("JPEG", (1000, 500))
 
 
 def test_a_photo_just_under_the_pixel_limit_is_accepted(client, monkeypatch):
@@ -536,10 +547,10 @@ def test_a_photo_just_under_the_pixel_limit_is_accepted(client, monkeypatch):
 def test_a_photo_the_service_cannot_resize_is_explained(
     client, lewes, monkeypatch, view
 ):
-    def unreadable(upload):
-        raise services.DirectoryError("That file is not a photo we can read.")
+    def unreadable(upload, **kwargs):
+        raise images.ImageRejected("That file is not an image we can read.")
 
-    monkeypatch.setattr(services, "resized_photo", unreadable)
+    monkeypatch.setattr(images, "store_image", unreadable)
     practitioner = PractitionerFactory(display_name="Old Name")
     user = practitioner.user if view == "directory:edit-profile" else UserFactory()
     client.force_login(user)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from core import images
 from tests.blog.factories import PostFactory
 from tests.courses.factories import CourseFactory
 from tests.directory.factories import PractitionerFactory
@@ -61,15 +62,22 @@ def test_a_practitioners_photo_goes_to_the_bucket_and_loads_from_it(client, s3):
     client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": upload})
 
     practitioner.refresh_from_db()
-    assert s3.object_keys() == [practitioner.photo.name]
+    name = practitioner.photo.name
+    # The photo, its WebP and JPEG renditions and its OpenGraph image, made once.
+    assert s3.object_keys() == sorted(images.all_names(name, 1600))
     url = practitioner.photo.url
     assert url.startswith(f"{s3.endpoint_url}/{s3.bucket}/practitioners/")
     with Image.open(io.BytesIO(fetch(url))) as stored:
-        assert max(stored.size) == 800  # the resized copy, not the upload
+        assert stored.size == (1600, 1200)  # re-encoded, not the upload
+    storage = practitioner.photo.storage
+    card = storage.url(images.rendition_name(name, 192, "webp"))
+    with Image.open(io.BytesIO(fetch(card))) as stored:
+        assert (stored.format, stored.width) == ("WEBP", 192)
 
     page = client.get(practitioner.get_absolute_url()).content.decode()
-    assert f'<img src="{url}"' in page
-    assert f'<meta property="og:image" content="{url}">' in page
+    assert f"{card} 192w" in page
+    og = storage.url(images.og_name(name))
+    assert f'<meta property="og:image" content="{og}">' in page
 
 
 def test_a_replaced_photo_is_deleted_from_the_bucket_after_commit(
@@ -85,7 +93,7 @@ def test_a_replaced_photo_is_deleted_from_the_bucket_after_commit(
             )
 
     practitioner.refresh_from_db()
-    assert s3.object_keys() == [practitioner.photo.name]
+    assert s3.object_keys() == sorted(images.all_names(practitioner.photo.name, 1600))
 
 
 def test_blog_and_course_images_live_in_the_bucket(client, s3):

@@ -104,6 +104,7 @@ def test_the_registry_finds_each_installed_apps_privacy_module_in_order():
         "directory.privacy",
         "bookings.privacy",
         "courses.privacy",
+        "reviews.privacy",
         "payments.privacy",
         "notifications.privacy",
         "blog.privacy",
@@ -294,8 +295,9 @@ def test_the_export_costs_the_same_queries_whatever_the_number_of_bookings(
     assert len(download(client)["appointments"]) == 7
     assert queries() == one
     # One query or two a section: bookings, appointment waiting lists, enrolments
-    # with their attendance and certificates, payments on the ledger, emails...
-    assert one <= 14
+    # with their attendance and certificates, reviews written, payments on the
+    # ledger, emails...
+    assert one <= 16
 
 
 def test_the_export_logs_no_health_answers(client, person, caplog):
