@@ -335,6 +335,18 @@ def test_unanswered_questions_or_no_consent_book_nothing(client):
     assert Booking.objects.count() == 0
 
 
+def test_each_unanswered_question_shows_its_message_not_only_a_red_label(client):
+    # Bootstrap hides .invalid-feedback unless it follows an .is-invalid input;
+    # the inline radios' message sits outside their container, so it must be shown
+    # explicitly (colour alone is not enough: WCAG 1.4.1).
+    service = bookable_service()
+    start_details(client, service, london_at(future_day(3), 10))
+    html = client.post(flow_urls(service)["health"], {"consent": "on"}).content
+    html = html.decode()
+    for field, _ in HealthIntake.QUESTIONS:
+        assert f'id="id_{field}_error" class="invalid-feedback d-block"' in html
+
+
 def test_invalid_details_are_explained(client):
     service = bookable_service()
     response = start_details(
