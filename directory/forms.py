@@ -172,6 +172,13 @@ class PractitionerForm(forms.ModelForm):
             "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.prices_from_services:
+            # The prices follow the services the practitioner offers online.
+            del self.fields["price_from"]
+            del self.fields["price_to"]
+
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         if not isinstance(photo, UploadedFile):  # unchanged, cleared or none
