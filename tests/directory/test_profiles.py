@@ -611,6 +611,23 @@ def test_staff_approve_and_suspend_in_the_admin(client):
     assert applied.status == "suspended"
 
 
+def test_words_are_singular_for_one(client):
+    practitioner = LocationFactory(
+        practitioner__home_visits=True, practitioner__home_visit_miles=1
+    ).practitioner
+    html = client.get(practitioner.get_absolute_url()).content.decode()
+    assert "Yes, within 1 mile<" in html
+    client.force_login(StaffFactory())
+    applied = PractitionerFactory(status="applied")
+    response = client.post(
+        reverse("admin:directory_practitioner_changelist"),
+        {"action": "approve", "_selected_action": [applied.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Approved 1 practitioner." in html and "(s)" not in html
+
+
 def admin_change_data(practitioner, qualifications=()):
     """The practitioner's admin change form as posted, with these qualification
     rows (dicts of the inline's fields)."""
