@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
+from core.forms import SiteForm, SiteModelForm
 from core.validators import validate_single_line
 
 from . import geo
@@ -38,7 +39,7 @@ MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}  # as Pillow names them
 
 
-class SearchForm(forms.Form):
+class SearchForm(SiteForm):
     where = forms.CharField(
         label="Town or postcode",
         required=False,
@@ -138,7 +139,7 @@ class PhotoInput(forms.ClearableFileInput):
     pass
 
 
-class PractitionerForm(forms.ModelForm):
+class PractitionerForm(SiteModelForm):
     """The public profile, as the practitioner edits it."""
 
     techniques = forms.ModelMultipleChoiceField(
@@ -234,7 +235,7 @@ class PractitionerForm(forms.ModelForm):
         return data
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(SiteModelForm):
     """A place of work. Coordinates come from the postcode, via the gazetteer."""
 
     class Meta:

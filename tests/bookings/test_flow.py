@@ -347,6 +347,29 @@ def test_each_unanswered_question_shows_its_message_not_only_a_red_label(client)
         assert f'id="id_{field}_error" class="invalid-feedback d-block"' in html
 
 
+def test_a_form_with_errors_opens_with_a_summary_linking_to_each_field(client):
+    service = bookable_service()
+    response = start_details(
+        client, service, london_at(future_day(3), 10), name="", email="", phone=""
+    )
+    html = response.content.decode()
+    summary = html[
+        html.index("There is a problem") : html.index(
+            "</ul>", html.index("There is a problem")
+        )
+    ]
+    for field, message in [
+        ("name", "Enter your name."),
+        ("email", "Enter your email address."),
+        ("phone", "Enter your phone number."),
+    ]:
+        assert f'href="#id_{field}">{message}</a>' in summary
+    # The summary comes first, and each hint before its field.
+    assert html.index("There is a problem") < html.index('name="name"')
+    assert html.index('id="id_phone_helptext"') < html.index('name="phone"')
+    assert "This field is required." not in html
+
+
 def test_invalid_details_are_explained(client):
     service = bookable_service()
     response = start_details(
@@ -354,7 +377,7 @@ def test_invalid_details_are_explained(client):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enter a valid email address." in html
+    assert "Enter an email address like name@example.com." in html
     assert "phone number we can call" in html
 
 

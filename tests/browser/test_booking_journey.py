@@ -158,3 +158,45 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     expect(page.get_by_role("link", name="Rae Review")).to_be_visible()
     expect(page.get_by_text("11:00–12:00")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 390, "height": 844}, {"width": 1280, "height": 800}],
+    ids=["phone", "desktop"],
+)
+def test_mistakes_in_the_booking_forms_are_summarised_and_shown_in_words(
+    live_server, browser, viewport
+):
+    service = bookable_service(slot_interval_minutes=60)
+    day = future_day(2)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(
+        f"{live_server.url}/book/{service.practitioner.slug}/{service.pk}/"
+        f"?date={day.isoformat()}"
+    )
+    page.get_by_role("link", name=re.compile(r"^10:00 on")).click()
+    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    assert_accessible(page)
+    summary.get_by_role("link", name="Enter your phone number.").click()
+    expect(page.get_by_label("Phone")).to_be_focused()
+    page.get_by_label("Your name").fill("Gwen Guest")
+    page.get_by_label("Email").fill("gwen@example.com")
+    page.get_by_label("Phone").fill("07700 900456")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="A few health questions")).to_be_visible()
+    page.get_by_label(re.compile("I consent")).check()
+    page.get_by_role("button", name="Book appointment").click()
+    messages = page.get_by_text("Please answer yes or no.")
+    expect(messages).to_have_count(len(HealthIntake.QUESTIONS) * 2)  # summary too
+    for index in range(messages.count()):
+        expect(messages.nth(index)).to_be_visible()
+    assert_accessible(page)
+    assert not Booking.objects.exists()
+    context.close()

@@ -658,7 +658,7 @@ def test_staff_revoke_from_the_admin_with_a_reason(client):
     refused = admin_action(
         client, "certificate", "revoke", [certificate], apply="1", reason=""
     )
-    assert "This field is required" in refused.content.decode()
+    assert "Enter the reason." in refused.content.decode()
     certificate.refresh_from_db()
     assert certificate.is_valid
 

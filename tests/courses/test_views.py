@@ -417,9 +417,9 @@ def test_a_student_enrols_and_sees_the_deposit_instructions(client, settings):
     ("changes", "error"),
     [
         ({"phone": "call me"}, "Enter a phone number"),
-        ({"motivation": "   "}, "This field is required"),
+        ({"motivation": "   "}, "Answer “Why do you want to take this course?”"),
         ({"experience": "expert"}, "Select a valid choice"),
-        ({"full_name": ""}, "This field is required"),
+        ({"full_name": ""}, "Enter the full name."),
         ({"motivation": "x" * 1001}, "at most 1000 characters"),
     ],
 )

@@ -224,10 +224,10 @@ def test_a_user_applies_and_waits_for_approval(client, lewes):
          "We could not place this postcode"),
         ({"price_from": "-5"}, "Prices cannot be negative."),
         ({"price_from": "80", "price_to": "50"}, "must not be below the lowest"),
-        ({"techniques": []}, "This field is required."),
+        ({"techniques": []}, "Choose the techniques."),
         ({"time_zone": "Mars/Olympus"}, "is not a time zone we know"),
         ({"home_visits": "on"}, "Say how many miles"),
-        ({"display_name": ""}, "This field is required."),
+        ({"display_name": ""}, "Enter the name shown on your profile."),
     ],
 )  # fmt: skip
 def test_an_invalid_application_explains_itself_and_creates_nothing(

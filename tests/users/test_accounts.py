@@ -104,7 +104,7 @@ def test_sign_up_with_a_weak_password_is_refused(client):
 
 def test_sign_up_needs_a_name(client):
     response = sign_up(client, full_name="")
-    assert "This field is required." in response.content.decode()
+    assert "Enter your full name." in response.content.decode()
     assert not User.objects.exists()
 
 
@@ -290,7 +290,7 @@ def test_an_empty_name_is_refused_and_changes_nothing(client):
     user = UserFactory(full_name="Old Name")
     client.force_login(user)
     response = client.post(reverse("users:account"), {"full_name": ""})
-    assert "This field is required." in response.content.decode()
+    assert "Enter your full name." in response.content.decode()
     user.refresh_from_db()
     assert user.full_name == "Old Name"
 
