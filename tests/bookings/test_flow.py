@@ -19,6 +19,7 @@ from tests.bookings.factories import (
     bookable_service,
 )
 from tests.clock import future_day, london_at
+from tests.directory.factories import LocationFactory
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +198,42 @@ def test_a_signed_in_client_is_prefilled_and_linked(client):
     start_details(client, service, starts_at, email=user.email)
     client.post(flow_urls(service)["health"], {**ALL_NO, "consent": "on"})
     assert Booking.objects.get().client == user
+
+
+def test_a_signed_in_client_finds_their_phone_and_no_manage_link_wording(client):
+    user = UserFactory()
+    client.force_login(user)
+    service = bookable_service()
+    book(service, london_at(future_day(2), 10), email=user.email, user=user,
+         phone="07700 900999")  # fmt: skip
+    starts_at = london_at(future_day(3), 10)
+    html = client.get(
+        flow_urls(service)["details"], {"start": format_start(starts_at)}
+    ).content.decode()
+    assert 'value="07700 900999"' in html
+    start_details(client, service, starts_at, email=user.email)
+    response = client.post(
+        flow_urls(service)["health"], {**ALL_NO, "consent": "on"}, follow=True
+    )
+    html = response.content.decode()
+    assert "without an account" not in html and "your appointments" in html
+
+
+def test_the_summary_names_the_place_and_the_policy_shows_before_booking(client):
+    service = bookable_service(cancellation_cutoff_hours=48)
+    place = LocationFactory(practitioner=service.practitioner, name="Kemp Town Clinic")
+    starts_at = london_at(future_day(3), 10)
+    page = client.get(flow_urls(service)["choose-time"]).content.decode()
+    assert "Kemp Town Clinic" in page
+    details = client.get(
+        flow_urls(service)["details"], {"start": format_start(starts_at)}
+    )
+    assert place.name in details.content.decode()
+    start_details(client, service, starts_at)
+    html = client.get(flow_urls(service)["health"]).content.decode()
+    assert "Kemp Town Clinic" in html
+    assert "cancel or move it online up to 48 hours before" in html
+    assert html.index("48 hours before") < html.index("Book appointment</button>")
 
 
 def test_a_time_taken_during_the_flow_sends_the_client_back_to_fresh_times(client):
