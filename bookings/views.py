@@ -524,6 +524,15 @@ def _reschedule_page(request: HttpRequest, booking: Booking, *, by_token: bool):
         return redirect(context["page_url"])
     if request.method == "POST":
         form = StartForm(request.POST)
+        if form.is_valid() and request.POST.get("confirm") != "yes":
+            # A tapped time is asked about first: "Move to Thu 10 Dec, 14:00?"
+            context.update(
+                new_start=form.cleaned_data["start"],
+                start_value=request.POST["start"],
+            )
+            return render(
+                request, "bookings/appointment_reschedule_confirm.html", context
+            )
         if form.is_valid():
             try:
                 services.reschedule_booking(

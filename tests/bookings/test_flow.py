@@ -634,8 +634,17 @@ def test_a_client_moves_their_appointment(client):
     page = client.get(url, {"date": day.isoformat()}).content.decode()
     assert f'value="{format_start(london_at(day, 14))}"' in page
     assert f'value="{format_start(london_at(day, 10))}"' in page  # its own time
+    # Tapping a time asks first, and moves nothing yet.
+    asked = client.post(url, {"start": format_start(london_at(day, 14))})
+    html = asked.content.decode()
+    assert f"Move to {day:%a} {day.day} {day:%b}, 14:00?" in html
+    assert "Yes, move it" in html
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 10)
     response = client.post(
-        url, {"start": format_start(london_at(day, 14))}, follow=True
+        url,
+        {"start": format_start(london_at(day, 14)), "confirm": "yes"},
+        follow=True,
     )
     assert "Your appointment has moved." in messages_of(response)
     booking.refresh_from_db()
@@ -651,7 +660,7 @@ def test_a_crafted_reschedule_changes_nothing(client):
     client.force_login(user)
     url = reverse("bookings:appointment-reschedule", args=[booking.pk])
     for start in ["", "junk", format_start(london_at(day, 3))]:
-        response = client.post(url, {"start": start})
+        response = client.post(url, {"start": start, "confirm": "yes"})
         assert response.status_code == 200
     booking.refresh_from_db()
     assert booking.starts_at == london_at(day, 10)

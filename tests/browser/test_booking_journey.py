@@ -9,7 +9,7 @@ from tests.bookings.factories import book, bookable_service
 from tests.browser.axe import assert_accessible
 from tests.clock import future_day, london_at
 from tests.directory.factories import LocationFactory, PlaceFactory
-from tests.users.factories import TEST_PASSWORD
+from tests.users.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -199,4 +199,35 @@ def test_mistakes_in_the_booking_forms_are_summarised_and_shown_in_words(
         expect(messages.nth(index)).to_be_visible()
     assert_accessible(page)
     assert not Booking.objects.exists()
+    context.close()
+
+
+def test_on_a_phone_a_client_confirms_the_new_time_before_it_moves(
+    live_server, browser
+):
+    user = UserFactory()
+    service = bookable_service(slot_interval_minutes=60)
+    day = future_day(4)
+    booking = book(service, london_at(day, 10), user=user)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(
+        f"{live_server.url}/appointments/{booking.pk}/reschedule/?date={day.isoformat()}"
+    )
+    page.get_by_role("button", name=re.compile(r"^14:00 on")).click()
+
+    heading = f"Move to {day:%a} {day.day} {day:%b}, 14:00?"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 10)
+    page.get_by_role("button", name="Yes, move it").click()
+    expect(page.get_by_text("Your appointment has moved.")).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 14)
     context.close()
