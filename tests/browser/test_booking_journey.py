@@ -231,3 +231,32 @@ def test_on_a_phone_a_client_confirms_the_new_time_before_it_moves(
     booking.refresh_from_db()
     assert booking.starts_at == london_at(day, 14)
     context.close()
+
+
+def test_on_a_phone_the_profile_keeps_a_book_button_in_reach(live_server, browser):
+    service = bookable_service()
+    practitioner = service.practitioner
+    practitioner.bio = "A long biography.\n\n" * 60
+    practitioner.save(update_fields=["bio"])
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}{practitioner.get_absolute_url()}")
+    book_button = page.get_by_role(
+        "link", name=f"Book with {practitioner.display_name}"
+    )
+    expect(book_button).to_be_in_viewport()
+    assert_accessible(page)
+    page.mouse.wheel(0, 1500)
+    expect(book_button).to_be_in_viewport()
+    book_button.click()
+    expect(page.get_by_role("heading", name="Book online")).to_be_in_viewport()
+    context.close()
+
+    wide = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = wide.new_page()
+    page.goto(f"{live_server.url}{practitioner.get_absolute_url()}")
+    expect(
+        page.get_by_role("link", name=f"Book with {practitioner.display_name}")
+    ).to_be_hidden()
+    assert_accessible(page)
+    wide.close()
