@@ -112,7 +112,11 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name=practitioner.user.get_short_name()).click()
-    page.get_by_role("link", name="Hours and availability").click()
+    # Logging in lands on the agenda; the account menu leads on.
+    expect(page).to_have_url(re.compile(r"/practitioner/agenda/"))
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Hours and availability"
+    ).click()
 
     expect(page.get_by_role("heading", name="Hours and availability")).to_be_visible()
     assert_accessible(page)
