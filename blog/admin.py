@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from core import images
 
@@ -133,7 +134,11 @@ class PostAdmin(admin.ModelAdmin):
     def publish_now(self, request, queryset):
         for post in queryset:
             services.publish_post(post=post)
-        self.message_user(request, f"Published {queryset.count()} post(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Published %d post.", "Published %d posts.", count) % count,
+        )
 
 
 @admin.register(Tag)

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from core.admin_actions import confirm_action
 from directory.models import Practitioner
@@ -193,7 +194,10 @@ class BookingAdmin(admin.ModelAdmin):
                 cancelled += 1
                 self.log_change(request, booking, f"Cancelled by staff: {reason}")
         self.message_user(
-            request, f"{cancelled} booking(s) cancelled.", messages.SUCCESS
+            request,
+            ngettext("%d booking cancelled.", "%d bookings cancelled.", cancelled)
+            % cancelled,
+            messages.SUCCESS,
         )
         return None
 

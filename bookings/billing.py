@@ -64,9 +64,13 @@ def policy_text(service: Service, *, practitioner=None) -> str:
     """The payment and refund policy, shown before the client pays."""
     practitioner = practitioner or service.practitioner
     money = terms(service)
-    if not money.pays_online:
-        return f"You pay {practitioner.display_name} at the appointment."
     hours = policy_for(practitioner).cancellation_cutoff_hours
+    if not money.pays_online:
+        return (
+            f"You pay {practitioner.display_name} at the appointment. You can "
+            f"cancel or move it online up to {hours} hours before; after that, "
+            f"get in touch with {practitioner.display_name}."
+        )
     kind = (
         f"a {format_pence(money.online)} deposit"
         if service.payment_mode == Service.PaymentMode.DEPOSIT

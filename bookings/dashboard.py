@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -467,10 +468,13 @@ def time_off_add(request: HttpRequest, practitioner) -> HttpResponse:
             )
             note = ""
             if clashes:
-                note = (
-                    f" You have {clashes} appointment(s) in that time: "
-                    "cancel them from your agenda if you need to."
-                )
+                note = " " + ngettext(
+                    "You have %(n)d appointment in that time: cancel it from "
+                    "your agenda if you need to.",
+                    "You have %(n)d appointments in that time: cancel them from "
+                    "your agenda if you need to.",
+                    clashes,
+                ) % {"n": clashes}
             message = "Time off added." + note
             form = None
     return _availability_response(

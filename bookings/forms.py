@@ -6,6 +6,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
 
+from core.forms import SiteForm, SiteModelForm
 from core.validators import one_line, validate_single_line
 from directory.models import Practitioner, Technique
 
@@ -74,7 +75,7 @@ def parse_date(value: str | None) -> date | None:
 # --- the booking flow -----------------------------------------------------------
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(SiteForm):
     name = forms.CharField(
         label="Your name", max_length=150, validators=[validate_single_line]
     )
@@ -83,12 +84,17 @@ class DetailsForm(forms.Form):
         label="Email",
         max_length=254,
         help_text="We send your confirmation and a link to manage it.",
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@example.com.",
+        },
     )
     phone = forms.CharField(
         label="Phone",
         max_length=30,
         validators=[validate_single_line],
         help_text="In case your practitioner needs to reach you on the day.",
+        error_messages={"required": "Enter your phone number."},
     )
 
     def clean_name(self) -> str:
@@ -108,7 +114,7 @@ class DetailsForm(forms.Form):
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class HealthForm(forms.Form):
+class HealthForm(SiteForm):
     """The health questions a massage therapist asks before a first treatment."""
 
     details = forms.CharField(
@@ -152,7 +158,7 @@ class HealthForm(forms.Form):
         return data
 
 
-class _ReasonForm(forms.Form):
+class _ReasonForm(SiteForm):
     """A reason the other party reads in one line of a page and an email: line
     breaks become spaces, other control characters are refused."""
 
@@ -188,7 +194,7 @@ class DeclineForm(_ReasonForm):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(SiteForm):
     note = forms.CharField(
         label="Private note",
         required=False,
@@ -198,13 +204,13 @@ class NoteForm(forms.Form):
     )
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(SiteForm):
     status = forms.ChoiceField(
         choices=[("completed", "Completed"), ("no_show", "No-show")]
     )
 
 
-class StartForm(forms.Form):
+class StartForm(SiteForm):
     """A chosen start time, as the slot picker sends it."""
 
     start = forms.CharField(max_length=40, validators=[validate_single_line])
@@ -219,7 +225,7 @@ class StartForm(forms.Form):
 # --- the JSON API -----------------------------------------------------------------
 
 
-class SlotsQueryForm(forms.Form):
+class SlotsQueryForm(SiteForm):
     """The query of the slots API. Without "from", the view calls `day_range` with
     today in the practitioner's zone, once it knows the practitioner."""
 
@@ -262,7 +268,7 @@ class SlotsQueryForm(forms.Form):
 # --- the practitioner's dashboard ---------------------------------------------
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(SiteModelForm):
     class Meta:
         model = Service
         fields = [
@@ -310,7 +316,7 @@ class ServiceForm(forms.ModelForm):
         return cleaned
 
 
-class _RangeForm(forms.Form):
+class _RangeForm(SiteForm):
     start_time = forms.TimeField(label="From", widget=TIME_INPUT)
     end_time = forms.TimeField(label="Until", widget=TIME_INPUT)
     location = forms.ModelChoiceField(
@@ -349,7 +355,7 @@ class DateOverrideForm(_RangeForm):
         return value
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(SiteForm):
     prefix = "off"
     start_date = DayField(label="From date")
     start_time = forms.TimeField(
@@ -397,7 +403,7 @@ class TimeOffForm(forms.Form):
         return cleaned
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(SiteModelForm):
     prefix = "policy"
 
     class Meta:
@@ -416,7 +422,7 @@ class PolicyForm(forms.ModelForm):
 # --- other calendars and the waiting list -------------------------------------------
 
 
-class ExternalCalendarForm(forms.Form):
+class ExternalCalendarForm(SiteForm):
     prefix = "calendar"
     name = forms.CharField(
         label="Name",
@@ -439,7 +445,7 @@ class ExternalCalendarForm(forms.Form):
         return name
 
 
-class WaitlistForm(forms.Form):
+class WaitlistForm(SiteForm):
     prefix = "wait"
     name = forms.CharField(
         label="Your name", max_length=150, validators=[validate_single_line]

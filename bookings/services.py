@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -691,10 +692,11 @@ def save_private_note(*, booking: Booking, note: str) -> Booking:
 
 def refresh_online_booking(*, practitioner: Practitioner) -> bool:
     """Keep Practitioner.offers_online_booking true exactly when clients can book:
-    at least one active service and some weekly hours."""
+    at least one active service and some weekly hours. The prices the directory
+    shows follow the active services too (refresh_prices)."""
+    has_services = refresh_prices(practitioner=practitioner)
     offers = (
-        Service.objects.filter(practitioner=practitioner, is_active=True).exists()
-        and WeeklyHours.objects.filter(practitioner=practitioner).exists()
+        has_services and WeeklyHours.objects.filter(practitioner=practitioner).exists()
     )
     if practitioner.offers_online_booking != offers:
         Practitioner.objects.filter(pk=practitioner.pk).update(
@@ -702,6 +704,30 @@ def refresh_online_booking(*, practitioner: Practitioner) -> bool:
         )
         practitioner.offers_online_booking = offers
     return offers
+
+
+def refresh_prices(*, practitioner: Practitioner) -> bool:
+    """The profile's and the card's "from £x to £y", derived from the active
+    services so they never contradict the services listed on the same page.
+    Without active services the practitioner's own figures stay, and are theirs to
+    edit again. True when the practitioner has active services."""
+    prices = Service.objects.filter(
+        practitioner=practitioner, is_active=True
+    ).aggregate(low=Min("price"), high=Max("price"))
+    low, high = prices["low"], prices["high"]
+    if low is None:
+        fields = {"prices_from_services": False}
+    else:
+        fields = {
+            "price_from": low,
+            "price_to": high if high > low else None,
+            "prices_from_services": True,
+        }
+    if any(getattr(practitioner, name) != value for name, value in fields.items()):
+        Practitioner.objects.filter(pk=practitioner.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(practitioner, name, value)
+    return low is not None
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import ratelimit
-from directory.models import Practitioner
+from directory.models import Location, Practitioner
 from payments import services as payments
 
 from . import billing, services, waitlist
@@ -145,6 +145,7 @@ def _choose_time_page(
         template += "#picker"
     else:
         context["waitlist_form"] = waitlist_form or _waitlist_form(request, service)
+        context["location"] = _where(service, None)
     # A refused waiting-list request shows the page again, with its errors.
     status = 400 if waitlist_form is not None else 200
     return render(request, template, context, status=status)
@@ -238,6 +239,31 @@ def _refuse(request: HttpRequest, service: Service, error: Exception, day=None):
     return redirect(_choose_time_url(service, day))
 
 
+def _where(service: Service, location_id: int | None) -> Location | None:
+    """The place of the appointment for the summary: the one its hours name, or
+    the only place the service is offered at."""
+    places = service.locations.all() or service.practitioner.locations.all()
+    if location_id is not None:
+        return Location.objects.filter(
+            pk=location_id, practitioner_id=service.practitioner_id
+        ).first()
+    places = list(places[:2])
+    return places[0] if len(places) == 1 else None
+
+
+def _last_phone(user) -> str:
+    """A signed-in client's phone, as they gave it for their last booking."""
+    if not user.is_authenticated:
+        return ""
+    return (
+        Booking.objects.for_client(user)
+        .order_by("-created_at")
+        .values_list("client_phone", flat=True)
+        .first()
+        or ""
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def details(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
     service = _service_or_404(slug, service_id)
@@ -246,7 +272,7 @@ def details(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
         return _refuse(request, service, "Please choose a time first.")
     local_day = start.astimezone(service.practitioner.zone).date()
     try:
-        services.check_start_time(service=service, starts_at=start)
+        slot = services.check_start_time(service=service, starts_at=start)
     except services.SlotTaken as error:
         return _refuse(
             request, service, f"{error} Here are the times still free.", local_day
@@ -259,13 +285,14 @@ def details(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
     initial = {
         "name": draft.get("name") or (user.full_name if user.is_authenticated else ""),
         "email": draft.get("email") or (user.email if user.is_authenticated else ""),
-        "phone": draft.get("phone", ""),
+        "phone": draft.get("phone") or _last_phone(user),
     }
     form = DetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         request.session[DRAFT_KEY] = {
             "service": service.pk,
             "start": format_start(start),
+            "location": slot.location_id,
             **form.cleaned_data,
         }
         return redirect("bookings:health", slug=slug, service_id=service.pk)
@@ -278,6 +305,7 @@ def details(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
             "starts_at": start,
             "start_value": format_start(start),
             "form": form,
+            "location": _where(service, slot.location_id),
         },
     )
 
@@ -328,6 +356,7 @@ def health(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
             "starts_at": start,
             "draft": draft,
             "form": form,
+            "location": _where(service, draft.get("location")),
             "terms": billing.terms(service),
             "payment_policy": billing.policy_text(service),
         },
@@ -495,6 +524,15 @@ def _reschedule_page(request: HttpRequest, booking: Booking, *, by_token: bool):
         return redirect(context["page_url"])
     if request.method == "POST":
         form = StartForm(request.POST)
+        if form.is_valid() and request.POST.get("confirm") != "yes":
+            # A tapped time is asked about first: "Move to Thu 10 Dec, 14:00?"
+            context.update(
+                new_start=form.cleaned_data["start"],
+                start_value=request.POST["start"],
+            )
+            return render(
+                request, "bookings/appointment_reschedule_confirm.html", context
+            )
         if form.is_valid():
             try:
                 services.reschedule_booking(

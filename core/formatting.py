@@ -33,6 +33,29 @@ def format_date_range(start: date, end: date) -> str:
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
 
 
+def format_period(start: datetime, end: datetime) -> str:
+    """A stretch of time in the active zone, as it was entered: whole days read as
+    days, so time off entered up to Friday 8 January reads 'Fri 1 Jan – Fri 8 Jan
+    2027', never '… – Sat 9 Jan 2027 00:00'; one day is named once."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    if start.time() == time.min and end.time() == time.min:
+        first, last = start.date(), end.date() - timedelta(days=1)
+        if first >= last:
+            return f"{first:%a} {first.day} {first:%b %Y}"
+        same_year = first.year == last.year
+        shown = f"{first:%a} {first.day} {first:%b}" + (
+            "" if same_year else f" {first.year}"
+        )
+        return f"{shown} – {last:%a} {last.day} {last:%b %Y}"
+    end_text = f"{end:%H:%M}"
+    if end.time() == time.min:
+        last = end.date() - timedelta(days=1)
+        end_text = f"the end of {last:%a} {last.day} {last:%b %Y}"
+    elif end.date() != start.date():
+        end_text = f"{end:%a} {end.day} {end:%b %Y} {end:%H:%M}"
+    return f"{start:%a} {start.day} {start:%b %Y} {start:%H:%M} – {end_text}"
+
+
 def format_deadline(value: datetime) -> str:
     """'14:30 on Friday 13 March 2026' in the site's zone. Midnight reads as 'the end
     of Friday 13 March 2026': '00:00 on Saturday' is easily taken for a day later."""

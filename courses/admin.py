@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from core import images
 from core.admin_actions import confirm_action
@@ -31,8 +32,9 @@ from .models import (
 from .pdf import certificate_pdf
 
 
-def _run_each(modeladmin, request, queryset, service, done: str) -> None:
-    """Call `service` for each object; report what worked and each refusal."""
+def _run_each(modeladmin, request, queryset, service, done: tuple[str, str]) -> None:
+    """Call `service` for each object; report what worked and each refusal.
+    `done`: the singular and plural report, with `{n}` for the number."""
     succeeded = 0
     for obj in queryset:
         try:
@@ -42,7 +44,8 @@ def _run_each(modeladmin, request, queryset, service, done: str) -> None:
         else:
             succeeded += 1
     if succeeded:
-        modeladmin.message_user(request, done.format(n=succeeded), messages.SUCCESS)
+        report = ngettext(*done, succeeded).format(n=succeeded)
+        modeladmin.message_user(request, report, messages.SUCCESS)
 
 
 @admin.register(Tutor)
@@ -258,21 +261,38 @@ class CourseDateAdmin(admin.ModelAdmin):
         if saved.enrolments_cancelled is not None:
             self.message_user(
                 request,
-                f"The date is cancelled; {saved.enrolments_cancelled} enrolment(s) "
-                "were cancelled and the students told.",
+                ngettext(
+                    "The date is cancelled; %d enrolment was cancelled and the "
+                    "student told.",
+                    "The date is cancelled; %d enrolments were cancelled and the "
+                    "students told.",
+                    saved.enrolments_cancelled,
+                )
+                % saved.enrolments_cancelled,
                 messages.WARNING,
             )
         if saved.places_offered:
             self.message_user(
                 request,
-                f"{saved.places_offered} place(s) offered to the waiting list.",
+                ngettext(
+                    "%d place offered to the waiting list.",
+                    "%d places offered to the waiting list.",
+                    saved.places_offered,
+                )
+                % saved.places_offered,
                 messages.INFO,
             )
         if saved.offers_left_open:
             self.message_user(
                 request,
-                f"{saved.offers_left_open} waiting-list offer(s) made before closing "
-                "stay open until they expire; no new offers are made.",
+                ngettext(
+                    "%d waiting-list offer made before closing stays open until it "
+                    "expires; no new offers are made.",
+                    "%d waiting-list offers made before closing stay open until they "
+                    "expire; no new offers are made.",
+                    saved.offers_left_open,
+                )
+                % saved.offers_left_open,
                 messages.INFO,
             )
 
@@ -340,8 +360,15 @@ class CourseDateAdmin(admin.ModelAdmin):
             )
             self.message_user(
                 request,
-                f"{queryset.count()} date(s) cancelled; {total} enrolment(s) "
-                "cancelled and the students told.",
+                ngettext("%d date cancelled", "%d dates cancelled", queryset.count())
+                % queryset.count()
+                + "; "
+                + ngettext(
+                    "%d enrolment cancelled and the student told.",
+                    "%d enrolments cancelled and the students told.",
+                    total,
+                )
+                % total,
                 messages.SUCCESS,
             )
             return None
@@ -519,8 +546,12 @@ class EnrolmentAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 record,
-                "{n} payment(s) recorded in your name; paid deposits confirm their "
-                "places and the students are emailed.",
+                (
+                    "{n} payment recorded in your name; a paid deposit confirms "
+                    "the place and the student is emailed.",
+                    "{n} payments recorded in your name; paid deposits confirm "
+                    "their places and the students are emailed.",
+                ),
             )
             return None
         return confirm_action(
@@ -545,9 +576,14 @@ class EnrolmentAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda e: services.complete_enrolment(enrolment=e),
-                "{n} enrolment(s) completed and their certificates emailed; "
-                "graduates with a practitioner profile now show the course's "
-                "techniques as verified.",
+                (
+                    "{n} enrolment completed and its certificate emailed; a "
+                    "graduate with a practitioner profile now shows the course's "
+                    "techniques as verified.",
+                    "{n} enrolments completed and their certificates emailed; "
+                    "graduates with a practitioner profile now show the course's "
+                    "techniques as verified.",
+                ),
             )
             return None
         return confirm_action(
@@ -570,8 +606,12 @@ class EnrolmentAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda e: services.cancel_enrolment(enrolment=e, by=request.user),
-                "{n} enrolment(s) cancelled; their places went to the waiting list "
-                "or back on sale.",
+                (
+                    "{n} enrolment cancelled; its place went to the waiting list "
+                    "or back on sale.",
+                    "{n} enrolments cancelled; their places went to the waiting "
+                    "list or back on sale.",
+                ),
             )
             return None
         return confirm_action(
@@ -727,8 +767,12 @@ class CertificateAdmin(admin.ModelAdmin):
                 lambda c: services.revoke_certificate(
                     certificate=c, reason=reason, by=request.user
                 ),
-                "{n} certificate(s) revoked; the graduates are emailed and the "
-                "techniques they verified are withdrawn.",
+                (
+                    "{n} certificate revoked; the graduate is emailed and the "
+                    "techniques it verified are withdrawn.",
+                    "{n} certificates revoked; the graduates are emailed and the "
+                    "techniques they verified are withdrawn.",
+                ),
             )
             return None
         return confirm_action(

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -218,8 +219,12 @@ def _save_register(request: HttpRequest, course_date: CourseDate) -> HttpRespons
             done = services.complete_course_date(course_date=course_date)
             messages.success(
                 request,
-                f"{len(done.completed)} student(s) completed; their certificates "
-                "are emailed to them.",
+                ngettext(
+                    "%d student completed; their certificate is emailed to them.",
+                    "%d students completed; their certificates are emailed to them.",
+                    len(done.completed),
+                )
+                % len(done.completed),
             )
             for enrolment, reason in done.skipped:
                 messages.warning(

@@ -42,14 +42,17 @@ class DemoDate:
     venue: str
     address: str
     postcode: str
+    # The first Saturday at least this many days ahead, or, for an intake, the
+    # first Saturday of the next such month.
     starts_in_days: int
-    length_days: int
+    length_days: int  # from that Saturday: 0 one day, 8 two weekends, 71 ten weeks
     schedule: str
     places: int
     confirmed: int = 0  # classmates with a confirmed place
     waiting: int = 0  # classmates on the waiting list (after the demo student)
     student_enrols: bool = False
     student_waits: bool = False
+    intake_month: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,16 +166,18 @@ both techniques shown as **verified** on their profile.
         dates=[
             DemoDate(
                 **BRIGHTON,
-                starts_in_days=45,
-                length_days=70,
+                intake_month=4,
+                starts_in_days=0,
+                length_days=71,
                 schedule="Six weekends, Saturday and Sunday 9:30–17:00",
                 places=10,
                 confirmed=8,
             ),
             DemoDate(
                 **BATH,
-                starts_in_days=75,
-                length_days=70,
+                intake_month=10,
+                starts_in_days=0,
+                length_days=71,
                 schedule="Six weekends, Saturday and Sunday 9:30–17:00",
                 places=6,
                 confirmed=6,
@@ -345,7 +350,7 @@ def _seed_course(spec: DemoCourse, student: User, classmates) -> bool:
     _fill_course_page(course, spec)
     today = timezone.localdate()
     for date_spec in spec.dates:
-        starts_on = today + timedelta(days=date_spec.starts_in_days)
+        starts_on = _first_saturday(date_spec, today)
         course_date = CourseDate.objects.create(
             course=course,
             venue_name=date_spec.venue,
@@ -427,6 +432,19 @@ def _fill_course_page(course: Course, spec: DemoCourse, tutors=None) -> None:
             CourseQuestion(course=course, question=q, answer=a, position=n)
             for n, (q, a) in enumerate(spec.faqs)
         )
+
+
+def _first_saturday(spec: DemoDate, today: date) -> date:
+    """Every demo schedule starts on a Saturday: the first one at least
+    `starts_in_days` ahead, or the first of the next intake month still open for
+    enrolment (a week before it starts)."""
+    if spec.intake_month is None:
+        day = today + timedelta(days=spec.starts_in_days)
+    else:
+        day = date(today.year, spec.intake_month, 1)
+        while day - timedelta(days=7 + 6) <= today:
+            day = date(day.year + 1, spec.intake_month, 1)
+    return day + timedelta(days=(5 - day.weekday()) % 7)
 
 
 def _teaching_days(starts_on: date, ends_on: date) -> list[date]:

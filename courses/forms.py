@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from core.forms import SiteForm, SiteModelForm
 from core.validators import validate_single_line
 from payments.admin import AmountField
 from payments.models import LedgerEntry
@@ -10,7 +11,7 @@ from . import certificates
 from .models import Course, Enrolment
 
 
-class CourseDateFilterForm(forms.Form):
+class CourseDateFilterForm(SiteForm):
     """The filters above the list of course dates (GET; every field optional)."""
 
     technique = forms.ChoiceField(
@@ -58,7 +59,7 @@ class CourseDateFilterForm(forms.Form):
 PHONE_RE = re.compile(r"^\+?[\d ()-]{7,25}$")
 
 
-class EnrolmentForm(forms.ModelForm):
+class EnrolmentForm(SiteModelForm):
     class Meta:
         model = Enrolment
         fields = [
@@ -120,7 +121,7 @@ class EnrolmentForm(forms.ModelForm):
         return text
 
 
-class PaymentByHandForm(forms.Form):
+class PaymentByHandForm(SiteForm):
     """Staff record a payment received outside the site (admin action)."""
 
     amount = AmountField(
@@ -144,7 +145,7 @@ class PaymentByHandForm(forms.Form):
     )
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(SiteForm):
     """Staff revoke a certificate (admin action)."""
 
     reason = forms.CharField(
@@ -155,7 +156,7 @@ class RevokeForm(forms.Form):
     )
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(SiteForm):
     """The number someone types at /verify/."""
 
     number = forms.CharField(

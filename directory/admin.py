@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -125,7 +126,12 @@ class PractitionerAdmin(admin.ModelAdmin):
                 reason=request.POST.get("reason", ""),
                 by=request.user,
             )
-        self.message_user(request, f"Approved {queryset.count()} practitioner(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Approved %d practitioner.", "Approved %d practitioners.", count)
+            % count,
+        )
 
     @admin.action(description="Suspend selected practitioners (give a reason)")
     def suspend(self, request, queryset):
@@ -144,7 +150,12 @@ class PractitionerAdmin(admin.ModelAdmin):
                 reason=reason,
                 by=request.user,
             )
-        self.message_user(request, f"Suspended {queryset.count()} practitioner(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Suspended %d practitioner.", "Suspended %d practitioners.", count)
+            % count,
+        )
 
 
 @admin.register(Place)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from core import images
+from core.forms import SiteForm, SiteModelForm
 from core.validators import validate_single_line
 
 from . import geo
@@ -37,7 +38,7 @@ MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 
 
-class SearchForm(forms.Form):
+class SearchForm(SiteForm):
     where = forms.CharField(
         label="Town or postcode",
         required=False,
@@ -143,7 +144,7 @@ class PhotoInput(forms.ClearableFileInput):
     pass
 
 
-class PractitionerForm(forms.ModelForm):
+class PractitionerForm(SiteModelForm):
     """The public profile, as the practitioner edits it."""
 
     techniques = forms.ModelMultipleChoiceField(
@@ -176,6 +177,13 @@ class PractitionerForm(forms.ModelForm):
             ),
             "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.prices_from_services:
+            # The prices follow the services the practitioner offers online.
+            del self.fields["price_from"]
+            del self.fields["price_to"]
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
@@ -210,7 +218,7 @@ class PractitionerForm(forms.ModelForm):
         return data
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(SiteModelForm):
     """A place of work. Coordinates come from the postcode, via the gazetteer."""
 
     class Meta:

@@ -134,6 +134,9 @@ class Practitioner(TimeStampedModel):
     price_to = models.DecimalField(
         max_digits=7, decimal_places=2, null=True, blank=True
     )
+    # Set by bookings while the practitioner has active services: the two prices
+    # above are then their lowest and highest, never typed by hand.
+    prices_from_services = models.BooleanField(default=False, editable=False)
     time_zone = models.CharField(
         max_length=64,
         default="Europe/London",

@@ -22,6 +22,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 
 from . import outbox
 
@@ -95,6 +96,23 @@ ACCOUNT_EMAILS = {
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request) -> str:
+        """Where people land after logging in when no `next` was given (allauth
+        honours a safe `next` before asking): where they work. Staff go to the
+        admin, practitioners to their agenda, everyone else to their appointments.
+        URL names only: this app imports no domain app."""
+        user = request.user
+        if user.is_staff:
+            name = "admin:index"
+        elif getattr(user, "practitioner", None) is not None:
+            name = "bookings:agenda"
+        else:
+            name = "bookings:mine"
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            return super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Queue allauth's email in the outbox (same transaction as the request's
         change, if any); a worker sends it. Never talks to the mail server."""

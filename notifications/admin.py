@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from . import outbox
 from .models import OutboundEmail
@@ -72,12 +73,24 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         )
         retried = sum(outbox.retry(pk=pk) for pk in pks)
         self.message_user(
-            request, f"{retried} failed email(s) queued again.", messages.SUCCESS
+            request,
+            ngettext(
+                "%d failed email queued again.",
+                "%d failed emails queued again.",
+                retried,
+            )
+            % retried,
+            messages.SUCCESS,
         )
 
     @admin.action(description="Cancel selected pending emails", permissions=["change"])
     def cancel_pending(self, request: HttpRequest, queryset: QuerySet) -> None:
         cancelled = outbox.cancel_pending(pks=queryset.values_list("pk", flat=True))
         self.message_user(
-            request, f"{cancelled} pending email(s) cancelled.", messages.SUCCESS
+            request,
+            ngettext(
+                "%d pending email cancelled.", "%d pending emails cancelled.", cancelled
+            )
+            % cancelled,
+            messages.SUCCESS,
         )

@@ -2,10 +2,11 @@
 
 from django import forms
 
+from core.forms import SiteForm
 from core.validators import validate_single_line
 
 
-class TestCheckoutForm(forms.Form):
+class TestCheckoutForm(SiteForm):
     """What the test provider's page posts: which button, and the (pretend)
     name on the card, which becomes the payer's name on the receipt."""
 

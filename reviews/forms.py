@@ -1,11 +1,13 @@
 from django import forms
 
+from core.forms import SiteForm
+
 from .services import MAX_TEXT
 
 STARS = [(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(SiteForm):
     rating = forms.TypedChoiceField(
         label="Your rating",
         choices=STARS,
@@ -23,7 +25,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SiteForm):
     text = forms.CharField(
         label="Your public reply",
         max_length=MAX_TEXT,
@@ -32,7 +34,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(SiteForm):
     reason = forms.CharField(
         label="What is wrong with this review?",
         max_length=500,

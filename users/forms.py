@@ -1,13 +1,15 @@
 from django import forms
 
+from core.forms import SiteForm
 from core.validators import validate_single_line
 
 
-class SignupForm(forms.Form):
+class SignupForm(SiteForm):
     """Extra fields allauth adds to its sign-up form."""
 
     full_name = forms.CharField(
         label="Full name",
+        error_messages={"required": "Enter your full name."},
         max_length=150,
         validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -21,16 +23,17 @@ class SignupForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SiteForm):
     full_name = forms.CharField(
         label="Full name",
+        error_messages={"required": "Enter your full name."},
         max_length=150,
         validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(SiteForm):
     password = forms.CharField(
         label="Your current password",
         strip=False,

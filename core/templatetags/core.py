@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core import panels as core_panels
-from core.formatting import format_deadline, format_money
+from core.formatting import format_deadline, format_money, format_period
 from core.images import og_name, renditions
 from core.jsonld import json_ld as json_ld_text
 from core.markdown import render_markdown
@@ -42,6 +42,12 @@ def money(value: Decimal | None) -> str:
 def deadline(value: datetime | None) -> str:
     """When a hold ends: '14:30 on Friday 13 March 2026' or 'the end of Friday…'."""
     return format_deadline(value) if value else ""
+
+
+@register.filter
+def period(start: datetime | None, end: datetime | None) -> str:
+    """`{{ off.starts_at|period:off.ends_at }}`: see format_period."""
+    return format_period(start, end) if start and end else ""
 
 
 @register.filter

@@ -153,7 +153,7 @@ def test_the_cancel_action_cancels_through_the_service_and_its_reminders(
         follow=True,
     )
 
-    assert "1 booking(s) cancelled." in response.content.decode()
+    assert "1 booking cancelled." in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert booking.cancelled_by == Booking.CancelledBy.STAFF
@@ -192,7 +192,7 @@ def test_the_cancel_action_leaves_finished_bookings_and_says_so(staff_client, bo
     )
 
     html = response.content.decode()
-    assert "0 booking(s) cancelled." in html
+    assert "0 bookings cancelled." in html
     assert "This appointment is completed." in html
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED

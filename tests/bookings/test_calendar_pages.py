@@ -57,7 +57,7 @@ def test_connecting_a_calendar_reads_it_and_says_what_it_found(
     [
         ("http://169.254.169.254/latest/meta-data/", "private or local network"),
         ("ftp://example.com/c.ics", "starts with https://"),
-        ("", "This field is required."),
+        ("", "Enter the secret iCal address."),
     ],
 )
 def test_a_bad_address_is_refused_with_a_reason_and_saves_nothing(

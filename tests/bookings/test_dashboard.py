@@ -485,7 +485,21 @@ def test_time_off_over_booked_appointments_warns_about_them(client, practitioner
         },
         follow=True,
     )
-    assert "You have 1 appointment(s) in that time" in messages_of(response)
+    assert "You have 1 appointment in that time: cancel it" in messages_of(response)
+
+
+def test_whole_days_off_read_as_the_days_entered(client, practitioner):
+    # Entered "8 January to 8 January": it ends at midnight after the 8th, and
+    # the list says so as a day, not "Sat 9 Jan 00:00".
+    day = future_day(9)
+    client.post(
+        reverse("bookings:time-off-add"),
+        {"off-start_date": day.isoformat(), "off-end_date": day.isoformat()},
+    )
+    html = client.get(reverse("bookings:availability")).content.decode()
+    assert f"{day:%a} {day.day} {day:%b %Y}" in html
+    after = day + timedelta(days=1)
+    assert f"{after:%a} {after.day} {after:%b %Y} 00:00" not in html
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from tests.bookings.factories import (
     bookable_service,
 )
 from tests.clock import future_day, london_at
+from tests.directory.factories import LocationFactory
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,42 @@ def test_a_signed_in_client_is_prefilled_and_linked(client):
     assert Booking.objects.get().client == user
 
 
+def test_a_signed_in_client_finds_their_phone_and_no_manage_link_wording(client):
+    user = UserFactory()
+    client.force_login(user)
+    service = bookable_service()
+    book(service, london_at(future_day(2), 10), email=user.email, user=user,
+         phone="07700 900999")  # fmt: skip
+    starts_at = london_at(future_day(3), 10)
+    html = client.get(
+        flow_urls(service)["details"], {"start": format_start(starts_at)}
+    ).content.decode()
+    assert 'value="07700 900999"' in html
+    start_details(client, service, starts_at, email=user.email)
+    response = client.post(
+        flow_urls(service)["health"], {**ALL_NO, "consent": "on"}, follow=True
+    )
+    html = response.content.decode()
+    assert "without an account" not in html and "your appointments" in html
+
+
+def test_the_summary_names_the_place_and_the_policy_shows_before_booking(client):
+    service = bookable_service(cancellation_cutoff_hours=48)
+    place = LocationFactory(practitioner=service.practitioner, name="Kemp Town Clinic")
+    starts_at = london_at(future_day(3), 10)
+    page = client.get(flow_urls(service)["choose-time"]).content.decode()
+    assert "Kemp Town Clinic" in page
+    details = client.get(
+        flow_urls(service)["details"], {"start": format_start(starts_at)}
+    )
+    assert place.name in details.content.decode()
+    start_details(client, service, starts_at)
+    html = client.get(flow_urls(service)["health"]).content.decode()
+    assert "Kemp Town Clinic" in html
+    assert "cancel or move it online up to 48 hours before" in html
+    assert html.index("48 hours before") < html.index("Book appointment</button>")
+
+
 def test_a_time_taken_during_the_flow_sends_the_client_back_to_fresh_times(client):
     service = bookable_service(slot_interval_minutes=60)
     day = future_day(3)
@@ -335,6 +372,41 @@ def test_unanswered_questions_or_no_consent_book_nothing(client):
     assert Booking.objects.count() == 0
 
 
+def test_each_unanswered_question_shows_its_message_not_only_a_red_label(client):
+    # Bootstrap hides .invalid-feedback unless it follows an .is-invalid input;
+    # the inline radios' message sits outside their container, so it must be shown
+    # explicitly (colour alone is not enough: WCAG 1.4.1).
+    service = bookable_service()
+    start_details(client, service, london_at(future_day(3), 10))
+    html = client.post(flow_urls(service)["health"], {"consent": "on"}).content
+    html = html.decode()
+    for field, _ in HealthIntake.QUESTIONS:
+        assert f'id="id_{field}_error" class="invalid-feedback d-block"' in html
+
+
+def test_a_form_with_errors_opens_with_a_summary_linking_to_each_field(client):
+    service = bookable_service()
+    response = start_details(
+        client, service, london_at(future_day(3), 10), name="", email="", phone=""
+    )
+    html = response.content.decode()
+    summary = html[
+        html.index("There is a problem") : html.index(
+            "</ul>", html.index("There is a problem")
+        )
+    ]
+    for field, message in [
+        ("name", "Enter your name."),
+        ("email", "Enter your email address."),
+        ("phone", "Enter your phone number."),
+    ]:
+        assert f'href="#id_{field}">{message}</a>' in summary
+    # The summary comes first, and each hint before its field.
+    assert html.index("There is a problem") < html.index('name="name"')
+    assert html.index('id="id_phone_helptext"') < html.index('name="phone"')
+    assert "This field is required." not in html
+
+
 def test_invalid_details_are_explained(client):
     service = bookable_service()
     response = start_details(
@@ -342,7 +414,7 @@ def test_invalid_details_are_explained(client):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enter a valid email address." in html
+    assert "Enter an email address like name@example.com." in html
     assert "phone number we can call" in html
 
 
@@ -562,8 +634,17 @@ def test_a_client_moves_their_appointment(client):
     page = client.get(url, {"date": day.isoformat()}).content.decode()
     assert f'value="{format_start(london_at(day, 14))}"' in page
     assert f'value="{format_start(london_at(day, 10))}"' in page  # its own time
+    # Tapping a time asks first, and moves nothing yet.
+    asked = client.post(url, {"start": format_start(london_at(day, 14))})
+    html = asked.content.decode()
+    assert f"Move to {day:%a} {day.day} {day:%b}, 14:00?" in html
+    assert "Yes, move it" in html
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 10)
     response = client.post(
-        url, {"start": format_start(london_at(day, 14))}, follow=True
+        url,
+        {"start": format_start(london_at(day, 14)), "confirm": "yes"},
+        follow=True,
     )
     assert "Your appointment has moved." in messages_of(response)
     booking.refresh_from_db()
@@ -579,7 +660,7 @@ def test_a_crafted_reschedule_changes_nothing(client):
     client.force_login(user)
     url = reverse("bookings:appointment-reschedule", args=[booking.pk])
     for start in ["", "junk", format_start(london_at(day, 3))]:
-        response = client.post(url, {"start": start})
+        response = client.post(url, {"start": start, "confirm": "yes"})
         assert response.status_code == 200
     booking.refresh_from_db()
     assert booking.starts_at == london_at(day, 10)

@@ -266,6 +266,9 @@ def test_the_confirmation_page_offers_to_pay_while_the_time_is_held(client):
     page = reverse("bookings:confirmation", args=[booking.manage_token])
     html = client.get(page).content.decode()
     assert "Pay to book" in html and "Pay £55" in html
+    # The hold ends at a time on a day, never a bare "until 04:43".
+    ends = timezone.localtime(booking.hold_expires_at, booking.practitioner.zone)
+    assert f"until {ends:%H:%M} on {ends:%A} {ends.day} {ends:%B %Y}" in html
     response = client.post(reverse("bookings:pay", args=[booking.manage_token]))
     assert response.url == checkout_of(billing.reference(booking)).url
     wrong = reverse("bookings:pay", args=["NotTheTokenNotTheToken"])

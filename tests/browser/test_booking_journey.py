@@ -9,7 +9,7 @@ from tests.bookings.factories import book, bookable_service
 from tests.browser.axe import assert_accessible
 from tests.clock import future_day, london_at
 from tests.directory.factories import LocationFactory, PlaceFactory
-from tests.users.factories import TEST_PASSWORD
+from tests.users.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,7 +112,11 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name=practitioner.user.get_short_name()).click()
-    page.get_by_role("link", name="Hours and availability").click()
+    # Logging in lands on the agenda; the account menu leads on.
+    expect(page).to_have_url(re.compile(r"/practitioner/agenda/"))
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Hours and availability"
+    ).click()
 
     expect(page.get_by_role("heading", name="Hours and availability")).to_be_visible()
     assert_accessible(page)
@@ -158,3 +162,105 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     expect(page.get_by_role("link", name="Rae Review")).to_be_visible()
     expect(page.get_by_text("11:00–12:00")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 390, "height": 844}, {"width": 1280, "height": 800}],
+    ids=["phone", "desktop"],
+)
+def test_mistakes_in_the_booking_forms_are_summarised_and_shown_in_words(
+    live_server, browser, viewport
+):
+    service = bookable_service(slot_interval_minutes=60)
+    day = future_day(2)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(
+        f"{live_server.url}/book/{service.practitioner.slug}/{service.pk}/"
+        f"?date={day.isoformat()}"
+    )
+    page.get_by_role("link", name=re.compile(r"^10:00 on")).click()
+    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    assert_accessible(page)
+    summary.get_by_role("link", name="Enter your phone number.").click()
+    expect(page.get_by_label("Phone")).to_be_focused()
+    page.get_by_label("Your name").fill("Gwen Guest")
+    page.get_by_label("Email").fill("gwen@example.com")
+    page.get_by_label("Phone").fill("07700 900456")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="A few health questions")).to_be_visible()
+    page.get_by_label(re.compile("I consent")).check()
+    page.get_by_role("button", name="Book appointment").click()
+    messages = page.get_by_text("Please answer yes or no.")
+    expect(messages).to_have_count(len(HealthIntake.QUESTIONS) * 2)  # summary too
+    for index in range(messages.count()):
+        expect(messages.nth(index)).to_be_visible()
+    assert_accessible(page)
+    assert not Booking.objects.exists()
+    context.close()
+
+
+def test_on_a_phone_a_client_confirms_the_new_time_before_it_moves(
+    live_server, browser
+):
+    user = UserFactory()
+    service = bookable_service(slot_interval_minutes=60)
+    day = future_day(4)
+    booking = book(service, london_at(day, 10), user=user)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(
+        f"{live_server.url}/appointments/{booking.pk}/reschedule/?date={day.isoformat()}"
+    )
+    page.get_by_role("button", name=re.compile(r"^14:00 on")).click()
+
+    heading = f"Move to {day:%a} {day.day} {day:%b}, 14:00?"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 10)
+    page.get_by_role("button", name="Yes, move it").click()
+    expect(page.get_by_text("Your appointment has moved.")).to_be_visible()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.starts_at == london_at(day, 14)
+    context.close()
+
+
+def test_on_a_phone_the_profile_keeps_a_book_button_in_reach(live_server, browser):
+    service = bookable_service()
+    practitioner = service.practitioner
+    practitioner.bio = "A long biography.\n\n" * 60
+    practitioner.save(update_fields=["bio"])
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}{practitioner.get_absolute_url()}")
+    book_button = page.get_by_role(
+        "link", name=f"Book with {practitioner.display_name}"
+    )
+    expect(book_button).to_be_in_viewport()
+    assert_accessible(page)
+    page.mouse.wheel(0, 1500)
+    expect(book_button).to_be_in_viewport()
+    book_button.click()
+    expect(page.get_by_role("heading", name="Book online")).to_be_in_viewport()
+    context.close()
+
+    wide = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = wide.new_page()
+    page.goto(f"{live_server.url}{practitioner.get_absolute_url()}")
+    expect(
+        page.get_by_role("link", name=f"Book with {practitioner.display_name}")
+    ).to_be_hidden()
+    assert_accessible(page)
+    wide.close()

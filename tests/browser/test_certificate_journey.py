@@ -83,7 +83,7 @@ def test_staff_complete_a_date_the_student_downloads_the_certificate_anyone_chec
     page.get_by_role("button", name="Save attendance").click()
     expect(page.get_by_text("Attendance saved (2 marks).")).to_be_visible()
     page.get_by_role("button", name="Complete everyone who attended every day").click()
-    expect(page.get_by_text("1 student(s) completed")).to_be_visible()
+    expect(page.get_by_text("1 student completed")).to_be_visible()
     expect(page.get_by_text("Completed", exact=True)).to_be_visible()
     assert_accessible(page)
     certificate = Certificate.objects.get(enrolment=enrolment)

@@ -78,7 +78,12 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
     assert_accessible(page)
     page.get_by_role("textbox", name=re.compile("Code")).fill("000000")
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    # In the error summary, linked to the field, and under the field.
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary.get_by_role("link", name="Incorrect code.")).to_be_visible()
+    expect(
+        page.locator(".invalid-feedback", has_text="Incorrect code.")
+    ).to_be_visible()
     # The code of the next 30-second step (the one used to activate is spent).
     page.get_by_role("textbox", name=re.compile("Code")).fill(code(secret, step=1))
     page.get_by_role("button", name="Sign In").click()

@@ -52,7 +52,9 @@ def test_a_client_downloads_their_data_then_deletes_their_account(live_server, p
     assert_accessible(page)
     page.get_by_label("Your current password").fill("not-my-password")
     page.get_by_role("button", name="Delete my account").click()
-    expect(page.get_by_text("That is not your current password.")).to_be_visible()
+    mistake = "That is not your current password."
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary.get_by_role("link", name=mistake)).to_be_visible()
     assert_accessible(page)
     assert User.objects.filter(pk=user.pk).exists()
 

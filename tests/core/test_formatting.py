@@ -9,6 +9,7 @@ from core.formatting import (
     format_day,
     format_deadline,
     format_money,
+    format_period,
     format_when,
 )
 
@@ -78,3 +79,40 @@ def test_a_zone_without_an_abbreviation_is_named_by_its_offset():
     assert format_when(moment, dubai) == (
         "Friday 12 March 2027, 10:00 UTC+04 (Asia/Dubai)"
     )
+
+
+def _london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Whole days end on the last day entered, not at midnight after it.
+        (_london(2027, 1, 1), _london(2027, 1, 9), "Fri 1 Jan – Fri 8 Jan 2027"),
+        (_london(2027, 1, 8), _london(2027, 1, 9), "Fri 8 Jan 2027"),
+        (
+            _london(2026, 12, 28),
+            _london(2027, 1, 2),
+            "Mon 28 Dec 2026 – Fri 1 Jan 2027",
+        ),
+        (
+            _london(2027, 1, 8, 9),
+            _london(2027, 1, 8, 13),
+            "Fri 8 Jan 2027 09:00 – 13:00",
+        ),
+        (
+            _london(2027, 1, 8, 9),
+            _london(2027, 1, 10),
+            "Fri 8 Jan 2027 09:00 – the end of Sat 9 Jan 2027",
+        ),
+        (
+            _london(2027, 1, 8, 9),
+            _london(2027, 1, 9, 12),
+            "Fri 8 Jan 2027 09:00 – Sat 9 Jan 2027 12:00",
+        ),
+    ],
+)
+def test_a_period_reads_as_it_was_entered(settings, start, end, expected):
+    settings.TIME_ZONE = "Europe/London"
+    assert format_period(start, end) == expected

@@ -326,7 +326,7 @@ def test_closing_a_date_in_the_admin_keeps_open_offers_and_says_so(staff_client)
         course_date=course_date, status=WaitingListEntry.Status.OFFERED
     )
     response = change(staff_client, course_date, status=CourseDate.Status.CLOSED)
-    assert "1 waiting-list offer(s) made before closing stay open" in (
+    assert "1 waiting-list offer made before closing stays open" in (
         response.content.decode()
     )
     offer.refresh_from_db()

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from courses.demo import STUDENT_EMAIL, STUDENT_PASSWORD
 from courses.models import (
@@ -80,3 +83,38 @@ def test_the_demo_has_course_pages_timetables_and_a_graduate_to_check(client):
     assert "This certificate is valid" in page.content.decode()
     profile = certificate.enrolment.student.practitioner.get_absolute_url()
     assert certificate.get_absolute_url() in client.get(profile).content.decode()
+
+
+NUMBERS = {"One": 1, "Two": 2, "Three": 3, "Four": 4, "Five": 5, "Six": 6}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+WEEKDAYS += ["Sunday"]
+
+
+def test_demo_dates_fall_on_the_weekdays_their_schedule_names():
+    call_command("seed_demo")
+    for course_date in CourseDate.objects.prefetch_related("days"):
+        schedule = course_date.schedule
+        named = {n for n, name in enumerate(WEEKDAYS) if name in schedule}
+        days = sorted(day.day for day in course_date.days.all())
+        assert named and days, schedule
+        assert {day.weekday() for day in days} <= named, (schedule, days)
+        assert (days[0], days[-1]) == (course_date.starts_on, course_date.ends_on)
+        count = NUMBERS[schedule.split()[0]]
+        if "weekend" in schedule:
+            weekends = {day.isocalendar()[:2] for day in days}
+            assert len(weekends) == count, (schedule, days)
+            assert len(days) == count * len(named), (schedule, days)
+        else:
+            assert len(days) == count, (schedule, days)
+
+
+def test_the_demo_diploma_intakes_are_brighton_in_april_and_bath_in_october():
+    call_command("seed_demo")
+    today = timezone.localdate()
+    diploma = CourseDate.objects.filter(course__slug="holistic-massage-diploma")
+    for town, month in [("Brighton", 4), ("Bath", 10)]:
+        intake = diploma.get(venue_town=town)
+        assert intake.starts_on.month == month
+        # The next one after today: within the coming year, still open to enrol.
+        assert today < intake.enrolment_deadline
+        assert intake.starts_on - today <= timedelta(days=366 + 7)

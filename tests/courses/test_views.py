@@ -76,6 +76,17 @@ def test_the_list_shows_upcoming_dates_soonest_first_with_places_left(client):
     assert full.get_absolute_url() in html
 
 
+def test_a_one_day_date_names_its_day_once(client):
+    day = timezone.localdate() + timedelta(days=30)
+    course_date = CourseDateFactory(
+        starts_on=day, ends_on=day, enrolment_deadline=day - timedelta(days=7)
+    )
+    html = client.get(course_date.get_absolute_url()).content.decode()
+    shown = f"{day:%A} {day.day} {day:%B %Y}"
+    assert shown in html
+    assert f"{shown} to {shown}" not in html
+
+
 def test_the_list_hides_past_cancelled_and_draft_dates(client):
     past = CourseDateFactory(
         starts_on=timezone.localdate() - timedelta(days=1),
@@ -406,9 +417,9 @@ def test_a_student_enrols_and_sees_the_deposit_instructions(client, settings):
     ("changes", "error"),
     [
         ({"phone": "call me"}, "Enter a phone number"),
-        ({"motivation": "   "}, "This field is required"),
+        ({"motivation": "   "}, "Answer “Why do you want to take this course?”"),
         ({"experience": "expert"}, "Select a valid choice"),
-        ({"full_name": ""}, "This field is required"),
+        ({"full_name": ""}, "Enter the full name."),
         ({"motivation": "x" * 1001}, "at most 1000 characters"),
     ],
 )

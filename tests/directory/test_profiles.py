@@ -225,10 +225,10 @@ def test_a_user_applies_and_waits_for_approval(client, lewes):
          "We could not place this postcode"),
         ({"price_from": "-5"}, "Prices cannot be negative."),
         ({"price_from": "80", "price_to": "50"}, "must not be below the lowest"),
-        ({"techniques": []}, "This field is required."),
+        ({"techniques": []}, "Choose the techniques."),
         ({"time_zone": "Mars/Olympus"}, "is not a time zone we know"),
         ({"home_visits": "on"}, "Say how many miles"),
-        ({"display_name": ""}, "This field is required."),
+        ({"display_name": ""}, "Enter the name shown on your profile."),
     ],
 )  # fmt: skip
 def test_an_invalid_application_explains_itself_and_creates_nothing(
@@ -620,6 +620,23 @@ def test_staff_approve_and_suspend_in_the_admin(client):
     )
     applied.refresh_from_db()
     assert applied.status == "suspended"
+
+
+def test_words_are_singular_for_one(client):
+    practitioner = LocationFactory(
+        practitioner__home_visits=True, practitioner__home_visit_miles=1
+    ).practitioner
+    html = client.get(practitioner.get_absolute_url()).content.decode()
+    assert "Yes, within 1 mile<" in html
+    client.force_login(StaffFactory())
+    applied = PractitionerFactory(status="applied")
+    response = client.post(
+        reverse("admin:directory_practitioner_changelist"),
+        {"action": "approve", "_selected_action": [applied.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Approved 1 practitioner." in html and "(s)" not in html
 
 
 def admin_change_data(practitioner, qualifications=()):

@@ -911,7 +911,7 @@ def test_the_retry_action_queues_failed_emails_again(client):
         follow=True,
     )
 
-    assert "1 failed email(s) queued again." in response.content.decode()
+    assert "1 failed email queued again." in response.content.decode()
     failed.refresh_from_db()
     sent.refresh_from_db()
     assert (failed.status, failed.attempts) == (Status.PENDING, 0)
@@ -929,7 +929,7 @@ def test_the_cancel_action_cancels_pending_emails_only(client):
         follow=True,
     )
 
-    assert "1 pending email(s) cancelled." in response.content.decode()
+    assert "1 pending email cancelled." in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == Status.CANCELLED
     assert outbox.deliver_due() == 0

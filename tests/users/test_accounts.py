@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import signing
 from django.urls import reverse
 
+from tests.directory.factories import PractitionerFactory
 from tests.users.factories import TEST_PASSWORD, UserFactory
 from users import services
 from users.models import User
@@ -104,7 +105,7 @@ def test_sign_up_with_a_weak_password_is_refused(client):
 
 def test_sign_up_needs_a_name(client):
     response = sign_up(client, full_name="")
-    assert "This field is required." in response.content.decode()
+    assert "Enter your full name." in response.content.decode()
     assert not User.objects.exists()
 
 
@@ -290,7 +291,7 @@ def test_an_empty_name_is_refused_and_changes_nothing(client):
     user = UserFactory(full_name="Old Name")
     client.force_login(user)
     response = client.post(reverse("users:account"), {"full_name": ""})
-    assert "This field is required." in response.content.decode()
+    assert "Enter your full name." in response.content.decode()
     user.refresh_from_db()
     assert user.full_name == "Old Name"
 
@@ -315,3 +316,28 @@ def test_the_login_page_speaks_the_sites_language(client):
     assert "<h1>Log in</h1>" in html or ">Log in</h1>" in html
     assert "Keep me logged in on this device" in html
     assert "Sign In" not in html and "Remember Me" not in html
+
+
+def _log_in(client, user, **query):
+    url = reverse("account_login")
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return client.post(url, {"login": user.email, "password": TEST_PASSWORD})
+
+
+def test_after_logging_in_people_land_where_they_work_unless_next_is_given(client):
+    client_user = UserFactory()
+    assert _log_in(client, client_user).url == reverse("bookings:mine")
+    client.logout()
+    practitioner = PractitionerFactory().user
+    assert _log_in(client, practitioner).url == reverse("bookings:agenda")
+    client.logout()
+    assert _log_in(client, client_user, next="/courses/").url == "/courses/"
+    client.logout()
+
+
+def test_the_account_page_links_to_appointments_and_courses(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("users:account")).content.decode()
+    assert f'href="{reverse("bookings:mine")}">My appointments' in html
+    assert f'href="{reverse("courses:mine")}">My courses' in html
