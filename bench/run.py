@@ -90,7 +90,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import booking_load, scale, scenarios
+    from bench import booking_load, figures, scale, scenarios
 
     started = time.monotonic()
     phases = {}
@@ -137,6 +137,7 @@ def main() -> int:
         else:
             print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
             load, load_error = run_load(load_scenarios, args.seconds)
+            load = figures.with_floor_fractions(load)
         phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
     finally:
         booking_load.remove()
@@ -177,23 +178,37 @@ def main() -> int:
 
 
 def scale_only(args, git, load_at_start, started, phases, max_age) -> int:
-    """The directory at another size: its figures go into latest.json beside the
-    full run's, with the budgets comparing the two."""
-    from bench import scenarios
+    """The directory, a profile, the slots and the booking mix at another size:
+    the figures go into latest.json beside the full run's, with the growth from
+    one size to the other and the budgets comparing the two."""
+    from bench import booking_load, scenarios
+    from bench import figures as bench_figures
 
-    print("Measuring the directory in process ...", flush=True)
-    in_process = [r.as_dict() for r in scenarios.directory_in_process(args.runs)]
-    load_scenarios = scenarios.directory_load_scenarios()
-    queries = scenarios.scenario_queries(load_scenarios)
-    phases["in_process_s"] = round(time.monotonic() - started) - sum(phases.values())
-    load_before_http = os.getloadavg()
-    load, load_error = [], None
-    if args.skip_load:
-        load_error = "skipped (--skip-load)"
-    else:
-        print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
-        load, load_error = run_load(load_scenarios, args.seconds)
-    phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+    # The booking mix too, on slots prepared as for the full run.
+    wanted = 50 if args.skip_load else max(1000, args.seconds * 150)
+    try:
+        posts = booking_load.prepare(wanted)
+        print("Measuring in process ...", flush=True)
+        in_process = [
+            r.as_dict() for r in scenarios.scale_in_process(args.runs, bookings=posts)
+        ]
+        load_scenarios = scenarios.scale_load_scenarios(posts)
+        queries = scenarios.scenario_queries(load_scenarios)
+        phases["in_process_s"] = round(time.monotonic() - started) - sum(
+            phases.values()
+        )
+        load_before_http = os.getloadavg()
+        load, load_error = [], None
+        if args.skip_load:
+            load_error = "skipped (--skip-load)"
+        else:
+            print("Load over HTTP (gunicorn, 8 connections) ...", flush=True)
+            load, load_error = run_load(load_scenarios, args.seconds)
+            load = bench_figures.with_floor_fractions(load)
+        phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
+    finally:
+        booking_load.remove()
+        booking_load.purge_broker_queue()
     data = {**scenarios.data_counts(), "generated": data_meta(max_age)}
     data["postcodes"] = _postcodes()
     figures = {
@@ -218,9 +233,11 @@ def scale_only(args, git, load_at_start, started, phases, max_age) -> int:
     small = {
         "practitioners": (report.get("data") or {}).get("practitioners"),
         "in_process": report.get("in_process"),
-        "load": report.get("load"),
+        # A report from before the floor was measured has no fractions.
+        "load": bench_figures.with_floor_fractions(report.get("load") or []),
     }
     budgets = scenarios.scale_budgets(small, figures)
+    figures["growth"] = bench_figures.growth(small, figures, scenarios.SCALE_GROWTH)
     report["scale"] = figures
     report["budgets"] = [
         row
@@ -235,7 +252,14 @@ def scale_only(args, git, load_at_start, started, phases, max_age) -> int:
     for row in load:
         if row.get("measured"):
             print(f"  {row['name']:<50} {row['rps']:>8.1f} req/s, "
-                  f"p95 {row['p95_ms']:.1f} ms")  # fmt: skip
+                  f"p95 {row['p95_ms']:.1f} ms, "
+                  f"{_of_floor(row)} of the floor")  # fmt: skip
+    sizes = f"{_count(small['practitioners'])} to {_count(figures['practitioners'])}"
+    print(f"\nGrowth from {sizes} practitioners (at the large size / the small)")
+    for row in figures["growth"]:
+        shown = _of_floor if row["figure"] == "of_floor" else _num
+        print(f"  {_growth_label(row):<80} {shown(row['small']):>8} "
+              f"{shown(row['large']):>8} {_num(row['ratio'], 'x'):>8}")  # fmt: skip
     for row in budgets:
         verdict = {True: "met", False: "NOT met", None: "-"}[row["met"]]
         print(f"  {row['budget']:<90} {row['measured']:<28} {verdict}")
@@ -244,6 +268,27 @@ def scale_only(args, git, load_at_start, started, phases, max_age) -> int:
         print(f"\nThe load runs could not be made: {load_error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _of_floor(row: dict | float | None) -> str:
+    fraction = row.get("of_floor") if isinstance(row, dict) else row
+    return "-" if fraction is None else f"{fraction:.1%}"
+
+
+def _growth_label(row: dict) -> str:
+    where = "over HTTP" if row["part"] == "load" else "in process"
+    figure = {"rps": "req/s", "of_floor": "of the floor"}.get(
+        row["figure"], row["figure"].replace("_ms", " ms")
+    )
+    return f"{row['name']} {where}, {figure}"
+
+
+def _num(value, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.2f}{unit}"
+
+
+def _count(value) -> str:
+    return "-" if value is None else f"{value:,}"
 
 
 def _postcodes() -> int:
@@ -604,7 +649,7 @@ def print_report(report: dict) -> None:
         f"\nIndex use: {index.get('query', 'directory radius search')} "
         f"uses {index['index']}: {verdict}"
     )
-    print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors)")
+    print("\nOver HTTP (connections, req/s, p50 / p95 / p99 ms, errors, of the floor)")
     if report["load_error"]:
         print(f"  not measured: {report['load_error']}")
     for row in report["load"]:
@@ -615,7 +660,7 @@ def print_report(report: dict) -> None:
             f"  {row['name']:<50} {row['connections']:>3} {row['rps']:>8.1f}"
             f" {row['p50_ms']:>8.1f}"
             f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f}"
-            f" {row['errors']['total']:>6}"
+            f" {row['errors']['total']:>6} {_of_floor(row):>7}"
         )
         if "booking_posts" in row:
             posts = row["booking_posts"]

@@ -20,6 +20,7 @@ from directory.models import Location, Practitioner
 
 from . import booking_load
 from .booking_load import BookingPost
+from .figures import FLOOR, FLOOR_PATH
 from .measure import Result, measure, page, url_queries
 from .scale import BUSY_SLUG
 
@@ -197,17 +198,7 @@ def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
             runs=runs,
         )
     )
-    busy_url = (
-        f"/api/practitioners/{BUSY_SLUG}/slots/?service={service.pk}"
-        f"&from={first}&to={last}"
-    )
-    results.append(
-        measure(
-            "slots JSON over the test client (14 days)",
-            page(client, busy_url),
-            runs=runs,
-        )
-    )
+    results.append(_slots_json(client, service, first, last, runs))
     free = compute_slots(service=service, first_day=first, last_day=last)
     results.append(
         measure(
@@ -218,23 +209,54 @@ def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
         )
     )
     if bookings:
-        results.append(
-            measure(
-                "booking POST through the flow (CSRF, session, rolled back)",
-                booking_load.post_and_undo(list(bookings)),
-                runs=runs,
-                variants=min(len(bookings), 10),
-            )
-        )
-    profiles = _profiles(50)
-    results.append(
-        measure(
-            "practitioner profile",
-            lambda i: page(client, profiles[i % len(profiles)])(i),
-            runs=runs,
-            variants=len(profiles),
-        )
+        results.append(_booking_post(bookings, runs))
+    results.append(_profile(client, runs))
+    return results
+
+
+def _slots_json(client: Client, service: Service, first, last, runs: int) -> Result:
+    busy_url = (
+        f"/api/practitioners/{BUSY_SLUG}/slots/?service={service.pk}"
+        f"&from={first}&to={last}"
     )
+    return measure(
+        "slots JSON over the test client (14 days)", page(client, busy_url), runs=runs
+    )
+
+
+def _booking_post(bookings: Sequence[BookingPost], runs: int) -> Result:
+    return measure(
+        "booking POST through the flow (CSRF, session, rolled back)",
+        booking_load.post_and_undo(list(bookings)),
+        runs=runs,
+        variants=min(len(bookings), 10),
+    )
+
+
+def _profile(client: Client, runs: int) -> Result:
+    profiles = _profiles(50)
+    return measure(
+        "practitioner profile",
+        lambda i: page(client, profiles[i % len(profiles)])(i),
+        runs=runs,
+        variants=len(profiles),
+    )
+
+
+def scale_in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
+    """At the scale run's size: the directory, and the profile, the busy
+    practitioner's slots JSON and (with prepared bookings) the booking POST, under
+    the names the full run gives them, so that the growth can be stated."""
+    client = Client()
+    first = timezone.localdate() + timedelta(days=1)
+    last = first + timedelta(days=13)
+    results = [
+        *directory_in_process(runs),
+        _profile(client, runs),
+        _slots_json(client, _busy_service(), first, last, runs),
+    ]
+    if bookings:
+        results.append(_booking_post(bookings, runs))
     return results
 
 
@@ -297,11 +319,42 @@ def directory_load_scenarios() -> list[dict]:
     ]
 
 
+def floor_scenario() -> dict:
+    """A trivial page through every middleware: the most this stack serves. Every
+    other scenario's req/s is reported as a fraction of it."""
+    return {"name": FLOOR, "paths": [FLOOR_PATH]}
+
+
+def _booking_mix(visits: list[list[tuple]]) -> dict:
+    return {
+        "name": BOOKING_MIX,
+        # The GETs alone warm the server up: every slot is booked only once.
+        "paths": [r[1] for visit in visits for r in visit if r[0] == "GET"],
+        "visits": visits,
+    }
+
+
+def scale_load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
+    """Over HTTP at the scale run's size: the floor (the fractions are of the
+    floor of the same server), the directory, a profile, the slots JSON and the
+    booking mix (when bookings were prepared)."""
+    scenarios = [
+        floor_scenario(),
+        *directory_load_scenarios(),
+        {"name": "practitioner profile", "paths": _profiles(200)},
+        {"name": "slots JSON (14 days)", "paths": _slot_urls(200)},
+    ]
+    if posts:
+        scenarios.append(_booking_mix(_client_visits(posts)))
+    return scenarios
+
+
 def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     profiles = _profiles(200)
     slots = _slot_urls(200)
     visits = _client_visits(posts)
     return [
+        floor_scenario(),
         *directory_load_scenarios(),
         {"name": "practitioner profile", "paths": profiles},
         {"name": "slots JSON (14 days)", "paths": slots},
@@ -312,12 +365,7 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
             "repeats": "slots JSON (14 days)",
         },
         {"name": "blog post", "paths": _posts(200)},
-        {
-            "name": BOOKING_MIX,
-            # The GETs alone warm the server up: every slot is booked only once.
-            "paths": [r[1] for visit in visits for r in visit if r[0] == "GET"],
-            "visits": visits,
-        },
+        _booking_mix(visits),
     ]
 
 
@@ -399,6 +447,35 @@ SCALE_COMPARED = [
     ("in_process", "directory search: rotating 8 searches", "p95_ms"),
     ("load", "directory search", "p95_ms"),
     ("load", "directory search", "rps"),
+]
+
+
+# The growth from the full run's size to the scale run's, stated for each of these.
+SCALE_GROWTH = [
+    *[
+        ("in_process", name, figure)
+        for name in (
+            "directory search: rotating 8 searches",
+            "town page: rotating 8 towns",
+            "place suggestions for a typo (trigram index)",
+            "next free time worked out for a page of 12 practitioners",
+            "practitioner profile",
+            "slots JSON over the test client (14 days)",
+            "booking POST through the flow (CSRF, session, rolled back)",
+        )
+        for figure in ("median_ms", "p95_ms")
+    ],
+    *[
+        ("load", name, figure)
+        for name in (
+            "directory search",
+            "town page",
+            "practitioner profile",
+            "slots JSON (14 days)",
+            BOOKING_MIX,
+        )
+        for figure in ("rps", "p95_ms", "of_floor")
+    ],
 ]
 
 

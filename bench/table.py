@@ -13,6 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from bench.figures import FLOOR, ratio, with_floor_fractions
+from bench.figures import find as _find
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -94,13 +97,17 @@ def _budgets(rows: list[dict]) -> str:
 
 
 def _over_http(report: dict) -> str:
+    load = report.get("load") or []
+    # Reports from before the floor was measured keep their table as it was.
+    with_floor = any(row.get("name") == FLOOR for row in load)
+    header = "| over HTTP | connections | req/s | p50 ms | p95 ms | p99 ms | errors |"
     lines = [
-        "| over HTTP | connections | req/s | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
+        header + (" of floor |" if with_floor else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if with_floor else ""),
     ]
     reasons = []
-    for row in report.get("load") or []:
-        figures = [DASH] * 5
+    for row in with_floor_fractions(load) if with_floor else load:
+        figures = [DASH] * (6 if with_floor else 5)
         if row.get("measured"):
             errors = (row.get("errors") or {}).get("total")
             figures = [
@@ -110,6 +117,8 @@ def _over_http(report: dict) -> str:
                 _number(row.get("p99_ms")),
                 _text(errors),
             ]
+            if with_floor:
+                figures.append(_percent(row.get("of_floor")))
         elif row.get("reason"):
             reasons.append(f"{row.get('name')}: {row.get('reason')}")
         lines.append(_row(row.get("name"), row.get("connections"), *figures))
@@ -185,8 +194,17 @@ SCALE_IN_PROCESS = [
     "town page: rotating 8 towns",
     "place suggestions for a typo (trigram index)",
     "next free time worked out for a page of 12 practitioners",
+    "practitioner profile",
+    "slots JSON over the test client (14 days)",
+    "booking POST through the flow (CSRF, session, rolled back)",
 ]
-SCALE_OVER_HTTP = ["directory search", "town page"]
+SCALE_OVER_HTTP = [
+    "directory search",
+    "town page",
+    "practitioner profile",
+    "slots JSON (14 days)",
+    "booking mix (profile, times, slots, booking POST)",
+]
 
 
 def _scale(report: dict) -> str:
@@ -208,7 +226,11 @@ def _scale(report: dict) -> str:
         f"| at each size | {small_size} | {large_size} | ratio |",
         "|---|---|---|---|",
     ]
+    # A row for each figure the scale run has (measured or not): a report from
+    # before profile, slots and booking mix were measured at scale shows none.
     for name in SCALE_IN_PROCESS:
+        if not _named(large.get("in_process"), name):
+            continue
         before = _find(report.get("in_process"), name)
         after = _find(large.get("in_process"), name)
         for figure, label in (("median_ms", "median ms"), ("p95_ms", "p95 ms")):
@@ -222,26 +244,46 @@ def _scale(report: dict) -> str:
                     None,
                 )
             )
+    small_load = report.get("load") or []
+    large_load = large.get("load") or []
+    with_floor = _find(large_load, FLOOR) is not None
+    if with_floor:
+        small_load = with_floor_fractions(small_load)
+        large_load = with_floor_fractions(large_load)
+    compared = [("rps", "req/s"), ("p95_ms", "p95 ms")]
+    if with_floor:
+        compared.append(("of_floor", "of floor"))
     for name in SCALE_OVER_HTTP:
-        before = _find(report.get("load"), name)
-        after = _find(large.get("load"), name)
-        for figure, label in (("rps", "req/s"), ("p95_ms", "p95 ms")):
+        if not _named(large_load, name):
+            continue
+        before = _find(small_load, name)
+        after = _find(large_load, name)
+        for figure, label in compared:
             lines.append(_compared(f"{name} over HTTP, {label}", before, after, figure))
+    if with_floor:
+        lines.append(
+            _compared(
+                f"{FLOOR} over HTTP, req/s",
+                _find(small_load, FLOOR),
+                _find(large_load, FLOOR),
+                "rps",
+            )
+        )
     return "\n".join(lines)
 
 
-def _find(rows, name: str) -> dict | None:
-    for row in rows or []:
-        if row.get("name") == name and row.get("measured", True):
-            return row
-    return None
+def _named(rows, name: str) -> bool:
+    return any(row.get("name") == name for row in rows or [])
 
 
 def _compared(label: str, before: dict | None, after: dict | None, figure: str):
     first = (before or {}).get(figure)
     second = (after or {}).get(figure)
-    ratio = f"{second / first:.2f}" if first and second is not None else None
-    return _row(label, _number(first), _number(second), ratio)
+    value = ratio(first, second)
+    show = _percent if figure == "of_floor" else _number
+    return _row(
+        label, show(first), show(second), None if value is None else f"{value:.2f}"
+    )
 
 
 def _row(*cells) -> str:
@@ -264,6 +306,10 @@ def _text(value) -> str:
 
 def _number(value) -> str:
     return DASH if value is None else f"{value:.1f}"
+
+
+def _percent(value) -> str:
+    return DASH if value is None else f"{value:.1%}"
 
 
 def _count(value) -> str:

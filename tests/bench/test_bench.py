@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bench import booking_load, run, scale, scenarios
+from bench.figures import FLOOR
 from bench.measure import measure, percentile
 from blog.models import Post
 from bookings.availability import compute_slots
@@ -351,3 +352,38 @@ def test_the_booking_mix_visits_then_books_and_measures_in_process(scale_data):
     booking = results["booking POST through the flow (CSRF, session, rolled back)"]
     assert booking.queries > 10  # the lock, the re-check, the writes
     assert booking_load.booked() == 0  # rolled back
+
+
+def test_the_scale_run_measures_profile_slots_and_the_booking_mix(scale_data):
+    posts = booking_load.prepare(6)
+    names = [r.name for r in scenarios.scale_in_process(runs=2, bookings=posts)]
+    for name in (
+        "directory search: rotating 8 searches",
+        "practitioner profile",
+        "slots JSON over the test client (14 days)",
+        "booking POST through the flow (CSRF, session, rolled back)",
+    ):
+        assert name in names
+    assert booking_load.booked() == 0  # rolled back
+    # The growth is stated for the figures the full run gives under these names.
+    full = {r.name for r in scenarios.in_process(runs=1, bookings=posts)}
+    assert set(names) <= full
+    load = [s["name"] for s in scenarios.scale_load_scenarios(posts)]
+    assert load == [
+        FLOOR,
+        "directory search",
+        "town page",
+        "practitioner profile",
+        "slots JSON (14 days)",
+        scenarios.BOOKING_MIX,
+    ]
+    assert scenarios.BOOKING_MIX not in [
+        s["name"] for s in scenarios.scale_load_scenarios()
+    ]
+
+
+def test_the_full_run_measures_the_floor_first(scale_data):
+    load = scenarios.load_scenarios()
+    assert load[0] == {"name": FLOOR, "paths": ["/robots.txt"]}
+    queries = {r["name"]: r for r in scenarios.scenario_queries(load)}
+    assert queries[FLOOR]["max"] == 0  # no query: the stack's own cost only
