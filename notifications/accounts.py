@@ -113,6 +113,12 @@ class AccountAdapter(DefaultAccountAdapter):
         except NoReverseMatch:
             return super().get_login_redirect_url(request)
 
+    def get_signup_redirect_url(self, request) -> str:
+        """Where a new account lands once signed in (after following the link in
+        its verification email, in the browser that signed up): a new account is
+        a client's, so their appointments, unless the sign-up carried a `next`."""
+        return self.get_login_redirect_url(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Queue allauth's email in the outbox (same transaction as the request's
         change, if any); a worker sends it. Never talks to the mail server."""
