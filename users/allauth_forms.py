@@ -1,6 +1,8 @@
 """allauth forms the site adjusts. Kept apart from users/forms.py, which allauth
 imports while its own forms module is still loading."""
 
+import copy
+
 from allauth.account.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -9,6 +11,8 @@ from allauth.account.forms import (
     SignupForm,
 )
 from django import forms
+
+from core.validators import validate_single_line
 
 # What to do when a field of allauth's forms is left empty, instead of Django's
 # "This field is required." (the site's other forms get theirs from core.forms).
@@ -65,6 +69,13 @@ class SiteSignupForm(SpecificRequiredMessages, SignupForm):
             self.fields["password2"].error_messages["required"] = (
                 "Enter the password again."
             )
+
+
+# allauth removes the username field at run time (the email is the login); should
+# usernames ever be turned on, they are one line like every name on the site.
+_username = copy.deepcopy(SiteSignupForm.base_fields["username"])
+_username.validators.append(validate_single_line)
+SiteSignupForm.base_fields["username"] = _username
 
 
 class SiteResetPasswordKeyForm(SpecificRequiredMessages, ResetPasswordKeyForm):
