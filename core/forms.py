@@ -19,19 +19,50 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def _clean_label(label) -> str:
+    return str(label).strip().rstrip(":*").strip()
+
+
+def _the(label: str) -> str:
+    thing = _lower_first(label)
+    if thing.split(" ", 1)[0].lower() not in {"your", "the", "a", "an", "my"}:
+        thing = f"the {thing}"
+    return thing
+
+
+def invalid_choice_message(label: str) -> str:
+    """For a value not among a choice field's options (an edited URL, a stale
+    page): "Choose the distance from the list.", "Choose an answer to “…?” from the
+    list."."""
+    label = _clean_label(label)
+    if label.endswith("?"):
+        return f"Choose an answer to “{label}” from the list."
+    return f"Choose {_the(label)} from the list."
+
+
+def max_length_message(label: str) -> str:
+    """For text over a field's limit: "Your name must be 150 characters or fewer
+    (it has 151)."; Django fills in the numbers."""
+    label = _clean_label(label)
+    subject = f"“{label}”" if label.endswith("?") else _the(label)
+    subject = subject[:1].upper() + subject[1:]
+    return (
+        f"{subject} must be %(limit_value)d characters or fewer "
+        "(it has %(show_value)d)."
+    )
+
+
 def required_message(field: forms.Field, label: str) -> str:
     """The message for an empty required field, from what the field asks for:
     "Enter the certificate number", "Choose the techniques", "Answer “Why …?”"."""
-    label = str(label).strip().rstrip(":*").strip()
+    label = _clean_label(label)
     if isinstance(field, forms.BooleanField):
         return f"Tick “{label}” to continue."
     if label.endswith("?"):
         if isinstance(field, forms.ChoiceField):
             return f"Choose an answer to “{label}”"
         return f"Answer “{label}”"
-    thing = _lower_first(label)
-    if thing.split(" ", 1)[0].lower() not in {"your", "the", "a", "an", "my"}:
-        thing = f"the {thing}"
+    thing = _the(label)
     if isinstance(field, forms.FileField):
         return f"Choose a file for {thing}."
     if isinstance(field, forms.ChoiceField):
@@ -39,21 +70,46 @@ def required_message(field: forms.Field, label: str) -> str:
     return f"Enter {thing}."
 
 
+def _generic_messages() -> dict[str, set[str]]:
+    """Django's own wording of each message this module replaces."""
+    return {
+        "required": {str(forms.Field.default_error_messages["required"])},
+        "invalid_choice": {
+            str(forms.ChoiceField.default_error_messages["invalid_choice"]),
+            str(forms.MultipleChoiceField.default_error_messages["invalid_choice"]),
+            str(forms.ModelChoiceField.default_error_messages["invalid_choice"]),
+            str(
+                forms.ModelMultipleChoiceField.default_error_messages["invalid_choice"]
+            ),
+        },
+    }
+
+
 class SpecificMessages:
-    """Replaces Django's generic "This field is required." with a message naming
-    the field, wherever the form left the generic one."""
+    """Replaces Django's generic messages with ones naming the field, wherever
+    the form left the generic one: "This field is required." (what to enter),
+    "Select a valid choice." (choose from the list) and "Ensure this value has at
+    most N characters" (how long it may be)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        generic = str(forms.Field.default_error_messages["required"])
+        generic = _generic_messages()
         for name, field in self.fields.items():
-            if str(field.error_messages.get("required", "")) != generic:
-                continue
             label = field.label or name.replace("_", " ")
-            field.error_messages = {
-                **field.error_messages,
-                "required": required_message(field, label),
-            }
+            messages = dict(field.error_messages)
+            if str(messages.get("required", "")) in generic["required"]:
+                messages["required"] = required_message(field, label)
+            if isinstance(field, forms.ChoiceField | forms.ModelChoiceField) and (
+                str(messages.get("invalid_choice", "")) in generic["invalid_choice"]
+            ):
+                messages["invalid_choice"] = invalid_choice_message(label)
+            if (
+                isinstance(field, forms.CharField)
+                and field.max_length is not None
+                and "max_length" not in messages
+            ):
+                messages["max_length"] = max_length_message(label)
+            field.error_messages = messages
 
 
 class SiteForm(SpecificMessages, forms.Form):

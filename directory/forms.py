@@ -55,6 +55,7 @@ class SearchForm(SiteForm):
         required=False,
         empty_value=DEFAULT_RADIUS,
         initial=DEFAULT_RADIUS,
+        error_messages={"invalid_choice": "Choose a distance from the list."},
     )
     q = forms.CharField(
         label="Treatment, name or keyword",

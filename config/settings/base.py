@@ -247,8 +247,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "users.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# The link in the verification email confirms the address in one click (no second
+# "Confirm" button) and, in the browser that signed up (allauth keeps the pending
+# sign-in in that session), signs the person in. A link opened elsewhere confirms
+# the address and leads to the login page. An expired, used or forged link shows
+# templates/account/email_confirm.html's "no longer works" page.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up says plainly that an address is taken (people expect it); the password
@@ -260,7 +265,10 @@ ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_ADAPTER = "notifications.accounts.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "users.allauth_forms.SiteLoginForm",
+    "signup": "users.allauth_forms.SiteSignupForm",
     "reset_password": "users.allauth_forms.QuietResetPasswordForm",
+    "reset_password_from_key": "users.allauth_forms.SiteResetPasswordKeyForm",
+    "change_password": "users.allauth_forms.SiteChangePasswordForm",
 }
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""

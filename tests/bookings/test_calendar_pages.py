@@ -65,7 +65,14 @@ def test_a_bad_address_is_refused_with_a_reason_and_saves_nothing(
 ):
     response = add(client, url)
     assert response.status_code == 400
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    # The error summary at the top of the form links to the field; the hint is
+    # read before the field and the error after it.
+    summary = html.split("error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_calendar-url">' in summary and message in summary
+    assert 'aria-describedby="id_calendar-url-help id_calendar-url-error"' in html
+    assert html.index('id="id_calendar-url-help"') < html.index('id="id_calendar-url"')
     assert not ExternalCalendar.objects.exists()
 
 

@@ -551,7 +551,7 @@ def test_whole_days_off_read_as_the_days_entered(client, practitioner):
                 "policy-max_advance_days": "30",
                 "policy-cancellation_cutoff_hours": "0",
             },
-            "Select a valid choice",
+            "from the list.",
         ),
     ],
 )

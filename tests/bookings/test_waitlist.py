@@ -482,6 +482,9 @@ def test_a_refused_request_shows_why_and_changes_nothing(service, client, settin
     page = response.content.decode()
     assert "Enter a valid email address." in page
     assert "The last day must not be before the first." in page
+    summary = page.split("error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_wait-email">Enter a valid email address.</a>' in summary
+    assert "The last day must not be before the first." in summary
 
     response = client.post(
         url,

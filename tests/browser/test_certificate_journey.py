@@ -121,5 +121,9 @@ def test_staff_complete_a_date_the_student_downloads_the_certificate_anyone_chec
 
     page.get_by_label("Certificate number").fill("HT-2026-0000-0000")
     page.get_by_role("button", name="Check").click()
-    expect(page.get_by_text("typing mistake")).to_be_visible()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(page.locator("#number-error")).to_contain_text("typing mistake")
     assert_accessible(page)
+    summary.get_by_role("link", name=re.compile("typing mistake")).click()
+    expect(page.get_by_label("Certificate number")).to_be_focused()

@@ -533,7 +533,12 @@ def test_malformed_numbers_in_the_address_are_answered_never_a_500(client, path)
 def test_the_form_explains_a_malformed_number(client, typed):
     response = client.get(reverse("courses:verify"), {"number": typed})
     assert response.status_code == 200
-    assert 'class="invalid-feedback"' in response.content.decode()
+    html = response.content.decode()
+    assert 'class="invalid-feedback"' in html
+    summary = html.split("error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_number">' in summary
+    assert html.index('id="number-help"') < html.index('id="id_number"')
+    assert "autofocus" not in html.split('id="id_number"', 1)[1].split(">", 1)[0]
 
 
 def test_look_ups_are_rate_limited_per_address(client, settings):

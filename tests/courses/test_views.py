@@ -418,9 +418,9 @@ def test_a_student_enrols_and_sees_the_deposit_instructions(client, settings):
     [
         ({"phone": "call me"}, "Enter a phone number"),
         ({"motivation": "   "}, "Answer “Why do you want to take this course?”"),
-        ({"experience": "expert"}, "Select a valid choice"),
+        ({"experience": "expert"}, "from the list."),
         ({"full_name": ""}, "Enter the full name."),
-        ({"motivation": "x" * 1001}, "at most 1000 characters"),
+        ({"motivation": "x" * 1001}, "1000 characters or fewer (it has 1001)."),
     ],
 )
 def test_an_invalid_enrolment_form_explains_and_changes_nothing(client, changes, error):
@@ -780,3 +780,11 @@ def test_course_pages_load_nothing_from_another_host(client):
         assert response.status_code == 200
         for asset in loaded_urls(response.content.decode()):
             assert not urlparse(asset).netloc, f"{url} loads {asset}"
+
+
+def test_a_filter_off_the_list_is_ignored_and_named_with_a_link(client):
+    response = client.get(LIST, {"technique": "no-such-technique"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Some filters were not understood and are ignored:" in html
+    assert 'href="#id_technique">Choose a technique from the list.</a>' in html

@@ -340,7 +340,9 @@ def test_a_page_past_the_end_shows_the_last_page_and_says_so(client):
 
 def test_too_long_text_is_refused_with_a_message(client):
     response = client.get(URL, {"q": "x" * 500})
-    assert "Ensure this value has at most 80 characters" in response.content.decode()
+    html = response.content.decode()
+    assert "The treatment, name or keyword must be 80 characters or fewer" in html
+    assert 'href="#id_q">The treatment, name or keyword must be' in html
 
 
 def test_pagination_keeps_the_filters(client):
@@ -486,3 +488,14 @@ def test_search_works_while_the_cache_is_down(client, brighton, monkeypatch, cap
     assert "Cache unavailable" in caplog.text
     response = client.get(URL, {"where": "Atlantis"})
     assert response.status_code == 200
+
+
+def test_filters_off_the_list_are_named_in_the_error_summary(client):
+    response = client.get(URL, {"radius": "7", "technique": "no-such-technique"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html.split("error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_radius">Choose a distance from the list.</a>' in summary
+    # The techniques' boxes have ids of their own: the message is not a link.
+    assert "<li>Choose the techniques from the list.</li>" in summary
+    assert 'href="#"' not in summary

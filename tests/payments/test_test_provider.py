@@ -113,7 +113,7 @@ def test_a_hostile_session_id_or_receipt_token_is_404(client, open_checkout, suf
         ("Pat\nView your receipt: https://evil.example/", "one line"),
         ("Pat\x00Payer", "Null characters are not allowed"),
         ("Pat\u202ePayer", "invisible control character"),
-        ("P" * 151, "at most 150 characters"),
+        ("P" * 151, "150 characters or fewer (it has 151)."),
     ],
 )
 def test_a_name_that_is_not_one_line_pays_nothing_and_says_why(
