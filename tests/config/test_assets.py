@@ -183,3 +183,26 @@ def test_compression_runs_last_of_the_middleware_that_touch_the_body():
     assert middleware[compress - 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
     for name in middleware[compress + 1 :]:
         assert "gzip" not in name.lower()
+
+
+def test_htmx_is_loaded_by_the_pages_that_use_it_and_no_others(client):
+    templates = (ROOT / "templates").rglob("*.html")
+    using = [t for t in templates if re.search(r"\shx-[a-z]+=", t.read_text())]
+    assert using, "the search and the time picker use htmx: the check saw them"
+    for template in using:
+        text = template.read_text()
+        assert '{% block htmx %}{% include "core/_htmx.html" %}' in text, template
+    assert "htmx.min" not in client.get("/").content.decode()
+    search = client.get("/practitioners/?where=&q=massage").content.decode()
+    assert "/static/vendor/htmx/htmx.min.js" in search
+
+
+def test_no_page_template_writes_a_style_attribute():
+    # The Content-Security-Policy refuses style attributes: the browser ignores
+    # them and reports each one (emails are not pages and may use them).
+    offenders = [
+        str(template.relative_to(ROOT))
+        for template in (ROOT / "templates").rglob("*.html")
+        if "email" not in template.parts and " style=" in template.read_text()
+    ]
+    assert not offenders
