@@ -18,7 +18,7 @@ DEV_LOCK := requirements-dev.txt
 COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--universal --python-version 3.12 --custom-compile-command "make lock"
 
-.PHONY: deps css run test bench lint format check clean lock upgrade cluster-smoke
+.PHONY: deps css run test bench lighthouse lint format check clean lock upgrade cluster-smoke
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
@@ -48,6 +48,9 @@ test: deps
 
 bench: deps
 	scripts/bench.sh
+
+lighthouse: deps
+	scripts/lighthouse.sh
 
 lint: deps
 	$(VENV)/bin/ruff check .
