@@ -1,11 +1,7 @@
 # One image for web, worker and beat: `docker build -t holistic-touch .`
-# Front-end packages (Bootstrap, htmx) come from npm at build time.
-FROM node:22-slim AS assets
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
-
-FROM python:3.12-slim
+# The Python packages come first: the CSS build reads the templates of the form
+# package (crispy's Bootstrap 5 pack) to know which Bootstrap rules forms use.
+FROM python:3.12-slim AS site
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -16,7 +12,21 @@ RUN useradd --create-home --uid 1000 app
 # the dependencies change. Every package is checked against its locked hash.
 COPY requirements.txt ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.txt
+
+# Front-end packages (Bootstrap, htmx, PurgeCSS) from npm, and Bootstrap's CSS cut
+# to the rules the templates use (scripts/build-css.mjs, as `make deps` does).
+FROM node:22-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+COPY --from=site /usr/local/lib/python3.12/site-packages/crispy_forms /site-packages/crispy_forms
+COPY --from=site /usr/local/lib/python3.12/site-packages/crispy_bootstrap5 /site-packages/crispy_bootstrap5
+COPY . .
+RUN PYTHON_SITE_PACKAGES=/site-packages node scripts/build-css.mjs
+
+FROM site
 COPY --from=assets /app/node_modules ./node_modules
+COPY --from=assets /app/build ./build
 COPY . .
 # Byte-compile the site's code now: the app user cannot write __pycache__ later.
 # collectstatic needs settings to import; this key exists only during the build.

@@ -4,6 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Bootstrap's CSS cut to the rules the site uses (scripts/build-css.mjs): rebuilt
+# when a template, Python file or script of ours changes.
+SITE_CSS := build/static/css/bootstrap.min.css
+CSS_SOURCES := $(shell find . \( -name .git -o -name .venv -o -name node_modules -o -name build \
+	-o -name staticfiles -o -name tests -o -name bench -o -name media -o -name .local \) -prune \
+	-o \( -name '*.html' -o -name '*.py' -o -name '*.js' \) -print)
 # Python dependencies are locked with hashes: requirements.txt (the site, used by
 # the Dockerfile) and requirements-dev.txt (plus the tools, used here and in CI).
 # Both come from pyproject.toml through `make lock`; never edit them by hand.
@@ -12,7 +18,7 @@ DEV_LOCK := requirements-dev.txt
 COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--universal --python-version 3.12 --custom-compile-command "make lock"
 
-.PHONY: deps run test bench lint format check clean lock upgrade cluster-smoke
+.PHONY: deps css run test bench lighthouse lint format check clean lock upgrade cluster-smoke
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
@@ -26,7 +32,13 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(PIP_STAMP) $(NPM_STAMP)
+$(SITE_CSS): $(PIP_STAMP) $(NPM_STAMP) scripts/build-css.mjs $(CSS_SOURCES)
+	node scripts/build-css.mjs
+
+deps: $(PIP_STAMP) $(NPM_STAMP) $(SITE_CSS)
+
+css: $(PIP_STAMP) $(NPM_STAMP)
+	node scripts/build-css.mjs
 
 run: deps
 	scripts/run.sh
@@ -36,6 +48,9 @@ test: deps
 
 bench: deps
 	scripts/bench.sh
+
+lighthouse: deps
+	scripts/lighthouse.sh
 
 lint: deps
 	$(VENV)/bin/ruff check .
@@ -64,4 +79,4 @@ cluster-smoke: deps
 	scripts/cluster-smoke.sh
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules build staticfiles .pytest_cache

@@ -3,6 +3,9 @@
     python -m bench.table            # rewrite the tables from bench/results/latest.json
     python -m bench.table --check    # exit 1 when docs/benchmarks.md is out of date
 
+The Lighthouse table comes the same way from bench/results/lighthouse.json
+(`make lighthouse`), between markers of its own.
+
 `scripts/bench.sh` (`make bench`) runs it after every run, so the figures in the
 docs are never copied by hand. It rewrites only the lines between the two markers
 below and needs neither Django nor a database.
@@ -21,6 +24,10 @@ RESULTS = ROOT / "bench" / "results" / "latest.json"
 DOCS = ROOT / "docs" / "benchmarks.md"
 START = "<!-- bench-table:start -->"
 END = "<!-- bench-table:end -->"
+LIGHTHOUSE_RESULTS = ROOT / "bench" / "results" / "lighthouse.json"
+LIGHTHOUSE_START = "<!-- lighthouse-table:start -->"
+LIGHTHOUSE_END = "<!-- lighthouse-table:end -->"
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 DASH = "-"
 
 
@@ -44,16 +51,74 @@ def render(report: dict) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def replace_between(text: str, block: str) -> str:
+def replace_between(text: str, block: str, start_mark=START, end_mark=END) -> str:
     """`text` with everything between the markers replaced by `block`."""
-    start = text.find(START)
-    end = text.find(END, start + 1) if start != -1 else -1
+    start = text.find(start_mark)
+    end = text.find(end_mark, start + 1) if start != -1 else -1
     if start == -1 or end == -1:
         raise MarkersMissing(
-            f"the document needs the lines {START} and {END} around the tables"
+            f"the document needs the lines {start_mark} and {end_mark} "
+            "around the tables"
         )
-    head = text[: start + len(START)]
+    head = text[: start + len(start_mark)]
     return f"{head}\n{block}{text[end:]}"
+
+
+def render_lighthouse(report: dict) -> str:
+    """The Lighthouse scores and the audits left to fix, as Markdown."""
+    git = report.get("git") or {}
+    tree = {True: "uncommitted changes", False: "clean tree"}.get(git.get("dirty"))
+    versions = report.get("versions") or {}
+    lines = [
+        f"Measured {_text(str(report.get('date') or '')[:10])} at commit "
+        f"{_code(git.get('commit'))}{f' ({tree})' if tree else ''}: "
+        f"Lighthouse {_text(versions.get('lighthouse'))}, "
+        f"{_text(versions.get('chromium'))}, {_text(report.get('preset'))}; "
+        f"{_text(report.get('serving'))}.",
+        *_lighthouse_machine(report.get("machine") or {}),
+        "",
+        "| page | performance | accessibility | best practices | SEO "
+        "| FCP ms | LCP ms | TBT ms | CLS | KiB sent | audits not passed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for page in report.get("pages") or []:
+        scores = page.get("scores") or {}
+        metrics = page.get("metrics") or {}
+        failing = ", ".join(
+            f"{audit.get('id')} ({_text(audit.get('display'))})"
+            if audit.get("display")
+            else str(audit.get("id"))
+            for audit in page.get("failing") or []
+        )
+        cls = metrics.get("cls")
+        lines.append(
+            _row(
+                f"{page.get('name')} (`{page.get('path')}`)",
+                *(_text(scores.get(category)) for category in LIGHTHOUSE_CATEGORIES),
+                _whole(metrics.get("fcp_ms")),
+                _whole(metrics.get("lcp_ms")),
+                _whole(metrics.get("tbt_ms")),
+                DASH if cls is None else f"{cls:.3f}",
+                _number(page.get("transfer_kib")),
+                failing or "none",
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _lighthouse_machine(machine: dict) -> list[str]:
+    load = machine.get("load_average")
+    if not load:
+        return []
+    return [
+        f"{_text(machine.get('cpus'))} CPUs; 1-minute load average {_text(load[0])} "
+        f"at the start, {_text(load[-1])} at the end (a busy machine lowers the "
+        "performance score through Total Blocking Time)."
+    ]
+
+
+def _whole(value) -> str:
+    return DASH if value is None else f"{value:,.0f}"
 
 
 def _measured_when(report: dict) -> str:
@@ -326,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument("--lighthouse", type=Path, default=LIGHTHOUSE_RESULTS)
     parser.add_argument(
         "--check",
         action="store_true",
@@ -336,14 +402,22 @@ def main(argv: list[str] | None = None) -> int:
         report = json.loads(args.results.read_text())
         current = args.docs.read_text()
         wanted = replace_between(current, render(report))
+        # A page with the Lighthouse markers gets that table too.
+        if LIGHTHOUSE_START in current:
+            lighthouse = json.loads(args.lighthouse.read_text())
+            wanted = replace_between(
+                wanted, render_lighthouse(lighthouse), LIGHTHOUSE_START, LIGHTHOUSE_END
+            )
     except (OSError, ValueError, MarkersMissing) as error:
         print(f"bench.table: {error}", file=sys.stderr)
         return 2
     if args.check:
         if wanted != current:
+            sources = str(args.results)
+            if LIGHTHOUSE_START in current:
+                sources += f" and {args.lighthouse}"
             print(
-                f"{args.docs} does not match {args.results}: "
-                "run `python -m bench.table`.",
+                f"{args.docs} does not match {sources}: run `python -m bench.table`.",
                 file=sys.stderr,
             )
             return 1

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -31,6 +32,32 @@ class RefuseNulBytes:
         if "%00" in query or "\x00" in query:
             raise BadRequest("A NUL byte in the query string.")
         return self.get_response(request)
+
+
+class CompressText(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH mitigation) for text only.
+
+    Pages, JSON, feeds and calendar files are compressed; a photo or PDF (media
+    served by the app in development and the demo, certificates, receipts) is
+    already compressed and passes through as it is, with its Content-Length.
+    Static files never get here: whitenoise answers them above this middleware.
+    """
+
+    TEXT_TYPES = (
+        "text/",
+        "application/json",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/javascript",
+        "image/svg+xml",
+    )
+
+    def process_response(self, request: HttpRequest, response: HttpResponse):
+        content_type = response.get("Content-Type", "")
+        if not content_type.startswith(self.TEXT_TYPES):
+            return response
+        return super().process_response(request, response)
 
 
 class ReportingEndpoints:

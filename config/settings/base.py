@@ -120,6 +120,12 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "config.middleware.ReportingEndpoints",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages: Django's GZipMiddleware with its BREACH mitigation (random
+    # padding in the gzip header), text types only. Below whitenoise, which serves
+    # static files already compressed; above every middleware that reads or changes
+    # a response body (a page cache or ETag middleware goes below it), so that it
+    # compresses last (architecture.md).
+    "config.middleware.CompressText",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -344,9 +350,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 NODE_MODULES = Path(env("NODE_MODULES_DIR", str(BASE_DIR / "node_modules")))
 # Bootstrap and htmx come from their npm packages (package.json); no CDN, no copies.
+# Bootstrap's CSS is served as built by scripts/build-css.mjs (`make deps`) into
+# build/static/: only the rules the site's templates use (docs/operations.md).
+ASSETS_BUILD_DIR = BASE_DIR / "build" / "static"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ASSETS_BUILD_DIR,
+    ("vendor/bootstrap/js", NODE_MODULES / "bootstrap" / "dist" / "js"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
 STORAGES = {
