@@ -47,6 +47,7 @@ from .models import (
     WeeklyHours,
 )
 
+AGENDA_DAYS = 7
 FEED_PAST_DAYS = 60
 FEED_FUTURE_DAYS = 400
 
@@ -109,9 +110,11 @@ def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
         first = last = chosen
         step = timedelta(days=1)
     else:
-        first = chosen - timedelta(days=chosen.weekday())
-        last = first + timedelta(days=6)
-        step = timedelta(days=7)
+        # The chosen day and the six after it: it opens on today and what is
+        # coming, and Earlier and Later page back and forth a week at a time.
+        first = chosen
+        last = first + timedelta(days=AGENDA_DAYS - 1)
+        step = timedelta(days=AGENDA_DAYS)
     start, end = day_bounds(practitioner, first, last)
     bookings = list(
         Booking.objects.for_practitioner(practitioner)
@@ -150,13 +153,29 @@ def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     )
 
 
+EARLIER_APPOINTMENTS_SHOWN = 10
+
+
+def _earlier_appointments(practitioner: Practitioner, booking: Booking) -> list:
+    """This client's appointments with this practitioner before this one, newest
+    first; never another practitioner's."""
+    return list(
+        Booking.objects.for_practitioner(practitioner)
+        .same_client_as(booking)
+        .filter(starts_at__lt=booking.starts_at)
+        .select_related("service")
+        .order_by("-starts_at")[:EARLIER_APPOINTMENTS_SHOWN]
+    )
+
+
 def _booking_page(request, practitioner, booking, **forms) -> HttpResponse:
     now = timezone.now()
     context = {
+        "earlier": _earlier_appointments(practitioner, booking),
+        "earlier_limit": EARLIER_APPOINTMENTS_SHOWN,
         "practitioner": practitioner,
         "booking": booking,
         "intake": getattr(booking, "intake", None),
-        "decline_form": forms.get("decline_form") or DeclineForm(),
         "cancel_form": forms.get("cancel_form") or PractitionerCancelForm(),
         "note_form": forms.get("note_form")
         or NoteForm(initial={"note": booking.practitioner_note}),
@@ -191,21 +210,33 @@ def agenda_approve(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
 
 @never_cache
 @practitioner_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agenda_decline(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    """Ask first: the page names the request and takes the reason; only its
+    button (a POST) declines, so nothing changes until the practitioner confirms."""
     booking = _own_booking(practitioner, pk)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
+    form = DeclineForm(request.POST or None)
+    problem = services.decline_problem(booking)
+    if request.method == "POST" and form.is_valid():
         try:
             services.decline_booking(
                 booking=booking, reason=form.cleaned_data["reason"]
             )
         except services.BookingError as error:
             messages.error(request, str(error))
-        else:
-            messages.success(request, f"Declined {booking.client_name}'s request.")
-            return _back(request, booking)
-    return _booking_page(request, practitioner, booking, decline_form=form)
+            return redirect("bookings:agenda-booking", pk=booking.pk)
+        messages.success(request, f"Declined {booking.client_name}'s request.")
+        return _back(request, booking)
+    return render(
+        request,
+        "bookings/agenda_decline.html",
+        {
+            "practitioner": practitioner,
+            "booking": booking,
+            "form": form,
+            "problem": problem,
+        },
+    )
 
 
 @never_cache

@@ -100,6 +100,13 @@ def approval_problem(booking: Booking, *, now: datetime | None = None) -> str | 
     return None
 
 
+def decline_problem(booking: Booking) -> str | None:
+    """Why the practitioner cannot decline `booking`, or None."""
+    if booking.status != Booking.Status.PENDING:
+        return "Only a booking waiting for review can be declined."
+    return None
+
+
 # The statuses attendance is recorded from: one recorded can still be corrected.
 ATTENDANCE_STATUSES = [
     Booking.Status.CONFIRMED,
@@ -644,8 +651,8 @@ def decline_booking(
     now = now or timezone.now()
     _lock_practitioner_of(booking.pk)
     locked = _lock_booking(booking)
-    if locked.status != Booking.Status.PENDING:
-        raise BookingError("Only a booking waiting for review can be declined.")
+    if problem := decline_problem(locked):
+        raise BookingError(problem)
     watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
