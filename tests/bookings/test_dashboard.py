@@ -484,7 +484,9 @@ def test_time_off_over_booked_appointments_warns_about_them(client, practitioner
         },
         follow=True,
     )
-    assert "You have 1 appointment in that time: cancel it" in messages_of(response)
+    text = messages_of(response)
+    assert "You have 1 appointment in that time:" in text
+    assert "It stays booked: cancel it from the agenda" in text
 
 
 def test_whole_days_off_read_as_the_days_entered(client, practitioner):

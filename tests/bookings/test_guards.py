@@ -132,8 +132,10 @@ def test_appointments_during_time_off_count_those_still_to_keep():
 
     def during(start: timedelta, end: timedelta) -> int:
         now = timezone.now().replace(microsecond=0)
-        return services.appointments_during(
-            practitioner=practitioner, starts_at=now + start, ends_at=now + end
+        return len(
+            services.appointments_during(
+                practitioner=practitioner, starts_at=now + start, ends_at=now + end
+            )
         )
 
     assert during(FUTURE - timedelta(hours=1), FUTURE + timedelta(hours=6)) == 2
