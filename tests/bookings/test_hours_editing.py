@@ -5,6 +5,8 @@ with links ("3 appointments in that time")."""
 from datetime import time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings import services
@@ -301,3 +303,19 @@ def test_cancelled_and_past_appointments_are_not_listed(practitioner):
     assert not services.appointments_outside_hours(
         practitioner=practitioner, weekdays=range(7)
     )
+
+
+def test_the_hours_page_reads_the_same_queries_for_one_range_or_many(
+    client, practitioner
+):
+    LocationFactory(practitioner=practitioner)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("bookings:availability"))
+        return len(queries)
+
+    few = count()
+    for weekday in range(1, 7):
+        WeeklyHoursFactory(practitioner=practitioner, weekday=weekday)
+    assert count() == few

@@ -134,7 +134,7 @@ def test_the_agenda_reads_in_a_bounded_number_of_queries(
     for day in range(7):
         for hour in (9, 11, 13):
             book(service, london_at(future_day(day), hour), intake={"unwell": day % 2})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("bookings:agenda"))
     assert len(re.findall(r'href="/practitioner/agenda/\d+/"', response.text)) >= 21
 
