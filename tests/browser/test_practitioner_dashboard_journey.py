@@ -90,8 +90,9 @@ def test_one_navigation_leads_to_every_page_of_the_area(
             '[aria-current="page"]'
         )
         expect(current).to_have_text(link)
-        fits(page, width)
-        assert_accessible(page)
+        if javascript:  # both measure inside the page: only where scripts run
+            fits(page, width)
+            assert_accessible(page)
 
 
 @VIEWPORTS
