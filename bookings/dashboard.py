@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,9 +27,11 @@ from . import external_calendars, services
 from .availability import day_bounds, local_today, policy_for
 from .forms import (
     AttendanceForm,
+    CopyHoursForm,
     DateOverrideForm,
     DeclineForm,
     ExternalCalendarForm,
+    HoursEditForm,
     NoteForm,
     PolicyForm,
     PractitionerCancelForm,
@@ -47,6 +51,7 @@ from .models import (
     WeeklyHours,
 )
 
+AGENDA_DAYS = 7
 FEED_PAST_DAYS = 60
 FEED_FUTURE_DAYS = 400
 
@@ -109,9 +114,11 @@ def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
         first = last = chosen
         step = timedelta(days=1)
     else:
-        first = chosen - timedelta(days=chosen.weekday())
-        last = first + timedelta(days=6)
-        step = timedelta(days=7)
+        # The chosen day and the six after it: it opens on today and what is
+        # coming, and Earlier and Later page back and forth a week at a time.
+        first = chosen
+        last = first + timedelta(days=AGENDA_DAYS - 1)
+        step = timedelta(days=AGENDA_DAYS)
     start, end = day_bounds(practitioner, first, last)
     bookings = list(
         Booking.objects.for_practitioner(practitioner)
@@ -150,13 +157,29 @@ def agenda(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     )
 
 
+EARLIER_APPOINTMENTS_SHOWN = 10
+
+
+def _earlier_appointments(practitioner: Practitioner, booking: Booking) -> list:
+    """This client's appointments with this practitioner before this one, newest
+    first; never another practitioner's."""
+    return list(
+        Booking.objects.for_practitioner(practitioner)
+        .same_client_as(booking)
+        .filter(starts_at__lt=booking.starts_at)
+        .select_related("service")
+        .order_by("-starts_at")[:EARLIER_APPOINTMENTS_SHOWN]
+    )
+
+
 def _booking_page(request, practitioner, booking, **forms) -> HttpResponse:
     now = timezone.now()
     context = {
+        "earlier": _earlier_appointments(practitioner, booking),
+        "earlier_limit": EARLIER_APPOINTMENTS_SHOWN,
         "practitioner": practitioner,
         "booking": booking,
         "intake": getattr(booking, "intake", None),
-        "decline_form": forms.get("decline_form") or DeclineForm(),
         "cancel_form": forms.get("cancel_form") or PractitionerCancelForm(),
         "note_form": forms.get("note_form")
         or NoteForm(initial={"note": booking.practitioner_note}),
@@ -191,21 +214,33 @@ def agenda_approve(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
 
 @never_cache
 @practitioner_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agenda_decline(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    """Ask first: the page names the request and takes the reason; only its
+    button (a POST) declines, so nothing changes until the practitioner confirms."""
     booking = _own_booking(practitioner, pk)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
+    form = DeclineForm(request.POST or None)
+    problem = services.decline_problem(booking)
+    if request.method == "POST" and form.is_valid():
         try:
             services.decline_booking(
                 booking=booking, reason=form.cleaned_data["reason"]
             )
         except services.BookingError as error:
             messages.error(request, str(error))
-        else:
-            messages.success(request, f"Declined {booking.client_name}'s request.")
-            return _back(request, booking)
-    return _booking_page(request, practitioner, booking, decline_form=form)
+            return redirect("bookings:agenda-booking", pk=booking.pk)
+        messages.success(request, f"Declined {booking.client_name}'s request.")
+        return _back(request, booking)
+    return render(
+        request,
+        "bookings/agenda_decline.html",
+        {
+            "practitioner": practitioner,
+            "booking": booking,
+            "form": form,
+            "problem": problem,
+        },
+    )
 
 
 @never_cache
@@ -329,9 +364,26 @@ def _availability_context(practitioner: Practitioner, **forms) -> dict:
     today = local_today(practitioner)
     hours = list(
         WeeklyHours.objects.filter(practitioner=practitioner)
-        .select_related("location")
+        .select_related("location", "practitioner")
         .order_by("weekday", "start_time")
     )
+    # Each range is a small form of its own, changed where it is shown; the one
+    # that was just refused keeps what was typed and its message.
+    refused = forms.get("edit_form")
+    locations = list(practitioner.locations.all())
+    for range_ in hours:
+        if refused is not None and refused.hours.pk == range_.pk:
+            range_.edit_form = refused
+        else:
+            range_.edit_form = HoursEditForm(hours=range_)
+        fields = range_.edit_form.fields
+        if not locations:
+            del fields["location"]
+            continue
+        # The choices once for every row, not a query per row.
+        fields["location"].choices = [("", "Any of my locations")] + [
+            (location.pk, location.name) for location in locations
+        ]
     week = [
         {"weekday": label, "ranges": [h for h in hours if h.weekday == value]}
         for value, label in Weekday.choices
@@ -354,6 +406,8 @@ def _availability_context(practitioner: Practitioner, **forms) -> dict:
         ),
         "hours_form": forms.get("hours_form")
         or WeeklyHoursForm(practitioner=practitioner),
+        "copy_form": forms.get("copy_form") or CopyHoursForm(),
+        "has_locations": bool(locations),
         "override_form": forms.get("override_form")
         or DateOverrideForm(practitioner=practitioner),
         "time_off_form": forms.get("time_off_form")
@@ -406,13 +460,130 @@ def hours_add(request: HttpRequest, practitioner) -> HttpResponse:
     )
 
 
+def _with_appointments(
+    practitioner: Practitioner, message: str, bookings: list, *, singular, plural
+) -> str | SafeString:
+    """The message, followed by the appointments it concerns, each a link to it
+    ("3 appointments in that time: ..."), so none has to be looked for."""
+    if not bookings:
+        return message
+    zone = practitioner.zone
+    lead = ngettext(singular, plural, len(bookings)) % {"n": len(bookings)}
+    items = format_html_join(
+        "",
+        '<li><a href="{}">{}, {}: {}</a></li>',
+        (
+            (
+                reverse("bookings:agenda-booking", args=[booking.pk]),
+                dateformat.format(booking.starts_at.astimezone(zone), "D j M, H:i"),
+                booking.client_name,
+                booking.service.name,
+            )
+            for booking in bookings
+        ),
+    )
+    keep = ngettext(
+        "It stays booked: cancel it from the agenda if you need to.",
+        "They stay booked: cancel them from the agenda if you need to.",
+        len(bookings),
+    )
+    return format_html('{} {}:<ul class="mb-1">{}</ul>{}', message, lead, items, keep)
+
+
+def _outside_hours_message(practitioner, message: str, weekdays) -> str | SafeString:
+    return _with_appointments(
+        practitioner,
+        message,
+        services.appointments_outside_hours(
+            practitioner=practitioner, weekdays=weekdays
+        ),
+        singular="You have %(n)d appointment outside your hours now",
+        plural="You have %(n)d appointments outside your hours now",
+    )
+
+
+@practitioner_required
+@require_POST
+def hours_edit(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
+    hours = get_object_or_404(
+        WeeklyHours.objects.select_related("practitioner"),
+        practitioner=practitioner,
+        pk=pk,
+    )
+    form = HoursEditForm(request.POST, hours=hours)
+    message = ""
+    if form.is_valid():
+        try:
+            services.change_weekly_hours(hours=hours, **form.cleaned_data)
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            message = _outside_hours_message(
+                practitioner,
+                f"{hours.get_weekday_display()}: hours saved.",
+                [hours.weekday],
+            )
+            form = None
+    return _availability_response(
+        request, practitioner, "hours", message=message, edit_form=form
+    )
+
+
+@never_cache
+@practitioner_required
+@require_POST
+def hours_copy(request: HttpRequest, practitioner) -> HttpResponse:
+    """Copy one day's hours to others: the first post shows what will change,
+    the confirmed one (its button sends `confirm`) changes it."""
+    form = CopyHoursForm(request.POST)
+    if not form.is_valid():
+        return _availability_response(request, practitioner, "hours", copy_form=form)
+    source, targets = form.cleaned_data["from_day"], form.cleaned_data["to_days"]
+    if problem := services.copy_problem(practitioner=practitioner, from_weekday=source):
+        form.add_error("from_day", problem)
+        return _availability_response(request, practitioner, "hours", copy_form=form)
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "bookings/hours_copy_confirm.html",
+            {
+                "practitioner": practitioner,
+                "form": form,
+                "source": Weekday(source).label,
+                "changes": services.hours_copy_changes(
+                    practitioner=practitioner,
+                    from_weekday=source,
+                    to_weekdays=targets,
+                ),
+            },
+        )
+    try:
+        services.copy_weekly_hours(
+            practitioner=practitioner, from_weekday=source, to_weekdays=targets
+        )
+    except services.BookingError as error:
+        form.add_error(None, str(error))
+        return _availability_response(request, practitioner, "hours", copy_form=form)
+    days = [Weekday(day).label for day in targets]
+    listed = ", ".join(days[:-1]) + " and " + days[-1] if len(days) > 1 else days[0]
+    message = _outside_hours_message(
+        practitioner, f"{listed} now have {Weekday(source).label}’s hours.", targets
+    )
+    messages.success(request, message)
+    return redirect(reverse("bookings:availability") + "#hours")
+
+
 @practitioner_required
 @require_POST
 def hours_delete(request: HttpRequest, practitioner, pk: int) -> HttpResponse:
     hours = get_object_or_404(practitioner.weekly_hours, pk=pk)
+    weekday = hours.weekday
     services.remove_weekly_hours(hours=hours)
     return _availability_response(
-        request, practitioner, "hours", message="Hours removed."
+        request,
+        practitioner,
+        "hours",
+        message=_outside_hours_message(practitioner, "Hours removed.", [weekday]),
     )
 
 
@@ -461,21 +632,17 @@ def time_off_add(request: HttpRequest, practitioner) -> HttpResponse:
         except services.BookingError as error:
             form.add_error(None, str(error))
         else:
-            clashes = services.appointments_during(
-                practitioner=practitioner,
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
+            message = _with_appointments(
+                practitioner,
+                "Time off added.",
+                services.appointments_during(
+                    practitioner=practitioner,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                ),
+                singular="You have %(n)d appointment in that time",
+                plural="You have %(n)d appointments in that time",
             )
-            note = ""
-            if clashes:
-                note = " " + ngettext(
-                    "You have %(n)d appointment in that time: cancel it from "
-                    "your agenda if you need to.",
-                    "You have %(n)d appointments in that time: cancel them from "
-                    "your agenda if you need to.",
-                    clashes,
-                ) % {"n": clashes}
-            message = "Time off added." + note
             form = None
     return _availability_response(
         request, practitioner, "time_off", message=message, time_off_form=form

@@ -317,8 +317,16 @@ class ServiceForm(SiteModelForm):
 
 
 class _RangeForm(SiteForm):
-    start_time = forms.TimeField(label="From", widget=TIME_INPUT)
-    end_time = forms.TimeField(label="Until", widget=TIME_INPUT)
+    start_time = forms.TimeField(
+        label="From",
+        widget=TIME_INPUT,
+        error_messages={"required": "Enter the time you start, for example 09:00."},
+    )
+    end_time = forms.TimeField(
+        label="Until",
+        widget=TIME_INPUT,
+        error_messages={"required": "Enter the time you finish, for example 17:00."},
+    )
     location = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="Any of my locations"
     )
@@ -340,6 +348,53 @@ class WeeklyHoursForm(_RangeForm):
     prefix = "hours"
     weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
     field_order = ["weekday", "start_time", "end_time", "location"]
+
+
+class HoursEditForm(_RangeForm):
+    """One range changed in place on the hours page: each row's form has the
+    range's own prefix, so every field id on the page is unique."""
+
+    field_order = ["start_time", "end_time", "location"]
+
+    def __init__(self, *args, hours, **kwargs):
+        kwargs.setdefault("prefix", f"edit-{hours.pk}")
+        kwargs.setdefault(
+            "initial",
+            {
+                "start_time": hours.start_time,
+                "end_time": hours.end_time,
+                "location": hours.location_id,
+            },
+        )
+        super().__init__(*args, practitioner=hours.practitioner, **kwargs)
+        self.hours = hours
+
+
+class CopyHoursForm(SiteForm):
+    prefix = "copy"
+    from_day = forms.TypedChoiceField(
+        label="Copy the hours of", choices=Weekday.choices, coerce=int
+    )
+    to_days = forms.TypedMultipleChoiceField(
+        label="To these days",
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their hours are replaced by the copied ones.",
+        error_messages={"required": "Choose the days to copy the hours to."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        source, targets = cleaned.get("from_day"), cleaned.get("to_days")
+        if source is not None and targets:
+            targets = [day for day in targets if day != source]
+            if not targets:
+                self.add_error(
+                    "to_days", "Choose days other than the one you copy from."
+                )
+            cleaned["to_days"] = targets
+        return cleaned
 
 
 class DateOverrideForm(_RangeForm):

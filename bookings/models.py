@@ -323,6 +323,22 @@ class BookingQuerySet(models.QuerySet):
     def for_practitioner(self, practitioner: Practitioner) -> "BookingQuerySet":
         return self.filter(practitioner=practitioner)
 
+    def same_client_as(self, booking: "Booking") -> "BookingQuerySet":
+        """The bookings of the person who made this one, other than it.
+
+        The account when there is one, else the email address the guest gave;
+        a client whose data was erased is nobody's regular.
+        """
+        if booking.client_id is not None:
+            found = self.filter(client_id=booking.client_id)
+        elif booking.client_email and booking.client_email != ERASED_CLIENT_EMAIL:
+            found = self.filter(client__isnull=True).filter(
+                client_email__iexact=booking.client_email
+            )
+        else:
+            return self.none()
+        return found.exclude(pk=booking.pk)
+
     def overlapping(self, start: datetime, end: datetime) -> "BookingQuerySet":
         """Bookings whose buffered time meets [start, end)."""
         return self.filter(blocked_starts_at__lt=end, blocked_ends_at__gt=start)
@@ -561,6 +577,15 @@ class HealthIntake(models.Model):
     @property
     def answers(self) -> list[tuple[str, bool]]:
         return [(question, getattr(self, field)) for field, question in self.QUESTIONS]
+
+    @property
+    def yes_answers(self) -> list[str]:
+        """The questions answered "Yes": what the practitioner must check first."""
+        return [question for question, answer in self.answers if answer]
+
+    @property
+    def no_answers(self) -> list[str]:
+        return [question for question, answer in self.answers if not answer]
 
 
 class CalendarFeed(models.Model):

@@ -8,7 +8,7 @@ rows (payments takes the first two through lock_for_payments before its own).
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -37,6 +37,7 @@ from .models import (
     HealthIntake,
     Service,
     TimeOff,
+    Weekday,
     WeeklyHours,
     new_token,
 )
@@ -97,6 +98,13 @@ def approval_problem(booking: Booking, *, now: datetime | None = None) -> str | 
         return "Only a booking waiting for review can be approved."
     if booking.starts_at <= (now or timezone.now()):
         return "This appointment time has passed."
+    return None
+
+
+def decline_problem(booking: Booking) -> str | None:
+    """Why the practitioner cannot decline `booking`, or None."""
+    if booking.status != Booking.Status.PENDING:
+        return "Only a booking waiting for review can be declined."
     return None
 
 
@@ -644,8 +652,8 @@ def decline_booking(
     now = now or timezone.now()
     _lock_practitioner_of(booking.pk)
     locked = _lock_booking(booking)
-    if locked.status != Booking.Status.PENDING:
-        raise BookingError("Only a booking waiting for review can be declined.")
+    if problem := decline_problem(locked):
+        raise BookingError(problem)
     watch = waitlist.watch_booking_time(locked, now=now)
     _refund(
         locked,
@@ -797,6 +805,161 @@ def add_weekly_hours(
 
 
 @transaction.atomic
+def change_weekly_hours(
+    *,
+    hours: WeeklyHours,
+    start_time: time,
+    end_time: time,
+    location: Location | None = None,
+) -> WeeklyHours:
+    """Change one range in place; it may not overlap the day's other ranges."""
+    _check_range(start_time, end_time)
+    _check_own_location(hours.practitioner, location)
+    practitioner = _lock_practitioner(hours.practitioner_id)
+    others = WeeklyHours.objects.filter(
+        practitioner=practitioner, weekday=hours.weekday
+    ).exclude(pk=hours.pk)
+    if clash := overlapping_ranges(others, start_time, end_time):
+        raise BookingError(f"That overlaps your hours {clash[0]}.")
+    watch = waitlist.Watch(practitioner)
+    hours.start_time, hours.end_time, hours.location = start_time, end_time, location
+    hours.save(update_fields=["start_time", "end_time", "location"])
+    watch.notify(occasion=f"hours:{hours.pk}:changed:{start_time:%H%M}-{end_time:%H%M}")
+    next_free.refresh(practitioner)
+    return hours
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """What copying hours does to one day: its ranges before and after."""
+
+    weekday: int
+    label: str
+    before: list[str]
+    after: list[str]
+
+
+def _ranges_by_day(practitioner: Practitioner) -> dict[int, list[WeeklyHours]]:
+    days: dict[int, list[WeeklyHours]] = {value: [] for value, _ in Weekday.choices}
+    for hours in WeeklyHours.objects.filter(practitioner=practitioner).select_related(
+        "location"
+    ):
+        days[hours.weekday].append(hours)
+    for ranges in days.values():
+        ranges.sort(key=lambda r: r.start_time)
+    return days
+
+
+def _range_label(hours: WeeklyHours) -> str:
+    where = f" at {hours.location.name}" if hours.location else ""
+    return f"{hours.start_time:%H:%M}–{hours.end_time:%H:%M}{where}"
+
+
+def copy_problem(*, practitioner: Practitioner, from_weekday: int) -> str | None:
+    """Why the hours of `from_weekday` cannot be copied, or None."""
+    if not WeeklyHours.objects.filter(
+        practitioner=practitioner, weekday=from_weekday
+    ).exists():
+        day = Weekday(from_weekday).label
+        return (
+            f"You have no hours on {day} to copy. Add them first, or remove the "
+            "hours of the days you want closed."
+        )
+    return None
+
+
+def hours_copy_changes(
+    *, practitioner: Practitioner, from_weekday: int, to_weekdays: Iterable[int]
+) -> list[DayChange]:
+    """What copying would change, day by day, for the confirmation page."""
+    days = _ranges_by_day(practitioner)
+    after = [_range_label(h) for h in days[from_weekday]]
+    return [
+        DayChange(
+            weekday=day,
+            label=Weekday(day).label,
+            before=[_range_label(h) for h in days[day]],
+            after=after,
+        )
+        for day in sorted(set(to_weekdays))
+        if day != from_weekday
+    ]
+
+
+@transaction.atomic
+def copy_weekly_hours(
+    *, practitioner: Practitioner, from_weekday: int, to_weekdays: Iterable[int]
+) -> list[WeeklyHours]:
+    """Give other days the same hours as `from_weekday`, replacing theirs."""
+    targets = sorted({day for day in to_weekdays if day != from_weekday})
+    if not targets:
+        raise BookingError("Choose at least one other day to copy the hours to.")
+    _lock_practitioner(practitioner.pk)
+    if problem := copy_problem(practitioner=practitioner, from_weekday=from_weekday):
+        raise BookingError(problem)
+    watch = waitlist.Watch(practitioner)
+    source = list(
+        WeeklyHours.objects.filter(practitioner=practitioner, weekday=from_weekday)
+    )
+    WeeklyHours.objects.filter(practitioner=practitioner, weekday__in=targets).delete()
+    copies = WeeklyHours.objects.bulk_create(
+        WeeklyHours(
+            practitioner=practitioner,
+            weekday=day,
+            start_time=hours.start_time,
+            end_time=hours.end_time,
+            location_id=hours.location_id,
+        )
+        for day in targets
+        for hours in source
+    )
+    refresh_online_booking(practitioner=practitioner)
+    days = "".join(str(day) for day in targets)
+    watch.notify(occasion=f"hours:copied:{from_weekday}:{days}:{copies[0].pk}")
+    next_free.refresh(practitioner)
+    return copies
+
+
+def appointments_outside_hours(
+    *,
+    practitioner: Practitioner,
+    weekdays: Iterable[int],
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Appointments still to keep, on these weekdays, that the weekly hours no
+    longer cover: changing hours leaves them booked, so the practitioner is told
+    which they are. A date with its own hours is judged by those, not here."""
+    now = now or timezone.now()
+    zone = practitioner.zone
+    weekdays = set(weekdays)
+    days = _ranges_by_day(practitioner)
+    today = now.astimezone(zone).date()
+    own_dates = set(
+        DateOverride.objects.filter(
+            practitioner=practitioner, date__gte=today
+        ).values_list("date", flat=True)
+    )
+    outside = []
+    for booking in (
+        Booking.objects.for_practitioner(practitioner)
+        .filter(status__in=Booking.CHANGEABLE_STATUSES, ends_at__gt=now)
+        .select_related("service")
+        .order_by("starts_at")
+    ):
+        start = booking.starts_at.astimezone(zone)
+        end = booking.ends_at.astimezone(zone)
+        if start.weekday() not in weekdays or start.date() in own_dates:
+            continue
+        covered = end.date() == start.date() and any(
+            r.start_time <= start.time() and end.time() <= r.end_time
+            for r in days[start.weekday()]
+        )
+        if not covered:
+            outside.append(booking)
+    return outside
+
+
+@transaction.atomic
 def remove_weekly_hours(*, hours: WeeklyHours) -> None:
     practitioner = hours.practitioner
     hours.delete()
@@ -866,14 +1029,15 @@ def add_time_off(
 
 def appointments_during(
     *, practitioner: Practitioner, starts_at: datetime, ends_at: datetime
-) -> int:
-    """How many appointments still to keep (pending or confirmed) overlap this
-    time: adding time off leaves them booked, so the practitioner is told."""
-    return (
+) -> list[Booking]:
+    """The appointments still to keep (pending or confirmed) that overlap this
+    time: adding time off leaves them booked, so the practitioner is shown them."""
+    return list(
         Booking.objects.for_practitioner(practitioner)
         .filter(status__in=Booking.CHANGEABLE_STATUSES)
         .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .count()
+        .select_related("service")
+        .order_by("starts_at")
     )
 
 

@@ -101,6 +101,16 @@ urlpatterns = [
     path("practitioner/availability/", dashboard.availability, name="availability"),
     path("practitioner/availability/hours/", dashboard.hours_add, name="hours-add"),
     path(
+        "practitioner/availability/hours/copy/",
+        dashboard.hours_copy,
+        name="hours-copy",
+    ),
+    path(
+        "practitioner/availability/hours/<int:pk>/",
+        dashboard.hours_edit,
+        name="hours-edit",
+    ),
+    path(
         "practitioner/availability/hours/<int:pk>/delete/",
         dashboard.hours_delete,
         name="hours-delete",

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import cache
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -145,8 +148,57 @@ class PhotoInput(forms.ClearableFileInput):
     pass
 
 
+# The regions of the IANA names people live in; the old aliases ("GB",
+# "US/Eastern") and the technical ones ("Etc/GMT+5") stay out of the list.
+ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+HOME_ZONE = "Europe/London"
+
+
+@cache
+def _world_zones() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (zone, zone.replace("_", " "))
+        for zone in sorted(zoneinfo.available_timezones())
+        if zone.split("/", 1)[0] in ZONE_REGIONS and zone != HOME_ZONE
+    )
+
+
+def time_zone_choices(current: str = "") -> list:
+    """The select's groups: the UK first, then every other zone by region.
+
+    A zone saved before the list existed stays choosable, so an old profile
+    can still be saved unchanged."""
+    others = list(_world_zones())
+    if current and current != HOME_ZONE and current not in dict(others):
+        others.insert(0, (current, current.replace("_", " ")))
+    return [
+        ("United Kingdom", [(HOME_ZONE, "UK time (Europe/London)")]),
+        ("Other time zones", others),
+    ]
+
+
 class PractitionerForm(SiteModelForm):
     """The public profile, as the practitioner edits it."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        initial=HOME_ZONE,
+        help_text="Your hours and appointments are in this zone's time.",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a time zone we know. Choose "
+            "one from the list."
+        },
+    )
 
     techniques = forms.ModelMultipleChoiceField(
         queryset=Technique.objects.all(),
@@ -168,7 +220,6 @@ class PractitionerForm(SiteModelForm):
             "display_name": "Name shown on your profile",
             "price_from": "Prices from (£)",
             "price_to": "Prices up to (£)",
-            "time_zone": "Time zone",
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
@@ -181,6 +232,9 @@ class PractitionerForm(SiteModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices(
+            self.instance.time_zone if self.instance.pk else ""
+        )
         if self.instance.prices_from_services:
             # The prices follow the services the practitioner offers online.
             del self.fields["price_from"]

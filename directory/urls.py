@@ -13,6 +13,7 @@ urlpatterns = [
     path("practitioner/", views.dashboard, name="dashboard"),
     path("practitioner/apply/", views.apply, name="apply"),
     path("practitioner/profile/", views.edit_profile, name="edit-profile"),
+    path("practitioner/locations/", views.locations, name="locations"),
     path("practitioner/locations/add/", views.location_form, name="location-add"),
     path("practitioner/locations/<int:pk>/", views.location_form, name="location-edit"),
     path(

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from core import images
 from core.jsonld import json_ld
@@ -485,6 +485,20 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def locations(request: HttpRequest) -> HttpResponse:
+    practitioner = _own_practitioner(request)
+    return render(
+        request,
+        "directory/locations.html",
+        {
+            "practitioner": practitioner,
+            "locations": list(practitioner.locations.order_by("name")),
+        },
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def location_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     practitioner = _own_practitioner(request)
@@ -496,7 +510,7 @@ def location_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.save_location(practitioner=practitioner, form_instance=form.instance)
         messages.success(request, "Your place of work is saved.")
-        return redirect("directory:dashboard")
+        return redirect("directory:locations")
     return render(
         request,
         "directory/location_form.html",
@@ -517,7 +531,7 @@ def location_delete(request: HttpRequest, pk: int) -> HttpResponse:
             error = str(exc)
         else:
             messages.success(request, "The place of work is removed.")
-            return redirect("directory:dashboard")
+            return redirect("directory:locations")
     return render(
         request,
         "directory/location_confirm_delete.html",

@@ -207,6 +207,7 @@ OWNED_KWARGS = {
     "bookings:agenda-attendance": lambda w: {"pk": w.practitioner_booking.pk},
     "bookings:agenda-note": lambda w: {"pk": w.practitioner_booking.pk},
     "bookings:service-edit": lambda w: {"pk": w.service.pk},
+    "bookings:hours-edit": lambda w: {"pk": w.hours.pk},
     "bookings:hours-delete": lambda w: {"pk": w.hours.pk},
     "bookings:override-delete": lambda w: {"pk": w.override.pk},
     "bookings:time-off-delete": lambda w: {"pk": w.time_off.pk},
