@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -422,7 +422,7 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int) -> Iterator[Server]:
+def gunicorn(port: int, extra_args: Sequence[str] = ()) -> Iterator[Server]:
     """The site served as in production, on 127.0.0.1:port, for the load runs."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     workers = str(max(2, (os.cpu_count() or 2) * 2))
@@ -442,6 +442,7 @@ def gunicorn(port: int) -> Iterator[Server]:
                     "sync",
                     "--log-level",
                     "warning",
+                    *extra_args,
                 ],
                 cwd=ROOT,
                 env=env,

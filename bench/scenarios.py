@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
@@ -16,7 +17,7 @@ from bookings.services import book_appointment
 from courses.models import CourseDate
 from directory import geo
 from directory import search as directory_search
-from directory.models import Location, Practitioner
+from directory.models import Location, Practitioner, Technique
 
 from . import booking_load
 from .booking_load import BookingPost
@@ -107,6 +108,32 @@ def data_counts() -> dict:
     }
 
 
+def _course_pages(limit: int) -> list[str]:
+    """The pages of the courses listed and of their dates."""
+    dates = CourseDate.objects.listed().select_related("course")[:limit]
+    courses = {d.course.get_absolute_url() for d in dates}
+    return sorted(courses) + [
+        reverse("courses:date", args=[d.course.slug, d.pk]) for d in dates
+    ]
+
+
+def _technique_pages() -> list[str]:
+    return [t.get_absolute_url() for t in Technique.objects.order_by("slug")]
+
+
+def anonymous_scenarios() -> list[dict]:
+    """The pages anonymous visitors see, served from the page cache
+    (docs/architecture.md, "Page cache"); town pages, profiles and blog posts are
+    scenarios of their own."""
+    return [
+        {"name": "home page", "paths": ["/"]},
+        {"name": "blog list", "paths": ["/blog/", "/blog/?page=2", "/blog/?page=3"]},
+        {"name": "course list", "paths": ["/courses/", "/courses/?page=2"]},
+        {"name": "course pages", "paths": _course_pages(50)},
+        {"name": "technique page", "paths": _technique_pages()},
+    ]
+
+
 def _profiles(limit: int) -> list[str]:
     slugs = (
         Practitioner.objects.listed()
@@ -161,7 +188,9 @@ def directory_in_process(runs: int) -> list[Result]:
     ]
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
+    """What rendering costs: the page cache is off here (over HTTP it is on)."""
     client = Client()
     results = [
         measure(
@@ -243,6 +272,7 @@ def _profile(client: Client, runs: int) -> Result:
     )
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def scale_in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
     """At the scale run's size: the directory, and the profile, the busy
     practitioner's slots JSON and (with prepared bookings) the booking POST, under
@@ -260,9 +290,11 @@ def scale_in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Re
     return results
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
     """The queries of every distinct URL each load scenario requests (fetched once
-    in process), so a slow page hiding among 200 shows up."""
+    in process, rendered: the page cache is off), so a slow page hiding among 200
+    shows up."""
     client = Client()
     return [
         url_queries(client, scenario["name"], scenario["paths"])
@@ -365,6 +397,7 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
             "repeats": "slots JSON (14 days)",
         },
         {"name": "blog post", "paths": _posts(200)},
+        *anonymous_scenarios(),
         _booking_mix(visits),
     ]
 

@@ -35,6 +35,9 @@ import logging
 import os
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -133,6 +136,21 @@ def _generations(tables: Iterable[str]) -> dict[str, str | None]:
     tables = list(tables)
     found = _cache().get_many([GENERATION_PREFIX + table for table in tables])
     return {table: found.get(GENERATION_PREFIX + table) for table in tables}
+
+
+def _snapshot(tables: Iterable[str]) -> dict[str, str]:
+    """The generations of `tables`, giving one to any table that has none yet (never
+    written since the cache started, or its key evicted): a page is never stored
+    against a missing generation, so an evicted or flushed key only ever makes a
+    stored page render again."""
+    current = _generations(tables)
+    missing = [table for table, token in current.items() if token is None]
+    if missing:
+        cache = _cache()
+        for table in missing:
+            cache.add(GENERATION_PREFIX + table, secrets.token_hex(8), timeout=None)
+        current.update(_generations(missing))
+    return current
 
 
 class _PendingBump:
@@ -274,8 +292,11 @@ def _record() -> Iterator[_Recording]:
         _recording.reset(token)
 
 
+_extra_tables: set[str] = set()
+
+
 def _all_tables() -> set[str]:
-    tables = {EVERYTHING}
+    tables = {EVERYTHING, *_extra_tables}
     for model in apps.get_models(include_auto_created=True):
         tables.add(model._meta.db_table)
     return tables - _ignored()
@@ -405,9 +426,11 @@ def _store(
         return
     read = (recorded.tables - _ignored()) | {EVERYTHING}
     if not read <= before.keys():
-        # A table the snapshot did not cover (raw SQL on something unknown).
-        unknown = read - before.keys()
-        before = {**before, **dict.fromkeys(unknown)}
+        # A name the snapshot did not cover (not a model's table: a CTE's name, a
+        # table of raw SQL): not stored this time; from now on the snapshot taken
+        # before each rendering covers it too.
+        _extra_tables.update(read - before.keys())
+        return
     seconds = float(settings.PAGE_CACHE_SECONDS)
     seconds = min(seconds, (_next_midnight(started) - started).total_seconds())
     if recorded.until is not None:
@@ -429,9 +452,39 @@ def _store(
         "headers": headers,
         "generations": {table: before[table] for table in read},
         "etag": "W/" + quote_etag(digest.hexdigest()[:32]),
+        "expires": time.time() + int(seconds),
     }
     _cache().set(key, entry, timeout=int(seconds))
+    _remember(key, entry)
     response.headers["ETag"] = entry["etag"]
+
+
+# The pages this process served last, so that a hit reads only the generations of
+# the page's tables from Redis, not the page itself. The generations are always
+# read: a page held here is exactly as fresh as one read from Redis.
+LOCAL_PAGES = 256
+_local: OrderedDict[str, dict] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _recall(key: str) -> dict | None:
+    with _local_lock:
+        entry = _local.get(key)
+        if entry is None:
+            return None
+        if entry["expires"] <= time.time():
+            del _local[key]
+            return None
+        _local.move_to_end(key)
+        return entry
+
+
+def _remember(key: str, entry: dict) -> None:
+    with _local_lock:
+        _local[key] = entry
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
 
 
 def cache_public_page(view):
@@ -443,14 +496,18 @@ def cache_public_page(view):
             return view(request, *args, **kwargs)
         key = _page_key(request)
         try:
-            entry = _cache().get(key)
+            entry = _recall(key)
+            if entry is None:
+                entry = _cache().get(key)
+                if entry is not None:
+                    _remember(key, entry)
             if entry is not None:
                 current = _generations(entry["generations"].keys())
                 if current == entry["generations"]:
                     return _serve(request, entry)
             # The generations before the rendering reads anything: a change that
             # commits while it runs leaves the stored page already out of date.
-            before = _generations(_all_tables())
+            before = _snapshot(_all_tables())
         except Exception:
             logger.warning("Page cache unavailable; rendering.", exc_info=True)
             return view(request, *args, **kwargs)
