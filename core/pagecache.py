@@ -442,7 +442,7 @@ def _store(
     headers = [
         (name, value)
         for name, value in response.items()
-        if name.lower() not in ("etag", "content-length", "vary")
+        if name.lower() not in ("etag", "content-length")
     ]
     digest = hashlib.sha256(body)
     for name, value in headers:

@@ -392,6 +392,14 @@ def test_a_visitor_with_a_message_waiting_sees_it_and_nobody_else_does(client):
     assert "Your booking is confirmed." not in Client().get(url).content.decode()
 
 
+def test_a_stored_page_keeps_the_vary_of_its_view(client, django_assert_num_queries):
+    fresh(client, reverse("courses:list"))
+    with django_assert_num_queries(0):
+        response = client.get(reverse("courses:list"))
+    assert "HX-Request" in response["Vary"]
+    assert "Cookie" in response["Vary"]
+
+
 def test_a_post_and_an_htmx_request_are_never_served_from_the_cache(
     client, django_assert_max_num_queries
 ):
