@@ -39,8 +39,13 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     django.setup()
 
+    from django.core.management import call_command
+
     from . import run, scenarios
     from .figures import FLOOR
+
+    # As `make bench`: gunicorn serves the collected files through whitenoise.
+    call_command("collectstatic", verbosity=0, interactive=False)
 
     pages = [
         {"name": "town page", "paths": scenarios.TOWN_PAGES},

@@ -230,6 +230,9 @@ def valid_until(moment: datetime | None) -> None:
     current = _recording.get()
     if current is None or moment is None:
         return
+    if moment <= timezone.now():
+        # Already passed: the page was rendered as things are after it.
+        return
     if current.until is None or moment < current.until:
         current.until = moment
 

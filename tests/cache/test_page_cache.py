@@ -327,6 +327,20 @@ def test_a_page_is_not_kept_past_the_moment_its_next_free_time_stops_holding(
     assert expires - timezone.now().timestamp() <= 600 + 1
 
 
+def test_a_next_free_time_that_no_longer_holds_does_not_stop_the_page_being_kept(
+    client, bookable, django_assert_num_queries
+):
+    # The answer stopped holding (the job has not refreshed it yet): the profile
+    # shows no time, and keeps showing none until that refresh writes.
+    practitioner = bookable.practitioner
+    Practitioner.objects.filter(pk=practitioner.pk).update(
+        next_free_stale_at=timezone.now() - timedelta(minutes=1)
+    )
+    url = practitioner.get_absolute_url()
+    assert "Next free" not in fresh(client, url)
+    cached(client, url, django_assert_num_queries)
+
+
 def test_a_scheduled_post_appears_when_its_time_comes(client):
     PostFactory(title="Already out")
     soon = timezone.now() + timedelta(minutes=5)
