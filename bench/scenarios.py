@@ -126,11 +126,19 @@ def anonymous_scenarios() -> list[dict]:
     (docs/architecture.md, "Page cache"); town pages, profiles and blog posts are
     scenarios of their own."""
     return [
-        {"name": "home page", "paths": ["/"]},
-        {"name": "blog list", "paths": ["/blog/", "/blog/?page=2", "/blog/?page=3"]},
-        {"name": "course list", "paths": ["/courses/", "/courses/?page=2"]},
-        {"name": "course pages", "paths": _course_pages(50)},
-        {"name": "technique page", "paths": _technique_pages()},
+        {"name": "home page", "paths": ["/"], "warm": True},
+        {
+            "name": "blog list",
+            "paths": ["/blog/", "/blog/?page=2", "/blog/?page=3"],
+            "warm": True,
+        },
+        {
+            "name": "course list",
+            "paths": ["/courses/", "/courses/?page=2"],
+            "warm": True,
+        },
+        {"name": "course pages", "paths": _course_pages(50), "warm": True},
+        {"name": "technique page", "paths": _technique_pages(), "warm": True},
     ]
 
 
@@ -347,7 +355,7 @@ def directory_load_scenarios() -> list[dict]:
     the town pages."""
     return [
         {"name": "directory search", "paths": SEARCHES},
-        {"name": "town page", "paths": TOWN_PAGES},
+        {"name": "town page", "paths": TOWN_PAGES, "warm": True},
     ]
 
 
@@ -373,7 +381,7 @@ def scale_load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     scenarios = [
         floor_scenario(),
         *directory_load_scenarios(),
-        {"name": "practitioner profile", "paths": _profiles(200)},
+        {"name": "practitioner profile", "paths": _profiles(200), "warm": True},
         {"name": "slots JSON (14 days)", "paths": _slot_urls(200)},
     ]
     if posts:
@@ -388,7 +396,7 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     return [
         floor_scenario(),
         *directory_load_scenarios(),
-        {"name": "practitioner profile", "paths": profiles},
+        {"name": "practitioner profile", "paths": profiles, "warm": True},
         {"name": "slots JSON (14 days)", "paths": slots},
         {
             "name": "slots JSON (14 days), one client",
@@ -396,7 +404,7 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
             "connections": 1,
             "repeats": "slots JSON (14 days)",
         },
-        {"name": "blog post", "paths": _posts(200)},
+        {"name": "blog post", "paths": _posts(200), "warm": True},
         *anonymous_scenarios(),
         _booking_mix(visits),
     ]
