@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
@@ -16,7 +17,7 @@ from bookings.services import book_appointment
 from courses.models import CourseDate
 from directory import geo
 from directory import search as directory_search
-from directory.models import Location, Practitioner
+from directory.models import Location, Practitioner, Technique
 
 from . import booking_load
 from .booking_load import BookingPost
@@ -107,6 +108,40 @@ def data_counts() -> dict:
     }
 
 
+def _course_pages(limit: int) -> list[str]:
+    """The pages of the courses listed and of their dates."""
+    dates = CourseDate.objects.listed().select_related("course")[:limit]
+    courses = {d.course.get_absolute_url() for d in dates}
+    return sorted(courses) + [
+        reverse("courses:date", args=[d.course.slug, d.pk]) for d in dates
+    ]
+
+
+def _technique_pages() -> list[str]:
+    return [t.get_absolute_url() for t in Technique.objects.order_by("slug")]
+
+
+def anonymous_scenarios() -> list[dict]:
+    """The pages anonymous visitors see, served from the page cache
+    (docs/architecture.md, "Page cache"); town pages, profiles and blog posts are
+    scenarios of their own."""
+    return [
+        {"name": "home page", "paths": ["/"], "warm": True},
+        {
+            "name": "blog list",
+            "paths": ["/blog/", "/blog/?page=2", "/blog/?page=3"],
+            "warm": True,
+        },
+        {
+            "name": "course list",
+            "paths": ["/courses/", "/courses/?page=2"],
+            "warm": True,
+        },
+        {"name": "course pages", "paths": _course_pages(50), "warm": True},
+        {"name": "technique page", "paths": _technique_pages(), "warm": True},
+    ]
+
+
 def _profiles(limit: int) -> list[str]:
     slugs = (
         Practitioner.objects.listed()
@@ -161,7 +196,9 @@ def directory_in_process(runs: int) -> list[Result]:
     ]
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
+    """What rendering costs: the page cache is off here (over HTTP it is on)."""
     client = Client()
     results = [
         measure(
@@ -243,6 +280,7 @@ def _profile(client: Client, runs: int) -> Result:
     )
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def scale_in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Result]:
     """At the scale run's size: the directory, and the profile, the busy
     practitioner's slots JSON and (with prepared bookings) the booking POST, under
@@ -260,9 +298,11 @@ def scale_in_process(runs: int, bookings: Sequence[BookingPost] = ()) -> list[Re
     return results
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
 def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
     """The queries of every distinct URL each load scenario requests (fetched once
-    in process), so a slow page hiding among 200 shows up."""
+    in process, rendered: the page cache is off), so a slow page hiding among 200
+    shows up."""
     client = Client()
     return [
         url_queries(client, scenario["name"], scenario["paths"])
@@ -315,7 +355,7 @@ def directory_load_scenarios() -> list[dict]:
     the town pages."""
     return [
         {"name": "directory search", "paths": SEARCHES},
-        {"name": "town page", "paths": TOWN_PAGES},
+        {"name": "town page", "paths": TOWN_PAGES, "warm": True},
     ]
 
 
@@ -341,7 +381,7 @@ def scale_load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     scenarios = [
         floor_scenario(),
         *directory_load_scenarios(),
-        {"name": "practitioner profile", "paths": _profiles(200)},
+        {"name": "practitioner profile", "paths": _profiles(200), "warm": True},
         {"name": "slots JSON (14 days)", "paths": _slot_urls(200)},
     ]
     if posts:
@@ -356,7 +396,7 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     return [
         floor_scenario(),
         *directory_load_scenarios(),
-        {"name": "practitioner profile", "paths": profiles},
+        {"name": "practitioner profile", "paths": profiles, "warm": True},
         {"name": "slots JSON (14 days)", "paths": slots},
         {
             "name": "slots JSON (14 days), one client",
@@ -364,7 +404,8 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
             "connections": 1,
             "repeats": "slots JSON (14 days)",
         },
-        {"name": "blog post", "paths": _posts(200)},
+        {"name": "blog post", "paths": _posts(200), "warm": True},
+        *anonymous_scenarios(),
         _booking_mix(visits),
     ]
 

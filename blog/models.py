@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import pagecache
 from core.markdown import render_markdown
 from core.models import TimeStampedModel
 from core.validators import validate_single_line
@@ -112,9 +113,15 @@ class PostQuerySet(models.QuerySet):
         A scheduled post becomes published through `services.publish_due_posts`;
         a published post with a future time stays hidden until that time.
         """
-        return self.filter(
-            status=Post.Status.PUBLISHED, publish_at__lte=now or timezone.now()
+        now = now or timezone.now()
+        # A cached page listing live posts must show the next one when its time comes.
+        pagecache.valid_until_once(
+            "blog:next-publication",
+            lambda: Post.objects.filter(
+                status=Post.Status.PUBLISHED, publish_at__gt=now
+            ).aggregate(next=Min("publish_at"))["next"],
         )
+        return self.filter(status=Post.Status.PUBLISHED, publish_at__lte=now)
 
 
 class Post(TimeStampedModel):

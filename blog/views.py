@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from core import images
 from core.jsonld import json_ld
 from core.markdown import render_markdown
+from core.pagecache import cache_public_page
 from directory.models import Technique
 
 from . import youtube
@@ -71,11 +72,13 @@ def _render_list(
 
 
 @require_GET
+@cache_public_page
 def post_list(request: HttpRequest) -> HttpResponse:
     return _render_list(request, _listed_posts(), {"heading": "Blog"})
 
 
 @require_GET
+@cache_public_page
 def technique(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Technique, slug=slug)
     return _render_list(
@@ -86,6 +89,7 @@ def technique(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = get_object_or_404(Tag, slug=slug)
     # A tag used only by drafts is not shown: it could give away their subject.
@@ -111,6 +115,7 @@ def _post_with_details() -> QuerySet[Post]:
 
 
 @require_GET
+@cache_public_page
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     post = get_object_or_404(_post_with_details().live(), slug=slug)
     return _render_detail(request, post, preview=False)

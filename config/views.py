@@ -19,11 +19,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
+from core.pagecache import cache_public_page
 
 logger = logging.getLogger(__name__)
 
 
 @require_safe
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 

@@ -7,3 +7,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import pagecache
+
+        # Every connection reports what it writes (and, for a page being stored,
+        # what it reads) to the page cache.
+        pagecache.connect()

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core import ratelimit
+from core.pagecache import cache_public_page
 from directory.models import Technique
 from payments import services as payments
 
@@ -26,6 +27,7 @@ from .models import (
 PAGE_SIZE = 12
 
 
+@cache_public_page
 def course_date_list(request: HttpRequest) -> HttpResponse:
     """Upcoming course dates, soonest first, filtered by technique, town and level."""
     listed = CourseDate.objects.listed()
@@ -58,6 +60,7 @@ def course_date_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@cache_public_page
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(
         Course.objects.visible_to(request.user).prefetch_related(
@@ -98,6 +101,7 @@ def _course_date_or_404(request: HttpRequest, slug: str, pk: int) -> CourseDate:
     )
 
 
+@cache_public_page
 def course_date_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     course_date = _course_date_or_404(request, slug, pk)
     course = course_date.course

@@ -13,6 +13,7 @@ from django.db.models.functions import Cos, Lower, Radians, Sin
 from django.urls import reverse
 from django.utils import timezone
 
+from core import pagecache
 from core.models import TimeStampedModel
 from core.validators import validate_single_line
 
@@ -232,6 +233,9 @@ class Practitioner(TimeStampedModel):
     def next_free(self, now: datetime | None = None) -> datetime | None:
         """The first time clients can book online, while that answer holds."""
         now = now or timezone.now()
+        # A cached page showing this answer must not outlive it.
+        pagecache.valid_until(self.next_free_stale_at)
+        pagecache.valid_until(self.next_free_at)
         if (
             self.next_free_at is None
             or self.next_free_stale_at is None

@@ -24,6 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from core import pagecache
+
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
 
@@ -36,6 +38,8 @@ EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
 def _cached[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     """cache.get_or_set that computes instead when the cache (Redis) is down: the
     directory stays up, only slower."""
+    # A stored page showing this value must not keep it longer than it is kept.
+    pagecache.valid_for_at_most(timeout)
     try:
         return cache.get_or_set(key, compute, timeout=timeout)
     except Exception:  # the cache backend raises its client's own errors

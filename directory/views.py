@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import images
 from core.jsonld import json_ld
 from core.links import absolute_url
+from core.pagecache import cache_public_page
 
 from . import geo, names, services
 from . import search as directory_search
@@ -120,6 +121,7 @@ def _no_one_within(request: HttpRequest, criteria) -> dict:
 
 
 @require_safe
+@cache_public_page
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = get_object_or_404(
         Practitioner.objects.listed().prefetch_related(
@@ -154,6 +156,7 @@ TOWN_RADIUS = 10
 
 
 @require_safe
+@cache_public_page
 def town(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Massage therapists in Brighton": the practitioners nearest the town, the
     techniques they offer, our course dates near it (a courses panel)."""
@@ -297,6 +300,7 @@ def _json_ld(request: HttpRequest, practitioner: Practitioner, url: str) -> Safe
 
 
 @require_safe
+@cache_public_page
 def technique_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -306,6 +310,7 @@ def technique_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def technique(request: HttpRequest, slug: str) -> HttpResponse:
     """What a technique is and who it helps (written by staff), the practitioners
     offering it (nearest first once a place is given), and what other apps show

@@ -222,6 +222,16 @@ CACHES = {
     },
 }
 
+# The page cache (core/pagecache.py, docs/architecture.md "Page cache"): the pages
+# anonymous visitors see, kept in this cache alias at most this many seconds (and
+# never past midnight or the moment a page changes with the clock); 0 switches it
+# off. A page is served only while no table it read has been written since.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "3600"))
+PAGE_CACHE_ALIAS = "default"
+# Tables whose reads and writes never make a stored page out of date: sessions are
+# read to learn that a visitor is anonymous, and written by every visitor.
+PAGE_CACHE_IGNORED_TABLES = ["django_session"]
+
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.Backend"]
 # Argon2 for new and changed passwords; the others still check older hashes, which

@@ -9,3 +9,7 @@ MAILERS = {
         env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     )
 }
+
+# Off while developing: an edited template must show at once (a stored page is
+# keyed by the code as the process started). PAGE_CACHE_SECONDS=3600 tries it.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0"))

@@ -17,6 +17,9 @@ CACHES = {
         "LOCATION": "tests",
     },
 }
+# The page cache is off unless a test switches it on (tests/cache/): most tests
+# write inside their own transaction, where no commit ever bumps a generation.
+PAGE_CACHE_SECONDS = 0
 # pytest itself always uses locmem (Django's test setup forces it on every mailer).
 # The variables are for the Celery worker a test starts with these settings: it
 # writes files there (EMAIL_BACKEND, EMAIL_FILE_PATH) or talks to a test SMTP server.

@@ -1,11 +1,11 @@
 """The directory's tag library: next free times, distances and directions."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django import template
 from django.utils import timezone
 
-from core import maps
+from core import maps, pagecache
 
 register = template.Library()
 
@@ -19,6 +19,10 @@ def next_free_label(practitioner) -> str:
         return ""
     local = moment.astimezone(practitioner.zone)
     today = timezone.now().astimezone(practitioner.zone).date()
+    # "Today" and "Tomorrow" move at midnight where the practitioner works.
+    pagecache.valid_until(
+        datetime.combine(today + timedelta(days=1), time.min, tzinfo=practitioner.zone)
+    )
     if local.date() == today:
         day = "Today"
     elif local.date() == today + timedelta(days=1):

@@ -387,3 +387,15 @@ def test_the_full_run_measures_the_floor_first(scale_data):
     assert load[0] == {"name": FLOOR, "paths": ["/robots.txt"]}
     queries = {r["name"]: r for r in scenarios.scenario_queries(load)}
     assert queries[FLOOR]["max"] == 0  # no query: the stack's own cost only
+
+
+def test_the_full_run_loads_every_page_anonymous_visitors_see_warm(scale_data):
+    load = {s["name"]: s for s in scenarios.load_scenarios()}
+    pages = ["town page", "practitioner profile", "blog post", "home page"]
+    pages += ["blog list", "course list", "course pages", "technique page"]
+    for name in pages:
+        assert load[name]["paths"], name
+        # Fetched once before the run: it measures pages already stored.
+        assert load[name]["warm"] is True, name
+    assert "warm" not in load["directory search"]
+    assert "warm" not in load["slots JSON (14 days)"]
