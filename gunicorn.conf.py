@@ -50,6 +50,16 @@ access_log_format = (
 )
 
 
+def when_ready(server) -> None:
+    """In the master, once, before the first worker is forked: the work each
+    worker would otherwise do on its first request (config/prefork.py)."""
+    if not preload_app:
+        return
+    from config import prefork
+
+    prefork.warm_up()
+
+
 def pre_fork(server, worker) -> None:
     """In the master, before each worker is forked: nothing the master may have
     opened (a database connection, a Redis client, Celery's broker pool) is
@@ -70,3 +80,7 @@ def pre_fork(server, worker) -> None:
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._after_fork()
+    # Last: what the master holds stays shared with the worker (config/prefork.py).
+    from config import prefork
+
+    prefork.freeze()
