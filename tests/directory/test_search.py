@@ -486,3 +486,20 @@ def test_search_works_while_the_cache_is_down(client, brighton, monkeypatch, cap
     assert "Cache unavailable" in caplog.text
     response = client.get(URL, {"where": "Atlantis"})
     assert response.status_code == 200
+
+
+def test_cards_link_each_practitioner_and_technique_and_the_ticked_boxes_stay_ticked(
+    client,
+):
+    qualification = QualificationFactory()
+    other = TechniqueFactory(slug="hot-stone", name="Hot stone")
+    practitioner = qualification.practitioner
+    technique = qualification.technique
+    html = client.get(URL).content.decode()
+    assert f'<a href="{practitioner.get_absolute_url()}">' in html
+    assert f'href="{technique.get_absolute_url()}"' in html
+    assert not re.findall(r'id="technique-[^"]+" checked', html)
+    html = client.get(URL, {"technique": [technique.slug]}).content.decode()
+    ticked = re.findall(r'value="([^"]+)" id="technique-[^"]+" checked', html)
+    assert ticked == [technique.slug]
+    assert other.slug in html
