@@ -499,3 +499,20 @@ def test_filters_off_the_list_are_named_in_the_error_summary(client):
     # The techniques' boxes have ids of their own: the message is not a link.
     assert "<li>Choose the techniques from the list.</li>" in summary
     assert 'href="#"' not in summary
+
+
+def test_cards_link_each_practitioner_and_technique_and_the_ticked_boxes_stay_ticked(
+    client,
+):
+    qualification = QualificationFactory()
+    other = TechniqueFactory(slug="hot-stone", name="Hot stone")
+    practitioner = qualification.practitioner
+    technique = qualification.technique
+    html = client.get(URL).content.decode()
+    assert f'<a href="{practitioner.get_absolute_url()}">' in html
+    assert f'href="{technique.get_absolute_url()}"' in html
+    assert not re.findall(r'id="technique-[^"]+" checked', html)
+    html = client.get(URL, {"technique": [technique.slug]}).content.decode()
+    ticked = re.findall(r'value="([^"]+)" id="technique-[^"]+" checked', html)
+    assert ticked == [technique.slug]
+    assert other.slug in html

@@ -94,6 +94,36 @@ def test_gunicorn_takes_its_workers_and_recycling_from_the_environment(
     assert config["worker_tmp_dir"] == "/dev/shm"
 
 
+def test_gunicorn_preloads_the_site_and_forks_workers_without_its_connections(
+    monkeypatch,
+):
+    from unittest import mock
+
+    monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # A replaced worker is a fork of the loaded site, not a new import of Django.
+    assert config["preload_app"] is True
+    pool = mock.Mock()
+    with (
+        mock.patch("django.db.connections.close_all") as close_databases,
+        mock.patch("django.core.cache.caches.close_all") as close_caches,
+        mock.patch.object(app, "_pool", pool),
+        mock.patch.object(app, "_after_fork") as celery_reset,
+    ):
+        config["pre_fork"](server=None, worker=None)
+    close_databases.assert_called_once_with()
+    close_caches.assert_called_once_with()
+    pool.force_close_all.assert_called_once_with()
+    celery_reset.assert_called_once_with()
+
+    monkeypatch.setenv("GUNICORN_PRELOAD", "false")
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["preload_app"] is False
+    with mock.patch("django.db.connections.close_all") as close_databases:
+        config["pre_fork"](server=None, worker=None)
+    close_databases.assert_not_called()
+
+
 def test_gunicorn_logs_access_to_stdout_through_the_redacting_logger():
     from config.logfilters import GunicornLogger
 
