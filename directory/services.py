@@ -2,7 +2,9 @@
 verified techniques."""
 
 import io
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -333,6 +335,23 @@ def _apply_again(*, practitioner, profile, checked, saved) -> Practitioner:
     practitioner.status_reason = ""
     practitioner.status_changed_at = now
     return practitioner
+
+
+def delete_refused_application_documents(*, now=None) -> int:
+    """Retention: the documents of applications refused more than
+    APPLICATION_DOCUMENTS_REFUSED_DAYS ago, and not sent again, are deleted (their
+    files once the deletion commits). Returns how many; a second run finds none."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.APPLICATION_DOCUMENTS_REFUSED_DAYS)
+    with transaction.atomic():
+        # Refused before the cut-off, re-checked in the same statement: a
+        # refusal that became a new application meanwhile keeps its documents.
+        stale = ApplicationDocument.objects.filter(
+            practitioner__status=Practitioner.Status.REFUSED,
+            practitioner__status_changed_at__lt=cutoff,
+        )
+        deleted, _ = stale.delete()
+    return deleted
 
 
 MAX_REFUSAL_REASON = 2000

@@ -613,7 +613,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3600},
     },
+    "delete-refused-application-documents": {
+        "task": "directory.tasks.delete_refused_application_documents",
+        "schedule": crontab(hour=3, minute=50),
+        "options": {"expires": 3600},
+    },
 }
+# The documents of an application refused this many days ago (and not sent again)
+# are deleted, files and rows; the refusal itself stays on the profile.
+APPLICATION_DOCUMENTS_REFUSED_DAYS = int(
+    env("APPLICATION_DOCUMENTS_REFUSED_DAYS", "90")
+)
 # Sent emails keep their metadata (recipient, subject, kind, times) for good; their
 # bodies and attachments are emptied this many days after sending.
 NOTIFICATIONS_KEEP_BODIES_DAYS = int(env("NOTIFICATIONS_KEEP_BODIES_DAYS", "90"))

@@ -509,3 +509,35 @@ def test_erasing_the_account_deletes_the_files_and_the_download_lists_them(
         privacy.erase(practitioner.user)
     assert not ApplicationDocument.objects.exists()
     assert private_names() == []
+
+
+def test_documents_of_an_old_refusal_are_deleted_once(
+    settings, django_capture_on_commit_callbacks
+):
+    from directory.tasks import delete_refused_application_documents
+
+    settings.APPLICATION_DOCUMENTS_REFUSED_DAYS = 90
+    staff = StaffFactory()
+    old, recent, waiting = applied(), applied(), applied()
+    for practitioner in (old, recent):
+        services.refuse_application(practitioner=practitioner, reason="No.", by=staff)
+    Practitioner.objects.filter(pk=old.pk).update(
+        status_changed_at=timezone.now() - timedelta(days=91)
+    )
+    Practitioner.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timedelta(days=200)
+    )
+    kept = set(
+        ApplicationDocument.objects.exclude(practitioner=old).values_list(
+            "stored_name", flat=True
+        )
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delete_refused_application_documents() == 2
+    assert delete_refused_application_documents() == 0  # a second run finds none
+    assert not old.documents.exists()
+    assert set(private_names()) == kept
+    old.refresh_from_db()
+    assert old.status == Practitioner.Status.REFUSED
+    assert old.status_reason == "No."
