@@ -541,3 +541,16 @@ def test_documents_of_an_old_refusal_are_deleted_once(
     old.refresh_from_db()
     assert old.status == Practitioner.Status.REFUSED
     assert old.status_reason == "No."
+
+
+def test_the_demo_applicant_has_documents_to_review_once():
+    from directory import demo
+
+    practitioner = applied(user=UserFactory(email="applicant@demo.example"))
+    practitioner.documents.all().delete()
+    demo._demo_documents("applicant@demo.example")
+    demo._demo_documents("applicant@demo.example")  # a second run adds none
+    assert sorted(practitioner.documents.values_list("content_type", flat=True)) == [
+        "application/pdf",
+        "image/jpeg",
+    ]
