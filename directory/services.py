@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps
@@ -343,15 +344,27 @@ def delete_refused_application_documents(*, now=None) -> int:
     files once the deletion commits). Returns how many; a second run finds none."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.APPLICATION_DOCUMENTS_REFUSED_DAYS)
+    refused_long_ago = Q(
+        practitioner__status=Practitioner.Status.REFUSED,
+        practitioner__status_changed_at__lt=cutoff,
+    )
     with transaction.atomic():
-        # Refused before the cut-off, re-checked in the same statement: a
-        # refusal that became a new application meanwhile keeps its documents.
-        stale = ApplicationDocument.objects.filter(
-            practitioner__status=Practitioner.Status.REFUSED,
-            practitioner__status_changed_at__lt=cutoff,
+        # A bounded batch, so that deleting the files after commit fits well in
+        # the task's time limit; the next day's run takes the rest.
+        batch = list(
+            ApplicationDocument.objects.filter(refused_long_ago)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:REFUSED_DOCUMENTS_BATCH]
         )
-        deleted, _ = stale.delete()
+        # Re-checked in the deleting statement: a refusal that became a new
+        # application meanwhile keeps its documents.
+        deleted, _ = ApplicationDocument.objects.filter(
+            refused_long_ago, pk__in=batch
+        ).delete()
     return deleted
+
+
+REFUSED_DOCUMENTS_BATCH = 500
 
 
 MAX_REFUSAL_REASON = 2000

@@ -554,3 +554,16 @@ def test_the_demo_applicant_has_documents_to_review_once():
         "application/pdf",
         "image/jpeg",
     ]
+
+
+def test_old_refusals_are_deleted_in_bounded_batches(settings, monkeypatch):
+    settings.APPLICATION_DOCUMENTS_REFUSED_DAYS = 90
+    monkeypatch.setattr(services, "REFUSED_DOCUMENTS_BATCH", 3)
+    staff = StaffFactory()
+    for _ in range(2):
+        practitioner = applied()
+        services.refuse_application(practitioner=practitioner, reason="No.", by=staff)
+    Practitioner.objects.update(status_changed_at=timezone.now() - timedelta(days=91))
+    assert services.delete_refused_application_documents() == 3
+    assert services.delete_refused_application_documents() == 1
+    assert services.delete_refused_application_documents() == 0
