@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -495,6 +496,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             "documents_form": documents_form,
             "applying": True,
             "refused": practitioner if again else None,
+            "refused_days": settings.APPLICATION_DOCUMENTS_REFUSED_DAYS,
         },
     )
 

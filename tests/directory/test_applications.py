@@ -567,3 +567,13 @@ def test_old_refusals_are_deleted_in_bounded_batches(settings, monkeypatch):
     assert services.delete_refused_application_documents() == 3
     assert services.delete_refused_application_documents() == 1
     assert services.delete_refused_application_documents() == 0
+
+
+def test_the_form_says_who_sees_the_documents_and_for_how_long(client, settings):
+    settings.APPLICATION_DOCUMENTS_REFUSED_DAYS = 60
+    client.force_login(UserFactory())
+    page = _one_line(client.get(reverse("directory:apply")).content.decode())
+    assert "Only our staff can open these files" in page
+    assert "we delete them 60 days later unless you send it again" in page
+    assert 'accept="application/pdf,image/jpeg,image/png,image/webp"' in page
+    assert "multiple" in page
