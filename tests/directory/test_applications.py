@@ -310,7 +310,7 @@ def test_staff_see_the_whole_application_on_one_screen(
     practitioner = applied()
     client.force_login(StaffFactory())
     url = reverse("directory:application-review", args=[practitioner.pk])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     page = response.content.decode()
     assert "Ana Applicant" in page and "Hot stones in Bath" in page
