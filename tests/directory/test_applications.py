@@ -277,6 +277,7 @@ def test_staff_download_a_document_with_safe_headers(client):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="insurance.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
 
