@@ -474,10 +474,12 @@ class ApplicationDocument(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind)
     # The name in the private storage: random, so it reveals and guesses nothing.
-    stored_name = models.CharField(max_length=200, unique=True, editable=False)
+    stored_name = models.CharField(
+        max_length=200, unique=True, editable=False, validators=[validate_single_line]
+    )
     # The applicant's own file name, shown to staff and used when downloading.
     original_name = models.CharField(max_length=200, validators=[validate_single_line])
-    content_type = models.CharField(max_length=50)
+    content_type = models.CharField(max_length=50, validators=[validate_single_line])
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
 
