@@ -35,7 +35,7 @@ RUN python -m compileall -q -j 0 -x '/(node_modules|tests|bench)/' /app \
        DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 # Uploads go to a volume mounted here (when not on S3); a new volume takes this
 # folder's owner.
-RUN mkdir -p /app/media && chown app:app /app/media
+RUN mkdir -p /app/media /app/private-media && chown app:app /app/media /app/private-media
 USER app
 EXPOSE 8000
 # gunicorn.conf.py: workers from WEB_CONCURRENCY, max_requests with jitter, and

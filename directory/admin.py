@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from . import services
@@ -61,11 +63,11 @@ class StatusActionForm(ActionForm):
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = ["display_name", "user", "status", "insurance_expires_on",
-                    "offers_online_booking", "created_at"]  # fmt: skip
+                    "offers_online_booking", "created_at", "application"]  # fmt: skip
     list_filter = ["status", "home_visits", "offers_online_booking", "techniques"]
     search_fields = ["display_name", "user__email", "slug", "locations__town"]
-    readonly_fields = ["status", "status_reason", "status_changed_at", "created_at",
-                       "updated_at", "offers_online_booking"]  # fmt: skip
+    readonly_fields = ["application", "status", "status_reason", "status_changed_at",
+                       "created_at", "updated_at", "offers_online_booking"]  # fmt: skip
     autocomplete_fields = ["user"]
     filter_horizontal = ["techniques"]
     inlines = [LocationInline, QualificationInline]
@@ -73,6 +75,15 @@ class PractitionerAdmin(admin.ModelAdmin):
     action_form = StatusActionForm
     actions = ["approve", "suspend"]
     exclude = ["verified_techniques"]
+
+    @admin.display(description="Application")
+    def application(self, obj):
+        """The one-screen review: details, documents, approve or refuse."""
+        if obj.pk is None:
+            return "-"
+        label = "Review" if obj.status == Practitioner.Status.APPLIED else "View"
+        url = reverse("directory:application-review", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}">{} application</a>', url, label)
 
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("photo")

@@ -4,6 +4,7 @@ Idempotent: practitioners are keyed by their account email; existing ones are le
 exactly as they are.
 """
 
+import io
 import random
 from datetime import timedelta
 
@@ -164,6 +165,7 @@ def seed(stdout) -> None:
         number += 1
         if _create(rng, number, email, brighton, "BN1", techniques, status, reason):
             created += 1
+    _demo_documents("applicant@demo.example")
     total = Practitioner.objects.count()
     stdout.write(f"  directory {total} practitioners ({created} created)")
     stdout.write(
@@ -250,3 +252,48 @@ def _create(
         longitude=lng,
     )
     return True
+
+
+def _demo_documents(email: str) -> None:
+    """The demo applicant's insurance certificate (a PDF) and diploma (a photo),
+    in the private storage like real ones, so staff can try the review screen."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from . import documents
+    from .models import ApplicationDocument
+
+    practitioner = Practitioner.objects.filter(user__email__iexact=email).first()
+    if practitioner is None or practitioner.documents.exists():
+        return
+    pdf = io.BytesIO()
+    page = canvas.Canvas(pdf, pagesize=A4)
+    page.setFont("Helvetica-Bold", 18)
+    page.drawString(72, 760, "Certificate of insurance (demo)")
+    page.setFont("Helvetica", 12)
+    page.drawString(72, 730, f"Insured: {practitioner.display_name}")
+    page.drawString(72, 712, "Professional indemnity and public liability: £5,000,000")
+    page.drawString(72, 694, f"Valid until {practitioner.insurance_expires_on}")
+    page.save()
+    photo = io.BytesIO()
+    image = Image.new("RGB", (1200, 850), "ivory")
+    ImageDraw.Draw(image).text(
+        (80, 400), f"Diploma in Massage Therapy: {practitioner.display_name}", "navy"
+    )
+    image.save(photo, format="JPEG", quality=85)
+    for kind, name, content in [
+        (ApplicationDocument.Kind.INSURANCE, "insurance-2026.pdf", pdf.getvalue()),
+        (ApplicationDocument.Kind.QUALIFICATION, "diploma.jpg", photo.getvalue()),
+    ]:
+        upload = SimpleUploadedFile(name, content)
+        checked = documents.check_document(upload)
+        ApplicationDocument.objects.create(
+            practitioner=practitioner,
+            kind=kind,
+            stored_name=documents.store(upload, checked),
+            original_name=name,
+            content_type=checked.content_type,
+            size=len(content),
+        )

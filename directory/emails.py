@@ -75,3 +75,31 @@ def practitioner_suspended(practitioner: Practitioner) -> None:
         kind="practitioner.suspended",
         related_key=f"practitioner:{practitioner.pk}",
     )
+
+
+def application_refused(practitioner: Practitioner) -> None:
+    """Staff refused the application, with a reason; the applicant may change
+    it and send it again."""
+    outbox.enqueue(
+        to=practitioner.user.email,
+        subject="Your application to the Holistic Touch directory",
+        template="message",
+        context={
+            "greeting": f"Dear {practitioner.display_name},",
+            "paragraphs": [
+                "Thank you for applying to join the Holistic Touch directory. Our "
+                "staff have looked at your application and cannot approve it as it "
+                "stands.",
+                f"The reason they gave: {practitioner.status_reason}",
+                "You can change your profile, upload new documents and send your "
+                "application again from the link below. If you have questions, "
+                f"reply to this email or write to {settings.CONTACT_EMAIL}.",
+            ],
+            "action_url": absolute_url(reverse("directory:apply")),
+            "action_label": "Apply again",
+        },
+        dedup_key=f"practitioner:{practitioner.pk}:refused:"
+        f"{practitioner.status_changed_at.isoformat()}",
+        kind="practitioner.refused",
+        related_key=f"practitioner:{practitioner.pk}",
+    )

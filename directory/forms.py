@@ -9,8 +9,14 @@ from core import images
 from core.forms import SiteForm, SiteModelForm
 from core.validators import validate_single_line
 
-from . import geo
-from .models import PROFILE_FIELDS, Location, Practitioner, Technique
+from . import documents, geo
+from .models import (
+    PROFILE_FIELDS,
+    ApplicationDocument,
+    Location,
+    Practitioner,
+    Technique,
+)
 from .search import Criteria
 
 LANGUAGES = [
@@ -308,3 +314,94 @@ class LocationForm(SiteModelForm):
             self.instance.latitude = found.latitude
             self.instance.longitude = found.longitude
         return data
+
+
+DOCUMENT_ACCEPT = "application/pdf,image/jpeg,image/png,image/webp"
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files from one input; cleans to a list."""
+
+    def __init__(self, *args, max_files: int, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": DOCUMENT_ACCEPT})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            super().clean(None, initial)  # the "required" message, when required
+            return []
+        if len(files) > self.max_files:
+            raise ValidationError(
+                f"Choose at most {self.max_files} files here: put several pages "
+                "in one PDF if you have more."
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ApplicationDocumentsForm(SiteForm):
+    """The documents staff check before approving a practitioner."""
+
+    insurance = forms.FileField(
+        label="Your insurance certificate",
+        help_text="Your current professional indemnity and public liability "
+        "insurance certificate: a PDF, or a photo (JPEG, PNG or WebP), up to "
+        f"{documents.MAX_BYTES // (1024 * 1024)} MB.",
+        widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+    )
+    qualifications = MultipleFileField(
+        label="Evidence of your qualifications",
+        help_text="Your diplomas or certificates, one file each or several pages in "
+        f"one PDF: up to {documents.MAX_FILES} files, PDFs or photos, each up to "
+        f"{documents.MAX_BYTES // (1024 * 1024)} MB. Only our staff see these "
+        "files.",
+        max_files=documents.MAX_FILES,
+    )
+
+    def _checked(self, upload):
+        try:
+            documents.check_document(upload)
+        except documents.DocumentRejected as error:
+            raise ValidationError(str(error)) from error
+        return upload
+
+    def clean_insurance(self):
+        return self._checked(self.cleaned_data["insurance"])
+
+    def clean_qualifications(self):
+        uploads = self.cleaned_data["qualifications"]
+        problems = []
+        for upload in uploads:
+            try:
+                self._checked(upload)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        if problems:
+            raise ValidationError(problems)
+        return uploads
+
+    def documents(self) -> list[tuple[str, UploadedFile]]:
+        return [
+            (ApplicationDocument.Kind.INSURANCE, self.cleaned_data["insurance"]),
+            *(
+                (ApplicationDocument.Kind.QUALIFICATION, upload)
+                for upload in self.cleaned_data["qualifications"]
+            ),
+        ]
+
+
+class RefusalForm(SiteForm):
+    reason = forms.CharField(
+        label="Reason for refusing",
+        help_text="Sent to the applicant in the email that tells them. Say what "
+        "is missing or wrong and what would let us approve them.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )

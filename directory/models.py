@@ -75,6 +75,7 @@ class Practitioner(TimeStampedModel):
         APPLIED = "applied", "Applied"
         APPROVED = "approved", "Approved"
         SUSPENDED = "suspended", "Suspended"
+        REFUSED = "refused", "Application refused"
 
     class Gender(models.TextChoices):
         FEMALE = "female", "Female"
@@ -453,3 +454,46 @@ class Place(models.Model):
     def described(self) -> str:
         """The name with what tells it apart: "Newport, Isle of Wight"."""
         return f"{self.name}, {self.label}" if self.label else self.name
+
+
+def private_storage():
+    """The storage of private files, looked up on each use so that a change of
+    STORAGES (a test, the S3 bucket) takes effect."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ApplicationDocument(models.Model):
+    """A file sent with an application (insurance certificate, qualification
+    evidence), kept in the private storage under a random name. Only staff read
+    it, through directory:application-document; it never has a public URL."""
+
+    class Kind(models.TextChoices):
+        INSURANCE = "insurance", "Insurance certificate"
+        QUALIFICATION = "qualification", "Qualification evidence"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    # The name in the private storage: random, so it reveals and guesses nothing.
+    stored_name = models.CharField(
+        max_length=200, unique=True, editable=False, validators=[validate_single_line]
+    )
+    # The applicant's own file name, shown to staff and used when downloading.
+    original_name = models.CharField(max_length=200, validators=[validate_single_line])
+    content_type = models.CharField(max_length=50, validators=[validate_single_line])
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0), name="applicationdocument_size_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"

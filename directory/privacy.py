@@ -10,7 +10,7 @@ from django.utils import timezone
 from users.models import User
 from users.privacy import isoformat
 
-from .models import Location, Practitioner, Qualification
+from .models import ApplicationDocument, Location, Practitioner, Qualification
 
 FORMER_NAME = "Former practitioner"
 
@@ -25,6 +25,7 @@ def export(user: User) -> dict:
                 queryset=Qualification.objects.select_related("technique"),
             ),
             "locations",
+            "documents",
         )
         .first()
     )
@@ -70,6 +71,15 @@ def export(user: User) -> dict:
                 }
                 for location in practitioner.locations.all()
             ],
+            "application_documents": [
+                {
+                    "kind": document.get_kind_display(),
+                    "file_name": document.original_name,
+                    "size_bytes": document.size,
+                    "sent": isoformat(document.uploaded_at),
+                }
+                for document in practitioner.documents.all()
+            ],
             "created": isoformat(practitioner.created_at),
         }
     }
@@ -103,6 +113,8 @@ def erase(user: User) -> None:
 
 def _take_down(practitioner: Practitioner) -> None:
     Qualification.objects.filter(practitioner=practitioner).delete()
+    # Their files go once this commits (ApplicationDocument's post_delete).
+    ApplicationDocument.objects.filter(practitioner=practitioner).delete()
     # Their clients' past bookings keep the appointment but lose the address.
     Location.objects.filter(practitioner=practitioner).delete()
     practitioner.techniques.clear()

@@ -2,10 +2,13 @@
 verified techniques."""
 
 import io
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps
@@ -13,8 +16,16 @@ from PIL import Image, ImageOps
 from core import images
 from users.models import User
 
+from . import documents as document_files
 from . import emails
-from .models import PROFILE_FIELDS, Location, Practitioner, Qualification, Technique
+from .models import (
+    PROFILE_FIELDS,
+    ApplicationDocument,
+    Location,
+    Practitioner,
+    Qualification,
+    Technique,
+)
 
 PROFILE_SCALAR_FIELDS = [
     name
@@ -119,6 +130,8 @@ def set_status(
     locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     if status == Practitioner.Status.SUSPENDED and not reason.strip():
         raise DirectoryError("Give a reason when suspending a practitioner.")
+    if status == Practitioner.Status.REFUSED and not reason.strip():
+        raise DirectoryError("Give a reason when refusing an application.")
     if locked.status == status:
         return locked
     locked.status = status
@@ -133,6 +146,8 @@ def set_status(
         emails.practitioner_approved(locked)
     elif status == Practitioner.Status.SUSPENDED:
         emails.practitioner_suspended(locked)
+    elif status == Practitioner.Status.REFUSED:
+        emails.application_refused(locked)
     return locked
 
 
@@ -190,11 +205,85 @@ def _apply_profile(practitioner: Practitioner, profile: dict) -> None:
         store_photo(practitioner, photo)
 
 
-@transaction.atomic
+# What an application sends: (kind, upload) pairs, already checked by the form
+# (documents.check_document) and checked again here.
+Documents = list[tuple[str, UploadedFile]]
+
+
+def _check_documents(documents: Documents) -> list[tuple[str, UploadedFile, object]]:
+    kinds = {kind for kind, _ in documents}
+    if ApplicationDocument.Kind.INSURANCE not in kinds:
+        raise DirectoryError("Upload your insurance certificate.")
+    if ApplicationDocument.Kind.QUALIFICATION not in kinds:
+        raise DirectoryError("Upload evidence of your qualifications.")
+    checked = []
+    for kind, upload in documents:
+        if kind not in ApplicationDocument.Kind.values:
+            raise DirectoryError(f"Unknown kind of document “{kind}”.")
+        try:
+            checked.append((kind, upload, document_files.check_document(upload)))
+        except document_files.DocumentRejected as error:
+            raise DirectoryError(str(error)) from error
+    return checked
+
+
+def _save_documents(
+    practitioner: Practitioner, checked: list, saved: list[str]
+) -> None:
+    """Store each file and its row; `saved` collects the stored names so that the
+    caller can delete them if the transaction fails."""
+    for kind, upload, info in checked:
+        name = document_files.store(upload, info)
+        saved.append(name)
+        ApplicationDocument.objects.create(
+            practitioner=practitioner,
+            kind=kind,
+            stored_name=name,
+            original_name=_file_label(upload.name),
+            content_type=info.content_type,
+            size=upload.size,
+        )
+
+
+def _file_label(name: str | None) -> str:
+    """The applicant's file name as one short line (it is shown to staff and
+    sent back as the download's name)."""
+    label = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
+    label = label.replace("/", "_").replace("\\", "_").replace('"', "'")
+    return label[-200:] or "document"
+
+
+def _with_files_undone_on_failure(write, *args, **kwargs):
+    """Run `write` in a transaction; if it fails, delete the files it stored, so
+    that a refused or failed application leaves nothing behind."""
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            return write(*args, saved=saved, **kwargs)
+    except BaseException:
+        document_files.delete(saved)
+        raise
+
+
 def apply_as_practitioner(
-    *, user: User, profile: dict, location: dict, coordinates: tuple[float, float]
+    *,
+    user: User,
+    profile: dict,
+    location: dict,
+    coordinates: tuple[float, float],
+    documents: Documents,
 ) -> Practitioner:
-    """A new profile, awaiting staff approval, with its first place of work."""
+    """A new profile, awaiting staff approval, with its first place of work and
+    the documents staff check (an insurance certificate and qualification
+    evidence, kept privately)."""
+    checked = _check_documents(documents)
+    return _with_files_undone_on_failure(
+        _apply, user=user, profile=profile, location=location,
+        coordinates=coordinates, checked=checked,
+    )  # fmt: skip
+
+
+def _apply(*, user, profile, location, coordinates, checked, saved) -> Practitioner:
     if Practitioner.objects.filter(user=user).exists():
         raise DirectoryError("You already have a practitioner profile.")
     practitioner = Practitioner(
@@ -212,7 +301,119 @@ def apply_as_practitioner(
         longitude=coordinates[1],
         **{k: location[k] for k in ("name", "address", "town", "postcode")},
     )
+    _save_documents(practitioner, checked, saved)
     return practitioner
+
+
+def apply_again(
+    *, practitioner: Practitioner, profile: dict, documents: Documents
+) -> Practitioner:
+    """A refused applicant sends their application again: the profile as they
+    changed it and new documents, which replace the old ones (deleted)."""
+    checked = _check_documents(documents)
+    return _with_files_undone_on_failure(
+        _apply_again, practitioner=practitioner, profile=profile, checked=checked
+    )
+
+
+def _apply_again(*, practitioner, profile, checked, saved) -> Practitioner:
+    locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+    if locked.status != Practitioner.Status.REFUSED:
+        raise DirectoryError("Your application is not refused: there is nothing to "
+                             "send again.")  # fmt: skip
+    update_profile(practitioner=practitioner, profile=profile)
+    # The old files go once this commits (ApplicationDocument's post_delete).
+    practitioner.documents.all().delete()
+    _save_documents(practitioner, checked, saved)
+    now = timezone.now()
+    Practitioner.objects.filter(pk=practitioner.pk).update(
+        status=Practitioner.Status.APPLIED,
+        status_reason="",
+        status_changed_at=now,
+        updated_at=now,
+    )
+    practitioner.status = Practitioner.Status.APPLIED
+    practitioner.status_reason = ""
+    practitioner.status_changed_at = now
+    return practitioner
+
+
+def delete_refused_application_documents(*, now=None) -> int:
+    """Retention: the documents of applications refused more than
+    APPLICATION_DOCUMENTS_REFUSED_DAYS ago, and not sent again, are deleted (their
+    files once the deletion commits). Returns how many; a second run finds none."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.APPLICATION_DOCUMENTS_REFUSED_DAYS)
+    refused_long_ago = Q(
+        practitioner__status=Practitioner.Status.REFUSED,
+        practitioner__status_changed_at__lt=cutoff,
+    )
+    with transaction.atomic():
+        # A bounded batch, so that deleting the files after commit fits well in
+        # the task's time limit; the next day's run takes the rest.
+        batch = list(
+            ApplicationDocument.objects.filter(refused_long_ago)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:REFUSED_DOCUMENTS_BATCH]
+        )
+        # Re-checked in the deleting statement: a refusal that became a new
+        # application meanwhile keeps its documents.
+        deleted, _ = ApplicationDocument.objects.filter(
+            refused_long_ago, pk__in=batch
+        ).delete()
+    return deleted
+
+
+REFUSED_DOCUMENTS_BATCH = 500
+
+
+MAX_REFUSAL_REASON = 2000
+
+
+def application_to_review(practitioner: Practitioner) -> bool:
+    """Staff may approve or refuse it: it waits for their decision."""
+    return practitioner.status == Practitioner.Status.APPLIED
+
+
+@transaction.atomic
+def approve_application(*, practitioner: Practitioner, by: User) -> Practitioner:
+    locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+    if not application_to_review(locked):
+        raise DirectoryError(
+            f"This application was already decided: the profile is "
+            f"{locked.get_status_display().lower()}."
+        )
+    return set_status(
+        practitioner=practitioner, status=Practitioner.Status.APPROVED, by=by
+    )
+
+
+@transaction.atomic
+def refuse_application(
+    *, practitioner: Practitioner, reason: str, by: User
+) -> Practitioner:
+    """Refuse with a reason, which is emailed; the applicant may apply again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DirectoryError("Give the reason for refusing: it is sent to the "
+                             "applicant.")  # fmt: skip
+    if len(reason) > MAX_REFUSAL_REASON:
+        raise DirectoryError(
+            f"Keep the reason under {MAX_REFUSAL_REASON:,} characters "
+            f"(it has {len(reason):,})."
+        )
+    locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+    if not application_to_review(locked):
+        raise DirectoryError(
+            f"This application was already decided: the profile is "
+            f"{locked.get_status_display().lower()}."
+        )
+    return set_status(
+        practitioner=practitioner,
+        status=Practitioner.Status.REFUSED,
+        reason=reason,
+        by=by,
+    )
 
 
 def discard_replaced_photo(

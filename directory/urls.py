@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 app_name = "directory"
 
@@ -20,5 +20,26 @@ urlpatterns = [
         "practitioner/locations/<int:pk>/delete/",
         views.location_delete,
         name="location-delete",
+    ),
+    # Staff: an application on one screen, its decision and its documents.
+    path(
+        "staff/applications/<int:pk>/",
+        review_views.review,
+        name="application-review",
+    ),
+    path(
+        "staff/applications/<int:pk>/approve/",
+        review_views.approve,
+        name="application-approve",
+    ),
+    path(
+        "staff/applications/<int:pk>/refuse/",
+        review_views.refuse,
+        name="application-refuse",
+    ),
+    path(
+        "staff/applications/<int:pk>/documents/<int:document>/",
+        review_views.document,
+        name="application-document",
     ),
 ]

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from core import images
@@ -17,7 +19,13 @@ from core.pagecache import cache_public_page
 
 from . import geo, names, services
 from . import search as directory_search
-from .forms import RADIUS_CHOICES, LocationForm, PractitionerForm, SearchForm
+from .forms import (
+    RADIUS_CHOICES,
+    ApplicationDocumentsForm,
+    LocationForm,
+    PractitionerForm,
+    SearchForm,
+)
 from .models import Location, Place, Practitioner, Technique
 
 PAGE_SIZE = 12
@@ -434,40 +442,73 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 def apply(request: HttpRequest) -> HttpResponse:
-    if Practitioner.objects.filter(user=request.user).exists():
+    """Join the directory: the profile, the first place of work and the documents
+    staff check. A refused applicant comes back here to apply again."""
+    practitioner = Practitioner.objects.filter(user=request.user).first()
+    if practitioner is not None and practitioner.status != Practitioner.Status.REFUSED:
         messages.info(request, "You already have a practitioner profile.")
         return redirect("directory:dashboard")
-    form = PractitionerForm(
-        request.POST or None,
-        request.FILES or None,
-        initial={"display_name": request.user.full_name, "languages": ["English"]},
+    again = practitioner is not None
+    if again:
+        form = PractitionerForm(
+            request.POST or None, request.FILES or None, instance=practitioner
+        )
+        location_form = None
+    else:
+        form = PractitionerForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={"display_name": request.user.full_name, "languages": ["English"]},
+        )
+        location_form = LocationForm(request.POST or None, prefix="location")
+    documents_form = ApplicationDocumentsForm(
+        request.POST or None, request.FILES or None, prefix="documents"
     )
-    location_form = LocationForm(request.POST or None, prefix="location")
-    if request.method == "POST" and form.is_valid() and location_form.is_valid():
-        try:
-            services.apply_as_practitioner(
-                user=request.user,
-                profile=form.cleaned_data,
-                location=location_form.cleaned_data,
-                coordinates=(
-                    location_form.instance.latitude,
-                    location_form.instance.longitude,
-                ),
-            )
-        except services.DirectoryError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                "Thank you. Your application is with our staff; we will email you "
-                "when your profile is approved.",
-            )
-            return redirect("directory:dashboard")
+    if request.method == "POST":
+        valid = [form.is_valid(), documents_form.is_valid()]
+        if location_form is not None:
+            valid.append(location_form.is_valid())
+        if all(valid):
+            try:
+                if again:
+                    services.apply_again(
+                        practitioner=practitioner,
+                        profile=form.cleaned_data,
+                        documents=documents_form.documents(),
+                    )
+                else:
+                    services.apply_as_practitioner(
+                        user=request.user,
+                        profile=form.cleaned_data,
+                        location=location_form.cleaned_data,
+                        coordinates=(
+                            location_form.instance.latitude,
+                            location_form.instance.longitude,
+                        ),
+                        documents=documents_form.documents(),
+                    )
+            except services.DirectoryError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    "Thank you. Your application is with our staff; we will email "
+                    "you when they have looked at it.",
+                )
+                return redirect("directory:dashboard")
     return render(
         request,
         "directory/practitioner_form.html",
-        {"form": form, "location_form": location_form, "applying": True},
+        {
+            "form": form,
+            "location_form": location_form,
+            "documents_form": documents_form,
+            "applying": True,
+            "refused": practitioner if again else None,
+            "refused_days": settings.APPLICATION_DOCUMENTS_REFUSED_DAYS,
+        },
     )
 
 

@@ -27,6 +27,7 @@ from bookings.forms import format_start
 from core.validators import as_single_line
 from courses import services as course_services
 from courses.models import Enrolment, TeachingDay
+from directory.models import Practitioner
 from payments import providers
 from payments import services as payments
 from payments.models import Checkout, LedgerEntry
@@ -318,12 +319,21 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
     staff.force_login(StaffFactory())
     finished = world["finished"]
     register = reverse("courses:register", args=[finished.course.slug, finished.pk])
+    # An application waiting for staff (the review screen's approve and refuse
+    # forms), and someone without a profile yet (the application form).
+    applicant = LocationFactory(
+        practitioner__status=Practitioner.Status.APPLIED
+    ).practitioner
+    review = reverse("directory:application-review", args=[applicant.pk])
+    newcomer = Client()
+    newcomer.force_login(UserFactory())
     forms = {}
     for visitor, pages in (
         (client, _pages(world) + _extra_pages(client, world)),
         (anonymous, [reverse("account_login"), reverse("account_signup")]),
-        # The register: staff's own page outside the admin.
-        (staff, [register]),
+        # The register and the review screen: staff's own pages outside the admin.
+        (staff, [register, review]),
+        (newcomer, [reverse("directory:apply")]),
     ):
         for page in pages:
             for method, action, fields in _forms_on(visitor, page):
@@ -333,6 +343,8 @@ def test_no_form_of_the_site_answers_500_to_hostile_input(client):
     assert any("/payments/test-checkout/" in action for action in actions)
     assert reverse("courses:verify") in actions
     assert register in actions
+    assert reverse("directory:application-refuse", args=[applicant.pk]) in actions
+    assert reverse("directory:apply") in actions
     assert (
         reverse("courses:certificate-profile-link", args=[world["graduate"].pk])
         in actions

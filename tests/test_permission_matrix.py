@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import Enrolment, TeachingDay
+from directory.models import ApplicationDocument, Practitioner
 from tests.blog.factories import PostFactory, VideoFactory
 from tests.bookings.factories import (
     BookingFactory,
@@ -138,6 +139,8 @@ class World:
     video: object
     town: object
     review: object
+    applicant: object
+    applicant_document: object
 
 
 def _world() -> World:
@@ -168,6 +171,7 @@ def _world() -> World:
         student=owner, course_date=finished, status=Enrolment.Status.CONFIRMED
     )
     course_services.complete_enrolment(enrolment=graduate)
+    applicant = PractitionerFactory(status=Practitioner.Status.APPLIED)
     return World(
         client_booking=BookingFactory(client=owner),
         practitioner_booking=BookingFactory(
@@ -189,6 +193,15 @@ def _world() -> World:
         video=VideoFactory(techniques=[service.technique]),
         town=PlaceFactory(name="Brighton"),
         review=ReviewFactory(),
+        applicant=applicant,
+        applicant_document=ApplicationDocument.objects.create(
+            practitioner=applicant,
+            kind=ApplicationDocument.Kind.INSURANCE,
+            stored_name="applications/matrix-test.pdf",
+            original_name="insurance.pdf",
+            content_type="application/pdf",
+            size=1,
+        ),
     )
 
 
@@ -236,6 +249,14 @@ OWNED_KWARGS = {
         "pk": w.course_date.pk,
     },
     "blog:preview": lambda w: {"pk": w.draft.pk},
+    # Staff only: an application, its decision and its private documents.
+    "directory:application-review": lambda w: {"pk": w.applicant.pk},
+    "directory:application-approve": lambda w: {"pk": w.applicant.pk},
+    "directory:application-refuse": lambda w: {"pk": w.applicant.pk},
+    "directory:application-document": lambda w: {
+        "pk": w.applicant.pk,
+        "document": w.applicant_document.pk,
+    },
     "reviews:write": lambda w: {"pk": w.client_booking.pk},
     "reviews:reply": lambda w: {"pk": w.review.pk},
     "reviews:report": lambda w: {"pk": w.review.pk},

@@ -405,6 +405,33 @@ if AWS_STORAGE_BUCKET_NAME:
     # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them),
     # or the machine's role.
 
+# Private files (practitioners' insurance certificates and qualification evidence):
+# a storage of their own that nothing serves. Locally a directory outside
+# MEDIA_ROOT, so neither the proxy, whitenoise nor DJANGO_SERVE_MEDIA ever reaches
+# it; with AWS_PRIVATE_STORAGE_BUCKET_NAME, a private bucket (objects private, no
+# public policy). Staff read the files through directory:application-document only.
+PRIVATE_MEDIA_ROOT = Path(
+    env("DJANGO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media"))
+)
+STORAGES["private"] = {
+    "BACKEND": "directory.storage.PrivateFileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+}
+AWS_PRIVATE_STORAGE_BUCKET_NAME = env("AWS_PRIVATE_STORAGE_BUCKET_NAME")
+if AWS_PRIVATE_STORAGE_BUCKET_NAME:
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
+
 # Email: Django's MAILERS, one mailer ("default"). Its backend comes from
 # EMAIL_BACKEND (SMTP here, the console in local.py, memory in tests), its options
 # from the variables that backend reads (`mailer` below).
@@ -614,7 +641,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3600},
     },
+    "delete-refused-application-documents": {
+        "task": "directory.tasks.delete_refused_application_documents",
+        "schedule": crontab(hour=3, minute=50),
+        "options": {"expires": 3600},
+    },
 }
+# The documents of an application refused this many days ago (and not sent again)
+# are deleted, files and rows; the refusal itself stays on the profile.
+APPLICATION_DOCUMENTS_REFUSED_DAYS = int(
+    env("APPLICATION_DOCUMENTS_REFUSED_DAYS", "90")
+)
 # Sent emails keep their metadata (recipient, subject, kind, times) for good; their
 # bodies and attachments are emptied this many days after sending.
 NOTIFICATIONS_KEEP_BODIES_DAYS = int(env("NOTIFICATIONS_KEEP_BODIES_DAYS", "90"))

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from directory import services
 from directory.models import Practitioner
 from tests.browser.axe import assert_accessible
+from tests.directory import documents
 from tests.directory.factories import PlaceFactory, TechniqueFactory
 from tests.users.factories import TEST_PASSWORD, UserFactory
 
@@ -45,6 +46,14 @@ def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, pa
     page.get_by_label("Street address").fill("3 York Street")
     page.get_by_label("Town").fill("Bath")
     page.get_by_label("Postcode").fill("BA1 1NG")
+    page.get_by_label(re.compile("Your insurance certificate")).set_input_files(
+        {"name": "insurance.pdf", "mimeType": "application/pdf",
+         "buffer": documents.pdf_bytes()}
+    )  # fmt: skip
+    page.get_by_label(re.compile("Evidence of your qualifications")).set_input_files(
+        {"name": "diploma.pdf", "mimeType": "application/pdf",
+         "buffer": documents.pdf_bytes("Diploma")}
+    )  # fmt: skip
     page.get_by_role("button", name="Send my application").click()
 
     expect(page.get_by_text("Your application is with our staff")).to_be_visible()

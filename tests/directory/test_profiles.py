@@ -17,6 +17,7 @@ from core import images
 from core.markdown import render_markdown
 from directory import gazetteer, services
 from directory.models import Location, Place, Practitioner, Qualification, Technique
+from tests.directory import documents
 from tests.directory.factories import (
     LocationFactory,
     PlaceFactory,
@@ -190,6 +191,8 @@ def application(**overrides):
         "location-address": "1 High Street",
         "location-town": "Lewes",
         "location-postcode": "bn7 2aa",
+        "documents-insurance": documents.pdf(),
+        "documents-qualifications": [documents.photo()],
     }
     data.update(overrides)
     return data
@@ -324,7 +327,11 @@ def jpeg(width=2000, height=1500) -> SimpleUploadedFile:
 
 
 def profile_data():
-    return {k: v for k, v in application().items() if not k.startswith("location-")}
+    return {
+        k: v
+        for k, v in application().items()
+        if not k.startswith(("location-", "documents-"))
+    }
 
 
 def test_a_photo_is_resized(client):

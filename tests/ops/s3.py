@@ -53,6 +53,22 @@ class LocalS3:
         }
 
 
+def private_storage_settings(s3: LocalS3) -> dict:
+    """STORAGES["private"] as base.py builds it for this bucket."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": s3.bucket,
+            "endpoint_url": s3.endpoint_url,
+            "region_name": CREDENTIALS["AWS_DEFAULT_REGION"],
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
+
+
 def public_read(bucket: str) -> str:
     return json.dumps(
         {
@@ -76,7 +92,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_s3(bucket: str = "practitioners-media") -> Iterator[LocalS3]:
+def local_s3(
+    bucket: str = "practitioners-media", *, public: bool = True
+) -> Iterator[LocalS3]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -90,7 +108,9 @@ def local_s3(bucket: str = "practitioners-media") -> Iterator[LocalS3]:
         )
         # Media is public (photos and article images): readable by anyone, as
         # the bucket policy of a real deployment makes it (docs/operations.md).
-        s3.client().put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
+        # The private bucket (application documents) has no policy at all.
+        if public:
+            s3.client().put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
         yield s3
     finally:
         server.stop()
