@@ -578,3 +578,18 @@ def test_the_form_says_who_sees_the_documents_and_for_how_long(client, settings)
     assert "we delete them 60 days later unless you send it again" in page
     assert 'accept="application/pdf,image/jpeg,image/png,image/webp"' in page
     assert "multiple" in page
+
+
+def test_a_refused_applicant_sees_the_reason_on_the_dashboard_not_an_insurance_warning(
+    client,
+):
+    practitioner = PractitionerFactory(
+        status=Practitioner.Status.REFUSED,
+        status_reason="The insurance certificate is unreadable.",
+    )
+    client.force_login(practitioner.user)
+    html = client.get(reverse("directory:dashboard")).content.decode()
+    assert "Our staff could not approve your application." in html
+    assert "The insurance certificate is unreadable." in html
+    assert f'href="{reverse("directory:apply")}"' in html
+    assert "insurance date has passed" not in html
