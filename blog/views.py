@@ -36,6 +36,7 @@ def _listed_posts() -> QuerySet[Post]:
         Post.objects.live()
         .select_related("author")
         .prefetch_related("techniques")
+        .defer("body_html")  # cards show the summary, not the article
         .order_by("-publish_at", "-pk")
     )
 
@@ -215,6 +216,7 @@ def _related(post: Post, techniques: list[Technique]) -> list[Post]:
     return list(
         Post.objects.live()
         .exclude(pk=post.pk)
+        .defer("body_html")
         .annotate(shared=sum(shared[1:], start=shared[0]))
         .filter(shared__gt=0)
         .order_by("-shared", "-publish_at")[:RELATED_POSTS]

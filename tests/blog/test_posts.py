@@ -18,10 +18,12 @@ from blog import services, tasks, youtube
 from blog.models import (
     Disclaimer,
     Post,
+    PostVideo,
     Tag,
     validate_images_are_local,
     validate_no_control_characters,
 )
+from core.markdown import renderer_version
 from tests.blog.factories import (
     DisclaimerFactory,
     PostFactory,
@@ -583,10 +585,12 @@ def test_directory_never_imports_blog():
 
 def blog_snapshot():
     posts = Post.objects.values_list(
-        "slug", "status", "publish_at", "updated_at", "hero_image", "author__email"
-    )
+        "slug", "status", "publish_at", "updated_at", "hero_image", "author__email",
+        "body_html", "body_html_version",
+    )  # fmt: skip
     links = Post.techniques.through.objects.values_list("post__slug", "technique__slug")
-    return sorted(posts), sorted(links)
+    videos = PostVideo.objects.values_list("post__slug", "video__slug", "video__url")
+    return sorted(posts), sorted(links), sorted(videos)
 
 
 def test_the_demo_has_live_scheduled_and_draft_posts_and_runs_twice_unchanged(client):
@@ -604,7 +608,16 @@ def test_the_demo_has_live_scheduled_and_draft_posts_and_runs_twice_unchanged(cl
         "deep-tissue", "trigger-point-therapy", "myofascial-release"
     }  # fmt: skip
     assert back_pain.hero_image and back_pain.hero_alt
-    assert client.get(back_pain.get_absolute_url()).status_code == 200
+    assert back_pain.body_html_version == renderer_version()
+    assert "<h2>What massage can do for a sore back</h2>" in back_pain.body_html
+    html = client.get(back_pain.get_absolute_url()).content.decode()
+    # Seeded articles show videos, each a play button that loads nothing yet.
+    assert html.count("Play video: ") == 2
+    assert "<iframe" not in html
+    desk = Post.objects.get(slug="desk-neck-and-shoulder-tension")
+    assert [link.video.slug for link in desk.video_links.all()] == [
+        "indian-head-massage-for-desk-workers"
+    ]
 
     editor = User.objects.get(email="editor@demo.example")
     assert editor.is_staff and not editor.is_superuser
