@@ -35,16 +35,13 @@ HOME_POSTS = 3
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The next course dates, the practitioners approved most recently and the
-    latest articles: three queries (plus the techniques of the course dates),
-    whatever the size of the site."""
+    latest articles: three queries whatever the size of the site."""
     return render(
         request,
         "home.html",
         {
             "course_dates": list(
-                CourseDate.objects.listed()
-                .select_related("course")
-                .prefetch_related("course__techniques")[:HOME_COURSE_DATES]
+                CourseDate.objects.listed().select_related("course")[:HOME_COURSE_DATES]
             ),
             "practitioners": list(
                 Practitioner.objects.listed()

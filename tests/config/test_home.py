@@ -112,7 +112,7 @@ def test_the_home_page_costs_the_same_queries_whatever_the_data(
         CourseDateFactory(course=CourseFactory(title=f"Course {n}"))
         LocationFactory(practitioner__display_name=f"Practitioner {n}")
         PostFactory(title=f"Post {n}")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         html, full = home_queries(client)
     assert "Course 4" in html or "Course 0" in html
-    assert full == empty + 1  # the techniques of the course dates shown, once
+    assert full == empty == 3  # dates, practitioners, articles
