@@ -9,9 +9,10 @@ from django.db import models
 from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from core import pagecache
-from core.markdown import render_markdown
+from core.markdown import render_markdown, renderer_version
 from core.models import TimeStampedModel
 from core.validators import validate_single_line
 
@@ -80,6 +81,9 @@ class Disclaimer(models.Model):
         validators=[validate_single_line],
     )
     body = models.TextField(help_text="Markdown: paragraphs, lists, links.")
+    # The body rendered when saved (core/markdown.py), never on a page view.
+    body_html = models.TextField(blank=True, editable=False)
+    body_html_version = models.CharField(max_length=200, blank=True, editable=False)
     is_default = models.BooleanField(
         "attach to new posts",
         default=False,
@@ -98,6 +102,31 @@ class Disclaimer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        _render_on_save(self, kwargs, allow_images=False)
+        super().save(*args, **kwargs)
+
+    @property
+    def rendered_body(self) -> SafeString:
+        return mark_safe(self.body_html)  # noqa: S308 - nh3 output, stored on save
+
+
+def render_body(obj, *, allow_images: bool) -> None:
+    """Stores the HTML of `obj.body` and the renderer version that made it."""
+    obj.body_html = render_markdown(obj.body, allow_images=allow_images)
+    obj.body_html_version = renderer_version()
+
+
+def _render_on_save(obj, kwargs: dict, *, allow_images: bool) -> None:
+    """Every save that writes the body writes its HTML too (a save limited to
+    other fields, such as publishing, leaves both as they are)."""
+    fields = kwargs.get("update_fields")
+    if fields is None:
+        render_body(obj, allow_images=allow_images)
+    elif "body" in fields:
+        render_body(obj, allow_images=allow_images)
+        kwargs["update_fields"] = {*fields, "body_html", "body_html_version"}
 
 
 def default_disclaimer() -> int | None:
@@ -149,6 +178,10 @@ class Post(TimeStampedModel):
         "![description](address) for images on this site.",
         validators=[validate_images_are_local],
     )
+    # The body rendered when the post is saved (core/markdown.py), with the
+    # version of the renderer that made it: pages show it and never render.
+    body_html = models.TextField(blank=True, editable=False)
+    body_html_version = models.CharField(max_length=200, blank=True, editable=False)
     hero_image = models.ImageField(
         upload_to="blog/",
         blank=True,
@@ -235,6 +268,14 @@ class Post(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        _render_on_save(self, kwargs, allow_images=True)
+        super().save(*args, **kwargs)
+
+    @property
+    def rendered_body(self) -> SafeString:
+        return mark_safe(self.body_html)  # noqa: S308 - nh3 output, stored on save
 
     def clean(self) -> None:
         if self.hero_image and not self.hero_alt.strip():

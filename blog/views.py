@@ -1,9 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
@@ -13,6 +16,8 @@ from core import images
 from core.jsonld import json_ld
 from core.markdown import render_markdown
 from core.pagecache import cache_public_page
+from directory import geo
+from directory import search as directory_search
 from directory.models import Technique
 
 from . import youtube
@@ -22,6 +27,9 @@ PAGE_SIZE = 9
 RELATED_POSTS = 3
 RELATED_VIDEOS = 3
 VIDEO_PAGE_SIZE = 12
+# The article's "near you" box: how many practitioners it names, and how far.
+NEAR_YOU_PRACTITIONERS = 3
+NEAR_YOU_RADIUS = 25  # one of the search form's radius choices
 
 
 def _listed_posts() -> QuerySet[Post]:
@@ -29,6 +37,7 @@ def _listed_posts() -> QuerySet[Post]:
         Post.objects.live()
         .select_related("author")
         .prefetch_related("techniques")
+        .defer("body_html")  # cards show the summary, not the article
         .order_by("-publish_at", "-pk")
     )
 
@@ -149,18 +158,52 @@ def _render_detail(request: HttpRequest, post: Post, *, preview: bool) -> HttpRe
         {
             "post": post,
             "preview": preview,
-            "body": render_markdown(post.body, allow_images=True),
+            # Rendered when the post was saved (Post.save), never here.
+            "body": post.rendered_body,
             "techniques": techniques,
             "techniques_text": _join_or([t.name for t in techniques]),
             "tags": list(post.tags.all()),
             "videos": videos,
             "related": _related(post, techniques) if not preview else [],
             "related_videos": related_videos(techniques, exclude=videos),
+            "near_you": _near_you(request, techniques),
             "canonical_url": canonical,
             "image_url": image_url,
             "json_ld": _json_ld(post, canonical, image_url),
         },
     )
+
+
+def _near_you(request: HttpRequest, techniques: list[Technique]) -> dict:
+    """The "near you" box: once the reader has given a place (`?where=`, from the
+    box's own form), the practitioners offering any of the post's techniques
+    nearest to it; else only the form. The place is read from the address alone
+    (no session), so the page stays one function of the address and the data."""
+    where = " ".join(request.GET.get("where", "").split())[:60]
+    place = geo.resolve(where) if where else None
+    box = {
+        "where": where,
+        "place": place,
+        "unknown_place": bool(where) and place is None,
+        "radius": NEAR_YOU_RADIUS,
+    }
+    if place is None:
+        return box
+    criteria = directory_search.Criteria(
+        techniques=techniques, where=place, radius=NEAR_YOU_RADIUS
+    )
+    found = directory_search.practitioners(criteria)
+    box["practitioners"] = list(found[:NEAR_YOU_PRACTITIONERS])
+    box["count"] = found.count() if box["practitioners"] else 0
+    query = [("where", where), ("radius", NEAR_YOU_RADIUS)]
+    query += [("technique", t.slug) for t in techniques]
+    box["search_url"] = f"{reverse('directory:search')}?{urlencode(query)}"
+    if not box["practitioners"]:
+        nearest = directory_search.nearest_beyond(criteria)
+        if nearest is not None:
+            box["nearest"] = nearest
+            box["nearest_url"] = box["search_url"] + "&nearest=on"
+    return box
 
 
 def _related(post: Post, techniques: list[Technique]) -> list[Post]:
@@ -178,6 +221,7 @@ def _related(post: Post, techniques: list[Technique]) -> list[Post]:
     return list(
         Post.objects.live()
         .exclude(pk=post.pk)
+        .defer("body_html")
         .annotate(shared=sum(shared[1:], start=shared[0]))
         .filter(shared__gt=0)
         .order_by("-shared", "-publish_at")[:RELATED_POSTS]

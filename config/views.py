@@ -5,6 +5,7 @@ import time
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, OuterRef, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -18,16 +19,60 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from blog.models import Post
 from core import ratelimit
 from core.pagecache import cache_public_page
+from courses.models import CourseDate
+from directory.models import Location, Practitioner
 
 logger = logging.getLogger(__name__)
+
+
+HOME_COURSE_DATES = 3
+HOME_PRACTITIONERS = 4
+HOME_POSTS = 3
 
 
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The next course dates, the practitioners approved most recently and the
+    latest articles: three queries whatever the size of the site."""
+    return render(
+        request,
+        "home.html",
+        {
+            "course_dates": list(
+                CourseDate.objects.listed().select_related("course")[:HOME_COURSE_DATES]
+            ),
+            "practitioners": list(
+                Practitioner.objects.listed()
+                .annotate(
+                    town=Subquery(
+                        Location.objects.filter(practitioner=OuterRef("pk"))
+                        .order_by("pk")
+                        .values("town")[:1]
+                    )
+                )
+                .only(
+                    "slug",
+                    "display_name",
+                    "headline",
+                    "photo",
+                    "photo_width",
+                    "photo_height",
+                )  # fmt: skip
+                .order_by(F("status_changed_at").desc(nulls_last=True), "-pk")[
+                    :HOME_PRACTITIONERS
+                ]
+            ),
+            "posts": list(
+                Post.objects.live()
+                .defer("body_html")
+                .order_by("-publish_at", "-pk")[:HOME_POSTS]
+            ),
+        },
+    )
 
 
 @require_safe

@@ -1,24 +1,51 @@
-"""Markdown written by people (bios, posts, courses) rendered to safe HTML."""
+"""Markdown written by people (bios, posts, courses) rendered to safe HTML.
+
+The parser is markdown-it-py with its CommonMark preset, so text renders as the
+CommonMark spec (and GitHub, and most editors' previews) says: a list straight
+after a line of text is a list, a list indented under an item is nested. nh3
+then keeps only harmless tags, attributes and URLs.
+"""
 
 import re
 from html import unescape
+from importlib.metadata import version
 from urllib.parse import urlsplit
 
-import markdown as markdown_lib
 import nh3
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
 TEXT_TAGS = {
     "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote",
     "code", "pre", "h2", "h3", "h4", "hr",
 }  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTERNAL_REL = "nofollow noopener noreferrer"
 # What browsers drop from around a URL, and from inside it.
 _URL_EDGES = "".join(chr(c) for c in range(0x21))
 _URL_DROPPED = str.maketrans("", "", "\t\n\r")
+
+# Raw HTML is parsed as HTML (html=True) so that nh3 sees real tags and drops
+# them, rather than the text "<script>" appearing on the page.
+_PARSER = MarkdownIt("commonmark", {"html": True})
+
+# Bump when this module's output changes (tags allowed, rel rules...): stored
+# renderings (blog posts) carry the version they were made with, and
+# `manage.py render_markdown` renders again those made with another one. The
+# libraries' versions are part of it, so an upgrade re-renders too.
+_OWN_VERSION = 1
+
+
+def renderer_version() -> str:
+    """What a stored rendering depends on besides its text: this module, the
+    parser, the cleaner, and the site's host (it decides which links get rel)."""
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    return (
+        f"{_OWN_VERSION}/markdown-it-py {version('markdown-it-py')}"
+        f"/nh3 {version('nh3')}/{host}"
+    )[:200]
 
 
 def render_markdown(text: str, *, allow_images: bool = False) -> SafeString:
@@ -28,7 +55,7 @@ def render_markdown(text: str, *, allow_images: bool = False) -> SafeString:
     iframes or `javascript:` links survive. Links to other sites then get
     rel="nofollow noopener noreferrer"; links within the site stay plain.
     """
-    html = markdown_lib.markdown(text or "", extensions=["sane_lists"])
+    html = _PARSER.render(text or "")
     tags = TEXT_TAGS | ({"img"} if allow_images else set())
     clean = nh3.clean(
         html,

@@ -145,7 +145,7 @@ def test_the_generator_is_repeatable(monkeypatch):
 @pytest.mark.parametrize(
     "path, budget",
     [
-        ("/", 2),
+        ("/", 3),  # next course dates, new practitioners, latest articles
         ("/practitioners/?where=Brighton&radius=50", 5),
         ("/practitioners/?q=massage", 5),
         ("/practitioners/?page=2", 5),

@@ -185,6 +185,9 @@ MACHINE_WRITTEN = {
     # invitation's key is our token.
     "reviews.Review.held_because",
     "reviews.Invitation.token",
+    # The version of the Markdown renderer that made a stored rendering.
+    "blog.Post.body_html_version",
+    "blog.Disclaimer.body_html_version",
 }
 
 
