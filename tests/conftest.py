@@ -1,3 +1,4 @@
+import importlib
 import os
 import threading
 from unittest import mock
@@ -11,6 +12,31 @@ from django.db import connection
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _seeded_techniques(request):
+    """The techniques a migration seeds, there for every test that uses the
+    database. A transactional test (a browser journey, real commits) empties every
+    table when it ends, and pytest-django runs such tests before some plain ones,
+    so the rows are put back, with the migration's own function, when missing."""
+    uses_database = ("db", "transactional_db", "live_server")
+    if not any(name in request.fixturenames for name in uses_database) and not (
+        request.node.get_closest_marker("django_db")
+    ):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.apps import apps
+
+    from directory.models import Technique
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        if not Technique.objects.exists():
+            seed = importlib.import_module("directory.migrations.0002_seed_techniques")
+            seed.add_techniques(apps, None)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -451,7 +451,7 @@ def test_a_video_is_a_click_to_load_youtube_nocookie_player(client):
         ' data-embed-title="Stretches">'
     ) in html  # noqa: E501
     assert "Play video: Stretches" in html
-    assert '<script src="/static/js/video-embed.js">' in html
+    assert '<script src="/static/js/video-embed.js" defer>' in html
 
 
 def test_the_embed_script_only_builds_youtube_nocookie_players():

@@ -21,6 +21,7 @@ from bookings import emails, services
 from bookings.models import Booking, HealthIntake
 from config.celery import app
 from config.settings.base import env_hours
+from core import pagecache
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_email
@@ -683,7 +684,8 @@ def test_with_the_broker_on_a_closed_port_booking_is_quick_and_the_sweep_deliver
     elapsed = time.monotonic() - started
 
     assert Booking.objects.get() == booking
-    assert len(callbacks) == 2  # one kick per email, both refused
+    kicks = [c for c in callbacks if not isinstance(c, pagecache._PendingBump)]
+    assert len(kicks) == 2  # one kick per email, both refused
     assert elapsed < 3, f"booking took {elapsed:.1f} s with the broker down"
     assert caplog.text.count("Connection refused") == 2
     assert "the beat sweep will send it" in caplog.text

@@ -190,8 +190,8 @@ def test_copying_a_split_day_copies_every_range(practitioner):
             "Choose days other than the one you copy from.",
         ),
         ({"copy-from_day": 3, "copy-to_days": [4]}, "You have no hours on Thursday"),
-        ({"copy-from_day": 9, "copy-to_days": [4]}, "Select a valid choice"),
-        ({"copy-from_day": 0, "copy-to_days": ["x"]}, "Select a valid choice"),
+        ({"copy-from_day": 9, "copy-to_days": [4]}, "from the list"),
+        ({"copy-from_day": 0, "copy-to_days": ["x"]}, "from the list"),
     ],
 )
 def test_a_refused_copy_is_explained_and_changes_nothing(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from config.celery import app
+from core import pagecache
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import deliver_due_emails, deliver_email
@@ -185,7 +186,9 @@ def test_after_commit_the_delivery_task_is_kicked(
         email = enqueue_message()
         kicks.assert_not_called()
 
-    assert len(callbacks) == 1
+    # The other callback renews the page cache's generations (core.pagecache).
+    own = [c for c in callbacks if not isinstance(c, pagecache._PendingBump)]
+    assert len(own) == 1
     kicks.assert_called_once_with((email.pk,), retry_policy=outbox.KICK_RETRY_POLICY)
 
 
