@@ -116,3 +116,19 @@ def test_the_home_page_costs_the_same_queries_whatever_the_data(
         html, full = home_queries(client)
     assert "Course 4" in html or "Course 0" in html
     assert full == empty == 3  # dates, practitioners, articles
+
+
+def test_a_new_practitioners_photo_or_else_their_initial_is_shown(client):
+    with_photo = LocationFactory(practitioner__display_name="Ada Hughes").practitioner
+    Practitioner.objects.filter(pk=with_photo.pk).update(
+        photo="practitioners/ada.jpg", photo_width=1000, photo_height=800
+    )
+    LocationFactory(practitioner__display_name="Zed Young")
+    html, _ = home_queries(client)
+    cards = section(html, "home-practitioners-heading")
+    assert cards.count("<picture") == 1
+    assert "ada" in cards.split("<picture", 1)[1].split("</picture>", 1)[0]
+    assert (
+        '<div class="result-photo rounded placeholder-photo" aria-hidden="true">Z</div>'
+        in cards
+    )
