@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking, HealthIntake
 from tests.bookings.factories import book, bookable_service
 from tests.browser.axe import assert_accessible
-from tests.browser.widths import PHONE, assert_page_at_both_widths
+from tests.browser.widths import PHONE, assert_page_at_both_widths, settle
 from tests.clock import future_day, london_at
 from tests.directory.factories import LocationFactory, PlaceFactory
 from tests.users.factories import TEST_PASSWORD, UserFactory
@@ -137,6 +137,10 @@ def test_a_practitioner_sets_hours_and_reviews_the_booking_that_follows(
     expect(
         page.locator("#hours").get_by_role("group", name=f"{day:%A} 09:00–17:00")
     ).to_be_visible()
+    # The pointer rests where "Add hours" was, now over the swapped-in copy form's
+    # button: its hover colours would be judged halfway through their fade.
+    page.mouse.move(0, 0)
+    settle(page)
     assert_accessible(page)
     practitioner.refresh_from_db()
     assert practitioner.offers_online_booking

@@ -18,7 +18,24 @@ def assert_fits(page: Page) -> None:
     assert scroll <= width, f"{page.url} scrolls sideways at {width}px ({scroll}px)"
 
 
+def settle(page: Page) -> None:
+    """Waits for the CSS transitions under way to end (a resize moves the header
+    and panels; a hover fades a button's colours in over 0.15 s): axe must not
+    judge a colour halfway."""
+    # Polled from here: wait_for_function evaluates a string in the page, which
+    # the site's Content Security Policy (no 'unsafe-eval') refuses.
+    for _ in range(50):
+        if not page.evaluate(
+            "document.getAnimations().some("
+            "a => a instanceof CSSTransition && a.playState === 'running')"
+        ):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{page.url}: CSS transitions still running after 2.5 s")
+
+
 def _check(page: Page, action: Locator | None, context: str | None) -> None:
+    settle(page)
     assert_accessible(page, context)
     assert_fits(page)
     if action is not None:
