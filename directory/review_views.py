@@ -1,4 +1,4 @@
-"""Staff review an application on one screen and approve or refuse it.
+"""Staff list the applications, review one on one screen and approve or refuse it.
 
 Only staff who may change practitioners in the admin see these pages; anyone
 else gets a 404, exactly as for an application that does not exist. The
@@ -8,7 +8,9 @@ nowhere else: they have no public URL.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -17,6 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .forms import RefusalForm
 from .models import ApplicationDocument, Practitioner, Qualification, private_storage
+
+APPLICATIONS_PAGE_SIZE = 25
 
 
 def _staff_or_404(request: HttpRequest) -> None:
@@ -38,6 +42,62 @@ def _application(request: HttpRequest, pk: int) -> Practitioner:
             ),
         ),
         pk=pk,
+    )
+
+
+def _applications() -> QuerySet[Practitioner]:
+    """Every application: those waiting for a decision first, the longest waiting
+    at the top; then the decided ones, the latest decision first. `since` is when
+    the profile took its status (an application sent again waits from then)."""
+    waiting = Q(status=Practitioner.Status.APPLIED)
+    return (
+        Practitioner.objects.select_related("user")
+        .only(
+            "display_name",
+            "headline",
+            "status",
+            "status_changed_at",
+            "created_at",
+            "user__email",
+        )
+        .annotate(since=Coalesce("status_changed_at", "created_at"))
+        .order_by(
+            Case(When(waiting, then=Value(0)), default=Value(1)),
+            Case(When(waiting, then=F("since"))).asc(nulls_last=True),
+            F("since").desc(),
+            "pk",
+        )
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def applications(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    counts = Practitioner.objects.aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(status=Practitioner.Status.APPLIED)),
+    )
+    paginator = Paginator(_applications(), APPLICATIONS_PAGE_SIZE)
+    # The total is known already: the paginator need not count again.
+    paginator.count = counts["total"]
+    requested = request.GET.get("page", "")
+    page = paginator.get_page(requested)
+    page_notice = ""
+    if requested and requested != str(page.number) and paginator.count:
+        page_notice = (
+            f"There is no page “{requested[:10]}”; showing page {page.number}."
+        )
+    return render(
+        request,
+        "directory/application_list.html",
+        {
+            "page": page,
+            "waiting": counts["waiting"],
+            "total": counts["total"],
+            "page_notice": page_notice,
+        },
     )
 
 

@@ -21,7 +21,8 @@ urlpatterns = [
         views.location_delete,
         name="location-delete",
     ),
-    # Staff: an application on one screen, its decision and its documents.
+    # Staff: the applications, one on one screen, its decision and its documents.
+    path("staff/applications/", review_views.applications, name="applications"),
     path(
         "staff/applications/<int:pk>/",
         review_views.review,

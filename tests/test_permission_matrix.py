@@ -92,6 +92,9 @@ PUBLIC = {
 HEALTH_CHECKS = {"healthz", "healthz-live", "healthz-ready"}
 # Signed in, anyone may use these on public objects (anonymous: the login page).
 SIGNED_IN_ON_PUBLIC = {"courses:enrol", "courses:join-waiting-list"}
+# Staff pages without parameters: the login page when anonymous, and a 404 (as if
+# there were no such page) to anyone signed in without the staff permission.
+STAFF_ONLY = {"directory:applications"}
 # Addressed by a secret in the URL: a token that is not theirs is a 404 to all.
 BEARER = {
     "bookings:confirmation",
@@ -323,6 +326,8 @@ def _kind(route: Route) -> str:
         return "public"
     if route.name in SIGNED_IN_ON_PUBLIC:
         return "signed-in"
+    if route.name in STAFF_ONLY:
+        return "staff"
     if route.params:
         return "owned"
     return "private"
@@ -396,7 +401,7 @@ def test_the_route_answers_strangers_as_the_matrix_says(client, route):
     taken = {m: r for m, r in signed_in.items() if r.status_code != 405}
     assert taken, f"{url} takes neither GET nor POST when signed in"
     for method, response in taken.items():
-        if kind == "owned":
+        if kind in ("owned", "staff"):
             assert response.status_code == 404, (method, url, response.status_code)
         else:
             # Their own page, a redirect, or their form refusing the empty post.

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from directory import services
 from directory.models import ApplicationDocument, Practitioner
 from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_fits
 from tests.directory import documents
 from tests.directory.factories import PlaceFactory, TechniqueFactory
 from tests.users.factories import TEST_PASSWORD, StaffFactory, UserFactory, totp_code
@@ -119,8 +120,21 @@ def test_staff_review_an_application_and_refuse_it_with_a_reason(
     staff = StaffFactory(email="staff@example.com")
     log_in(page, live_server, staff.email, staff=staff)
 
-    page.goto(f"{live_server.url}/admin/directory/practitioner/?status__exact=applied")
-    page.get_by_role("link", name="Review application").click()
+    # Staff land on the admin's index; its staff pages lead to the applications.
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    page.get_by_role("link", name="Practitioner applications").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Practitioner applications"
+    )
+    expect(page.locator("#waiting")).to_have_text(
+        "1 application waiting for review, the longest waiting first."
+    )
+    assert_fits(page)
+    assert_accessible(page)
+    applications = page.get_by_role("list", name="Applications")
+    expect(applications.get_by_role("listitem")).to_have_count(1)
+    expect(applications).to_contain_text("Waiting for review")
+    applications.get_by_role("link", name="Ada Applicant").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Applicant")
     expect(page.get_by_text("Level 3 diploma")).to_be_visible()
     expect(page.get_by_text("applicant@example.com").first).to_be_visible()
@@ -153,6 +167,19 @@ def test_staff_review_an_application_and_refuse_it_with_a_reason(
     assert_accessible(page)
     practitioner.refresh_from_db()
     assert practitioner.status == Practitioner.Status.REFUSED
+
+    # Back to the list: nothing waits any more.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Applications"
+    ).click()
+    expect(page.locator("#waiting")).to_have_text(
+        "No application is waiting for review."
+    )
+    expect(page.get_by_role("list", name="Applications")).to_contain_text(
+        "Application refused"
+    )
+    assert_fits(page)
+    assert_accessible(page)
 
     # The applicant reads the reason where they apply again.
     page.context.clear_cookies()

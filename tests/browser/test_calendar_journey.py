@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from bookings.models import ExternalCalendar
 from notifications.models import OutboundEmail
 from tests.bookings.factories import bookable_service
-from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_page_at_both_widths
 from tests.clock import future_day, london_at
 from tests.users.factories import TEST_PASSWORD
 
@@ -67,7 +67,9 @@ def test_a_practitioner_adds_a_calendar_and_its_busy_time_leaves_the_picker(
     log_in(page, live_server, practitioner.user.email)
     page.goto(f"{live_server.url}/practitioner/calendar/")
     expect(page.get_by_role("heading", name="Your other calendars")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(
+        page, page.get_by_role("button", name="Connect calendar")
+    )
     page.get_by_label("Name").fill("Clinic diary")
     page.get_by_label("Secret iCal address").fill(
         calendar_server.url("/basic.ics", scheme="http")
@@ -75,12 +77,17 @@ def test_a_practitioner_adds_a_calendar_and_its_busy_time_leaves_the_picker(
     page.get_by_role("button", name="Connect calendar").click()
     expect(page.get_by_text("Added “Clinic diary”: 1 busy time")).to_be_visible()
     expect(page.get_by_text("Up to date")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(
+        page, page.get_by_role("button", name="Remove Clinic diary")
+    )
 
     # The clinic shift is gone from the client's picker.
     client_page.reload()
     assert times_offered(client_page) == ["09:00", "12:00", "13:00"]
-    assert_accessible(client_page)
+    assert_page_at_both_widths(
+        client_page,
+        client_page.get_by_role("button", name="Tell me when a time opens"),
+    )
 
     # The client asks to hear of an earlier opening that day.
     form = client_page.locator("#waitlist")
@@ -90,7 +97,7 @@ def test_a_practitioner_adds_a_calendar_and_its_busy_time_leaves_the_picker(
     form.get_by_label("Until").fill(day.isoformat())
     form.get_by_role("button", name="Tell me when a time opens").click()
     expect(client_page.get_by_text("You are on the waiting list.")).to_be_visible()
-    assert_accessible(client_page)
+    assert_page_at_both_widths(client_page)
 
     # The practitioner removes the calendar: the time opens and Robin is told.
     page.get_by_role("button", name="Remove Clinic diary").click()
@@ -102,4 +109,7 @@ def test_a_practitioner_adds_a_calendar_and_its_busy_time_leaves_the_picker(
     client_page.goto(link.replace("http://127.0.0.1:8000", live_server.url))
     expect(client_page.get_by_role("heading", name="Your details")).to_be_visible()
     expect(client_page.get_by_text("at 10:00")).to_be_visible()
+    assert_page_at_both_widths(
+        client_page, client_page.get_by_role("button", name="Continue")
+    )
     client_page.close()

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_page_at_both_widths
 from tests.directory.factories import (
     LocationFactory,
     PlaceFactory,
@@ -102,6 +103,8 @@ def test_a_client_searches_deep_tissue_near_brighton_and_opens_a_profile(
 def test_an_unknown_place_suggests_real_ones(live_server, page, brighton_directory):
     page.goto(f"{live_server.url}/practitioners/?where=Brightn")
     expect(page.get_by_text("We could not find “Brightn”")).to_be_visible()
+    # On a phone too the suggestion is in sight, not in the closed filter panel.
+    assert_page_at_both_widths(page, page.get_by_role("link", name="Brighton"))
     page.get_by_role("link", name="Brighton").click()
     expect(page.locator("#results").get_by_role("article")).to_have_count(3)
-    assert_accessible(page)
+    assert_page_at_both_widths(page)

@@ -15,7 +15,7 @@ from bookings.models import Booking, HealthIntake, Service
 from courses.models import Enrolment
 from payments.models import LedgerEntry
 from tests.bookings.factories import bookable_service
-from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_page_at_both_widths
 from tests.clock import future_day
 from tests.courses.factories import CourseDateFactory, CourseFactory
 from tests.directory.factories import LocationFactory
@@ -51,20 +51,22 @@ def test_a_student_pays_the_deposit_then_the_balance(live_server, page):
 
     expect(page.get_by_text("Test payment — no money moves")).to_be_visible()
     expect(page.get_by_role("heading", name="Pay £300")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Pay £300"))
     # A name pasted with an invisible control character is refused, saying why.
     name = page.get_by_label("Name on the (pretend) card")
     name.fill("Rosa \u202eStudent")
     page.get_by_role("button", name="Pay £300").click()
     expect(page.get_by_text("invisible control character")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     assert not LedgerEntry.objects.exists()
     name.fill("Rosa Student")
     page.get_by_role("button", name="Pay £300").click()
 
     expect(page.get_by_text("Deposit paid", exact=True)).to_be_visible()
     expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(
+        page, page.get_by_role("button", name="Pay the balance (£1,350)")
+    )
     enrolment = Enrolment.objects.get(student__email="rosa@example.com")
     assert enrolment.status == Enrolment.Status.CONFIRMED
 
@@ -73,25 +75,25 @@ def test_a_student_pays_the_deposit_then_the_balance(live_server, page):
     expect(page.get_by_role("heading", name="Pay £1,350")).to_be_visible()
     page.get_by_role("button", name="Decline (test a refused card)").click()
     expect(page.get_by_text("Your card was declined")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Pay £1,350"))
     page.get_by_role("button", name="Pay £1,350").click()
 
     expect(page.get_by_text("Paid", exact=True)).to_be_visible()
     expect(page.get_by_text("the course is paid in full")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     assert LedgerEntry.objects.filter(kind="payment").count() == 2
 
     page.get_by_role("link", name=re.compile(r"^Invoice ENR-")).click()
     expect(page.get_by_role("heading", name="Invoice")).to_be_visible()
     expect(page.get_by_text("Paid in full")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     page.go_back()
     page.get_by_role("link", name=re.compile(r"^Receipt RCT-")).first.click()
     expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
     expect(
         page.get_by_text("Holistic Massage Diploma", exact=False).first
     ).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
 
 
 def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
@@ -114,6 +116,10 @@ def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
     expect(page.get_by_text("Paid online when booking")).to_be_visible()
     page.get_by_role("link", name=re.compile(f"^Book {service.name}")).click()
     page.locator(f'#slot-picker a[href*="date={day.isoformat()}"]').click()
+    # The chosen day's times, not the first day's still on screen: before 10:00
+    # the first day (today) has a 10:00 of its own.
+    times_heading = f"Times on {day:%A} {day.day} {day:%B}"
+    expect(page.get_by_role("heading", name=times_heading)).to_be_visible()
     page.get_by_role("link", name=re.compile(r"^10:00 on")).click()
     page.get_by_label("Phone").fill("07700 900456")
     page.get_by_role("button", name="Continue").click()
@@ -124,7 +130,9 @@ def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
     expect(
         page.get_by_text("Cancel at least 24 hours before for a full refund")
     ).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(
+        page, page.get_by_role("button", name="Book and pay £55")
+    )
     page.get_by_role("button", name="Book and pay £55").click()
 
     expect(page.get_by_text("Test payment — no money moves")).to_be_visible()
@@ -132,7 +140,7 @@ def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
 
     expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Paid £55 on"))).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     booking = Booking.objects.get()
     assert booking.status == Booking.Status.CONFIRMED
 
@@ -140,22 +148,22 @@ def test_a_client_pays_for_a_treatment_cancels_in_time_and_is_refunded(
     expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
     expect(page.get_by_text("Member, CNHC")).to_be_visible()
     expect(page.get_by_text("Deep tissue massage (60 minutes)")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
 
     page.goto(live_server.url + booking.get_absolute_url())
     page.get_by_role("link", name="Cancel appointment").click()
     expect(page.get_by_text("We will refund the £55 you paid.")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Yes, cancel it"))
     page.get_by_role("button", name="Yes, cancel it").click()
 
     expect(page.get_by_text("Your appointment is cancelled.")).to_be_visible()
     expect(page.get_by_text("Refunded £55", exact=True)).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     page.get_by_role("link", name=re.compile(r"^Receipt RCT-")).click()
     expect(
         page.get_by_text("Refunded £55: this payment has been refunded in full.")
     ).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
 
 
 def test_with_stripe_keys_a_student_is_sent_to_stripe_checkout(

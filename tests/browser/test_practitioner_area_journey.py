@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from directory import services
 from directory.models import Practitioner
-from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_page_at_both_widths
 from tests.directory import documents
 from tests.directory.factories import PlaceFactory, TechniqueFactory
 from tests.users.factories import TEST_PASSWORD, UserFactory
@@ -31,7 +31,9 @@ def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, pa
 
     page.goto(f"{live_server.url}/practitioner/")
     expect(page.get_by_role("heading", name="Join the directory")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(
+        page, page.get_by_role("button", name="Send my application")
+    )
     expect(page.get_by_label("Name shown on your profile")).to_have_value(
         "Tess Therapist"
     )
@@ -58,7 +60,7 @@ def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, pa
 
     expect(page.get_by_text("Your application is with our staff")).to_be_visible()
     expect(page.get_by_role("heading", name="Your practice")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     practitioner = Practitioner.objects.get(user=user)
     assert practitioner.status == Practitioner.Status.APPLIED
 
@@ -66,6 +68,7 @@ def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, pa
     page.reload()
     expect(page.get_by_text("Your profile is listed in the directory.")).to_be_visible()
     page.get_by_role("link", name="Edit profile").click()
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Save profile"))
     page.get_by_label("Headline").fill("Reflexology in the heart of Bath")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Your profile is saved.")).to_be_visible()
@@ -74,4 +77,4 @@ def test_a_therapist_applies_is_approved_and_edits_their_profile(live_server, pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Tess Therapist")
     expect(page.get_by_text("Reflexology in the heart of Bath")).to_be_visible()
     expect(page.locator(".bio strong")).to_have_text("six")
-    assert_accessible(page)
+    assert_page_at_both_widths(page)

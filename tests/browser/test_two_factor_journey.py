@@ -8,7 +8,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from playwright.sync_api import expect
 
-from tests.browser.axe import assert_accessible
+from tests.browser.widths import assert_page_at_both_widths
 from tests.users.factories import TEST_PASSWORD, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         re.compile("Confirm|Access")
     )
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Confirm"))
     page.get_by_label(re.compile(r"Password")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Confirm").click()
 
@@ -50,7 +50,7 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
         page.get_by_role("heading", name="Activate Authenticator App")
     ).to_be_visible()
     expect(page.get_by_role("img", name=re.compile(r"^[A-Z2-7]{32}$"))).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Activate"))
     secret = page.get_by_label("Authenticator secret").input_value()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
     page.get_by_label("Authenticator code").fill(code(secret))
@@ -58,7 +58,7 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
 
     # The recovery codes are shown to keep somewhere safe.
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     assert Authenticator.objects.filter(
         user=staff, type=Authenticator.Type.TOTP
     ).exists()
@@ -75,7 +75,7 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
     expect(
         page.get_by_role("heading", name="Two-Factor Authentication")
     ).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Sign In"))
     page.get_by_role("textbox", name=re.compile("Code")).fill("000000")
     page.get_by_role("button", name="Sign In").click()
     # In the error summary, linked to the field, and under the field.
@@ -90,7 +90,7 @@ def test_staff_enrol_an_authenticator_app_and_sign_in_with_it(live_server, page)
 
     page.goto(f"{live_server.url}/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
 
 
 def test_a_client_adds_a_security_key_and_signs_in_with_it(live_server, page):
@@ -123,12 +123,12 @@ def test_a_client_adds_a_security_key_and_signs_in_with_it(live_server, page):
     password_sign_in()
     page.goto(f"{live_server.url}/account/")
     page.get_by_role("link", name="Set up two-factor authentication").click()
-    assert_accessible(page)
+    assert_page_at_both_widths(page)
     page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
     page.get_by_label(re.compile(r"Password")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
-    assert_accessible(page)
+    assert_page_at_both_widths(page, page.get_by_role("button", name="Add"))
     page.get_by_label("Name").fill("My key")
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("heading", name="Add Security Key")).to_be_hidden()
