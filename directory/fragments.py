@@ -90,8 +90,15 @@ def badges(
     )
 
 
-def card_of(practitioner: Practitioner, technique_badges) -> Card:
-    """The record of a search row (see `search._for_display`)."""
+def card_of(
+    practitioner: Practitioner,
+    technique_badges,
+    *,
+    script_prefix: str | None = None,
+    language: str | None = None,
+) -> Card:
+    """The record of a search row (see `search._for_display`); the URL prefix and
+    language default to the current ones."""
     return Card(
         slug=practitioner.slug,
         display_name=practitioner.display_name,
@@ -112,8 +119,8 @@ def card_of(practitioner: Practitioner, technique_badges) -> Card:
             Badge(technique.slug, technique.name, verified)
             for technique, verified in technique_badges
         ),
-        script_prefix=get_script_prefix(),
-        language=get_language() or "",
+        script_prefix=get_script_prefix() if script_prefix is None else script_prefix,
+        language=(get_language() or "") if language is None else language,
     )
 
 
@@ -127,11 +134,16 @@ def add_cards(page, techniques: list[Technique]) -> None:
     """Give each practitioner of a page its badges (`technique_badges`) and its
     card's HTML (`card_html`)."""
     by_id = {t.pk: t for t in techniques}
+    prefix, language = get_script_prefix(), get_language() or ""
     for practitioner in page:
         practitioner.technique_badges = badges(practitioner, by_id)
-        practitioner.card_html = render(
-            card_of(practitioner, practitioner.technique_badges)
+        card = card_of(
+            practitioner,
+            practitioner.technique_badges,
+            script_prefix=prefix,
+            language=language,
         )
+        practitioner.card_html = render(card)
 
 
 class _Forms:
