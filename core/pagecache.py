@@ -277,7 +277,10 @@ def generations_now(tables: Iterable[str]) -> tuple[str, ...] | None:
     EVERYTHING. None when it cannot be known (the page cache off, a table not
     tracked, the cache unavailable): compute the value instead then.
 
-    A page being recorded counts `tables` as read, as if it had queried them."""
+    A page being recorded counts `tables` as read, as if it had queried them.
+    The answer also changes every PAGE_CACHE_SECONDS, so a memo is never trusted
+    longer than a stored page: a write made while Redis was unreachable gave no
+    shared generation."""
     tables = sorted(set(tables))
     current = _recording.get()
     if current is not None:
@@ -288,7 +291,8 @@ def generations_now(tables: Iterable[str]) -> tuple[str, ...] | None:
         found = _snapshot([*tables, EVERYTHING])
     except Exception:  # the cache backend raises its client's own errors
         return None
-    return tuple(found[table] for table in [*tables, EVERYTHING])
+    period = str(int(time.time() // settings.PAGE_CACHE_SECONDS))
+    return (*(found[table] for table in [*tables, EVERYTHING]), period)
 
 
 def install(connection) -> None:

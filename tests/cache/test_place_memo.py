@@ -2,6 +2,8 @@
 table's generation (directory.geo.resolve, core.pagecache.generations_now): asked
 again they cost no query, and any write to the table is seen at once."""
 
+import time
+
 import pytest
 from django.db import connection
 
@@ -71,3 +73,14 @@ def test_a_page_recorded_counts_the_gazetteer_as_read_from_the_memo(brighton):
     with pagecache._record() as recording:
         geo.resolve("Brighton")
     assert Place._meta.db_table in recording.tables
+
+
+def test_a_kept_place_is_not_trusted_longer_than_a_stored_page(
+    brighton, settings, monkeypatch, django_assert_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    geo.resolve("Brighton")
+    later = time.time() + 61
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    with django_assert_num_queries(1):
+        geo.resolve("Brighton")
