@@ -271,6 +271,30 @@ def _execute_wrapper(execute, sql, params, many, context):
     return result
 
 
+def generations_now(tables: Iterable[str]) -> tuple[str, ...] | None:
+    """For a value kept in a process's memory that must be forgotten after any
+    write to `tables` (a memo keyed by this): their generations now, and that of
+    EVERYTHING. None when it cannot be known (the page cache off, a table not
+    tracked, the cache unavailable): compute the value instead then.
+
+    A page being recorded counts `tables` as read, as if it had queried them.
+    The answer also changes every PAGE_CACHE_SECONDS, so a memo is never trusted
+    longer than a stored page: a write made while Redis was unreachable gave no
+    shared generation."""
+    tables = sorted(set(tables))
+    current = _recording.get()
+    if current is not None:
+        current.tables.update(tables)
+    if not enabled() or set(tables) & _ignored():
+        return None
+    try:
+        found = _snapshot([*tables, EVERYTHING])
+    except Exception:  # the cache backend raises its client's own errors
+        return None
+    period = str(int(time.time() // settings.PAGE_CACHE_SECONDS))
+    return (*(found[table] for table in [*tables, EVERYTHING]), period)
+
+
 def install(connection) -> None:
     if _execute_wrapper not in connection.execute_wrappers:
         connection.execute_wrappers.append(_execute_wrapper)

@@ -1,5 +1,6 @@
 """Places and distances, resolved from the gazetteer table: never the network."""
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from django.db.models.functions import (
     Radians,
     Sin,
 )
+
+from core import pagecache
 
 from . import names
 from .models import Place
@@ -50,7 +53,23 @@ def normalise(text: str) -> str:
 def resolve(text: str) -> Found | None:
     """A UK postcode, an outward code (BN1), a postcode area (BN) or a place name
     (as people type it, optionally with a county, island or nation after a
-    comma) to coordinates. One query, two when a qualifier names another place."""
+    comma) to coordinates. One query, two when a qualifier names another place.
+
+    Kept in the process's memory for the gazetteer table's generation
+    (core/pagecache.py): a place asked for again costs no query until the
+    gazetteer is written to."""
+    generations = pagecache.generations_now([Place._meta.db_table])
+    if generations is None:
+        return _resolve(text)
+    return _resolve_at(text, generations)
+
+
+@functools.lru_cache(maxsize=2048)
+def _resolve_at(text: str, generations: tuple[str, ...]) -> Found | None:
+    return _resolve(text)
+
+
+def _resolve(text: str) -> Found | None:
     key = normalise(text)
     if not key:
         return None

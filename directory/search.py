@@ -1,5 +1,6 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -8,6 +9,7 @@ from datetime import timedelta
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Count,
@@ -248,6 +250,26 @@ def _for_display(practitioners: QuerySet, *, town: bool = True) -> QuerySet:
     )
 
 
+@functools.cache
+def _display_sql(*, town: bool) -> str:
+    """The SQL of `_for_display` over every practitioner, compiled once per
+    process: the card columns of a page's rows are then one query with its
+    condition added (`_displayed`), without compiling three subqueries again."""
+    sql, params = _for_display(
+        Practitioner.objects.order_by(), town=town
+    ).query.sql_with_params()
+    if params:  # nothing above takes a parameter; the condition's follow it
+        raise ValueError("The card query unexpectedly takes parameters.")
+    return sql
+
+
+def _displayed(condition: str, params, *, town: bool = True) -> list[Practitioner]:
+    """The rows of `_for_display` meeting `condition` (SQL about the
+    practitioners' table), in no particular order."""
+    sql = f"{_display_sql(town=town)} WHERE {condition}"
+    return list(Practitioner.objects.raw(sql, params))
+
+
 def _longest_home_visit() -> Subquery:
     """The farthest any practitioner travels for home visits, in miles."""
     return Subquery(
@@ -299,8 +321,13 @@ class Alphabetical(Sequence):
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        page_ids = self.practitioners.values("pk")[index]
-        rows = _for_display(Practitioner.objects.filter(pk__in=page_ids))
+        try:
+            page_ids, params = self.practitioners.values("pk")[
+                index
+            ].query.sql_with_params()
+        except EmptyResultSet:  # a condition no row can meet (the ORM knows)
+            return []
+        rows = _displayed(f'"directory_practitioner"."id" IN ({page_ids})', params)
         if self.by_rating:
             return sorted(rows, key=lambda p: (*_rating_key(p), p.display_name, p.pk))
         return sorted(rows, key=lambda p: (p.display_name, p.pk))
@@ -353,6 +380,7 @@ class NearestFirst(Sequence):
         # all of those inside the circle.
         self._read = 0
         self._all_read = False
+        self._compiled: tuple[QuerySet, tuple[str, tuple]] | None = None
 
     def _circle(self, columns: str, *, box: bool = True) -> tuple[str, list]:
         """SQL of the locations of matching practitioners inside the circle (alias
@@ -385,7 +413,7 @@ class NearestFirst(Sequence):
                 "WHERE t.practitioner_id = l.practitioner_id AND t.technique_id IN "
                 f"({', '.join(str(int(pk)) for pk in ids)}) LIMIT 1) AND "
             )
-        matching, params = practitioners.order_by().values("pk").query.sql_with_params()
+        matching, params = self._matching_sql(practitioners)
         inside = ""
         if box:
             # A hair wider than the circle: the exact test is the distance.
@@ -400,6 +428,15 @@ class NearestFirst(Sequence):
             f"WHERE {inside}{near} AND {offers}l.practitioner_id IN ({matching})"
         )
         return sql, list(params)
+
+    def _matching_sql(self, practitioners: QuerySet) -> tuple[str, tuple]:
+        """The SQL of the matching practitioners' ids, compiled once: the count
+        and the ranking both use it."""
+        compiled = self._compiled
+        if compiled is None or compiled[0] is not practitioners:
+            sql = practitioners.order_by().values("pk").query.sql_with_params()
+            self._compiled = compiled = (practitioners, sql)
+        return compiled[1]
 
     def _nearest_first(self) -> str:
         return (
@@ -559,8 +596,10 @@ class NearestFirst(Sequence):
         rows = self.rows(index)
         by_id = {
             p.pk: p
-            for p in _for_display(
-                Practitioner.objects.filter(pk__in=[r[0] for r in rows]), town=False
+            for p in _displayed(
+                '"directory_practitioner"."id" = ANY(%s)',
+                [[r[0] for r in rows]],
+                town=False,
             )
         }
         page = []

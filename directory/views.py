@@ -17,7 +17,7 @@ from core.jsonld import json_ld
 from core.links import absolute_url
 from core.pagecache import cache_public_page
 
-from . import geo, names, services
+from . import fragments, geo, names, services
 from . import search as directory_search
 from .forms import (
     RADIUS_CHOICES,
@@ -80,7 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
             context["page_notice"] = (
                 f"There is no page “{requested[:10]}”; showing page {page.number}."
             )
-        _add_badges(page, techniques)
+        fragments.add_cards(page, techniques)
     context["page"] = page
     template = "directory/search.html"
     # A history restore (back to an address htmx pushed, not in htmx's cache) swaps
@@ -92,6 +92,10 @@ def search(request: HttpRequest) -> HttpResponse:
     ):
         template += "#results"
         context["results_only"] = True
+    else:
+        context["form_html"] = fragments.search_form_html(
+            form, criteria, context["ticked_techniques"], form.unknown_place
+        )
     response = render(request, template, context)
     # One address, two bodies: without this the browser's cache may answer a
     # back-button visit with the fragment.
@@ -177,7 +181,7 @@ def town(request: HttpRequest, slug: str) -> HttpResponse:
     paginator = Paginator(nearest, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     techniques = directory_search.all_techniques()
-    _add_badges(page, techniques)
+    fragments.add_cards(page, techniques)
     context = {
         "place": place,
         "page": page,
@@ -218,25 +222,6 @@ def _town_json_ld(request: HttpRequest, place: Place, page) -> SafeString:
             ],
         }
     )
-
-
-def _add_badges(page, techniques) -> None:
-    """Each card's techniques, verified ones first, from the page's own rows.
-    Each technique's link is worked out once (`card_url`), not on every card
-    that shows it: a page of twelve shows about forty badges."""
-    by_id = {t.pk: t for t in techniques}
-    for technique in techniques:
-        technique.card_url = technique.get_absolute_url()
-    for practitioner in page:
-        verified = set(practitioner.verified_ids or [])
-        practitioner.technique_badges = sorted(
-            (
-                (by_id[pk], pk in verified)
-                for pk in set(practitioner.technique_ids or []) | verified
-                if pk in by_id
-            ),
-            key=lambda pair: (not pair[1], pair[0].name),
-        )
 
 
 def _add_town_pages(locations) -> None:
