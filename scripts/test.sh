@@ -15,4 +15,4 @@ fi
 .venv/bin/python manage.py makemigrations --check --dry-run
 # Two processes (pytest-xdist), each with its own test database and Redis databases
 # (config/settings/test.py); arguments after these win: `-n 0` runs in this process.
-exec .venv/bin/pytest -n 2 --dist worksteal "$@"
+exec .venv/bin/pytest -n 2 "$@"
