@@ -1,4 +1,5 @@
 import importlib
+import io
 import os
 import threading
 from unittest import mock
@@ -37,6 +38,22 @@ def _seeded_techniques(request):
             seed = importlib.import_module("directory.migrations.0002_seed_techniques")
             seed.add_techniques(apps, None)
     yield
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """`seed_demo`'s data, loaded once for the module that asks for it (it takes
+    seconds), inside a transaction rolled back after the module's last test. Each
+    test runs in a savepoint of it (pytest-django's test transaction), so what one
+    test changes the next never sees. Only for a module whose every test may see
+    the demo: it is there from the first test that asks to the module's end."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
