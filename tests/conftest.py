@@ -1,3 +1,4 @@
+import functools
 import importlib
 import io
 import os
@@ -15,12 +16,37 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+# The rows data migrations write: (migration module, its functions).
+SEEDING_MIGRATIONS = [
+    ("directory.migrations.0002_seed_techniques", ["add_techniques"]),
+    (
+        "blog.migrations.0002_disclaimer_and_editors",
+        ["add_default_disclaimer", "add_editors_group"],
+    ),
+    ("users.migrations.0002_site_name", ["name_the_site"]),
+]
+
+
+@functools.cache
+def _migrated_apps():
+    """The models as the migrations leave them, for the migrations' own functions
+    (one of them changes the app config it is given)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state().apps
+
+
 @pytest.fixture(autouse=True)
-def _seeded_techniques(request):
-    """The techniques a migration seeds, there for every test that uses the
+def _seeded_rows(request):
+    """The rows data migrations write (the techniques, the blog's default disclaimer
+    and Editors group, the site's name), there for every test that uses the
     database. A transactional test (a browser journey, real commits) empties every
-    table when it ends, and pytest-django runs such tests before some plain ones,
-    so the rows are put back, with the migration's own function, when missing."""
+    table when it ends, and pytest-django runs some such tests (those it does not
+    know to be transactional, such as live_server ones) before plain ones, in an
+    order that changes with how the two xdist processes share the tests; so when
+    the techniques are missing, every migration's rows are put back with the
+    migration's own functions."""
     uses_database = ("db", "transactional_db", "live_server")
     if not any(name in request.fixturenames for name in uses_database) and not (
         request.node.get_closest_marker("django_db")
@@ -28,15 +54,15 @@ def _seeded_techniques(request):
         yield
         return
     request.getfixturevalue("django_db_setup")
-    from django.apps import apps
-
     from directory.models import Technique
 
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock():
         if not Technique.objects.exists():
-            seed = importlib.import_module("directory.migrations.0002_seed_techniques")
-            seed.add_techniques(apps, None)
+            for module, functions in SEEDING_MIGRATIONS:
+                migration = importlib.import_module(module)
+                for name in functions:
+                    getattr(migration, name)(_migrated_apps(), None)
     yield
 
 
