@@ -1,5 +1,3 @@
-import functools
-import importlib
 import io
 import os
 import threading
@@ -9,6 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from tests.seeding import restore_seeded_rows
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are ordinary synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -16,37 +16,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-# The rows data migrations write: (migration module, its functions).
-SEEDING_MIGRATIONS = [
-    ("directory.migrations.0002_seed_techniques", ["add_techniques"]),
-    (
-        "blog.migrations.0002_disclaimer_and_editors",
-        ["add_default_disclaimer", "add_editors_group"],
-    ),
-    ("users.migrations.0002_site_name", ["name_the_site"]),
-]
-
-
-@functools.cache
-def _migrated_apps():
-    """The models as the migrations leave them, for the migrations' own functions
-    (one of them changes the app config it is given)."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    return MigrationLoader(connection).project_state().apps
-
-
 @pytest.fixture(autouse=True)
 def _seeded_rows(request):
     """The rows data migrations write (the techniques, the blog's default disclaimer
     and Editors group, the site's name), there for every test that uses the
     database. A transactional test (a browser journey, real commits) empties every
-    table when it ends, and pytest-django runs some such tests (those it does not
-    know to be transactional, such as live_server ones) before plain ones, in an
-    order that changes with how the two xdist processes share the tests; so when
-    the techniques are missing, every migration's rows are put back with the
-    migration's own functions."""
+    table when it ends, and plain tests can come after one: pytest keeps the tests
+    of Playwright's session-wide browser parameter (`[chromium]`) together, which
+    moves the browser journeys in among the plain tests pytest-django put first. So
+    when the techniques are missing, every migration's rows are put back with the
+    migration's own functions (tests/seeding.py)."""
     uses_database = ("db", "transactional_db", "live_server")
     if not any(name in request.fixturenames for name in uses_database) and not (
         request.node.get_closest_marker("django_db")
@@ -54,15 +33,9 @@ def _seeded_rows(request):
         yield
         return
     request.getfixturevalue("django_db_setup")
-    from directory.models import Technique
-
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock():
-        if not Technique.objects.exists():
-            for module, functions in SEEDING_MIGRATIONS:
-                migration = importlib.import_module(module)
-                for name in functions:
-                    getattr(migration, name)(_migrated_apps(), None)
+        restore_seeded_rows()
     yield
 
 
@@ -76,6 +49,8 @@ def demo_data(django_db_setup, django_db_blocker):
     from django.core.management import call_command
     from django.db import transaction
 
+    with django_db_blocker.unblock():
+        restore_seeded_rows()
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", stdout=io.StringIO())
         yield

@@ -25,6 +25,7 @@ from bookings.models import Booking
 from courses.models import CourseDate
 from directory.models import Practitioner
 from notifications.models import OutboundEmail
+from tests.seeding import restore_seeded_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,8 @@ def generated(django_db_setup, django_db_blocker):
     rolled back after its last test. Each test runs in a savepoint of it
     (pytest-django's test transaction), so what a test changes is undone for the
     next. The generator's own tests on an empty database are in test_generator.py."""
+    with django_db_blocker.unblock():
+        restore_seeded_rows()  # the techniques the practitioners offer
     with (
         django_db_blocker.unblock(),
         pytest.MonkeyPatch.context() as patch,
