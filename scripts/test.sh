@@ -13,4 +13,6 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run
-exec .venv/bin/pytest "$@"
+# Two processes (pytest-xdist), each with its own test database and Redis databases
+# (config/settings/test.py); arguments after these win: `-n 0` runs in this process.
+exec .venv/bin/pytest -n 2 "$@"

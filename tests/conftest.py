@@ -1,4 +1,4 @@
-import importlib
+import io
 import os
 import threading
 from unittest import mock
@@ -6,6 +6,8 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.db import connection
+
+from tests.seeding import restore_seeded_rows
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are ordinary synchronous code.
@@ -15,11 +17,15 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(autouse=True)
-def _seeded_techniques(request):
-    """The techniques a migration seeds, there for every test that uses the
+def _seeded_rows(request):
+    """The rows data migrations write (the techniques, the blog's default disclaimer
+    and Editors group, the site's name), there for every test that uses the
     database. A transactional test (a browser journey, real commits) empties every
-    table when it ends, and pytest-django runs such tests before some plain ones,
-    so the rows are put back, with the migration's own function, when missing."""
+    table when it ends, and plain tests can come after one: pytest keeps the tests
+    of Playwright's session-wide browser parameter (`[chromium]`) together, which
+    moves the browser journeys in among the plain tests pytest-django put first. So
+    when the techniques are missing, every migration's rows are put back with the
+    migration's own functions (tests/seeding.py)."""
     uses_database = ("db", "transactional_db", "live_server")
     if not any(name in request.fixturenames for name in uses_database) and not (
         request.node.get_closest_marker("django_db")
@@ -27,16 +33,28 @@ def _seeded_techniques(request):
         yield
         return
     request.getfixturevalue("django_db_setup")
-    from django.apps import apps
-
-    from directory.models import Technique
-
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock():
-        if not Technique.objects.exists():
-            seed = importlib.import_module("directory.migrations.0002_seed_techniques")
-            seed.add_techniques(apps, None)
+        restore_seeded_rows()
     yield
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """`seed_demo`'s data, loaded once for the module that asks for it (it takes
+    seconds), inside a transaction rolled back after the module's last test. Each
+    test runs in a savepoint of it (pytest-django's test transaction), so what one
+    test changes the next never sees. Only for a module whose every test may see
+    the demo: it is there from the first test that asks to the module's end."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        restore_seeded_rows()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

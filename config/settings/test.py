@@ -1,7 +1,24 @@
 """Test run: a real PostgreSQL, fast password hashing, in-memory cache and email."""
 
-from .base import *  # noqa: F403
-from .base import env, mailer
+import os
+from urllib.parse import urlparse
+
+# pytest-xdist runs the suite in worker processes gw0, gw1, ... (scripts/test.sh):
+# pytest-django gives each its own test database, and here each takes its own three
+# Redis databases (Celery's broker and results, the cache tests): gw0 REDIS_URL's
+# and the next two, gw1 the three after those, and so on. The environment is
+# rewritten, so the Celery workers and beats a test starts use the same ones.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker.startswith("gw"):
+    _shared = os.environ.setdefault(
+        "TEST_SHARED_REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    _parsed = urlparse(_shared)
+    _number = int(_parsed.path.lstrip("/") or 0) + 3 * int(_xdist_worker[2:])
+    os.environ["REDIS_URL"] = _parsed._replace(path=f"/{_number}").geturl()
+
+from .base import *  # noqa: E402, F403
+from .base import env, mailer  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

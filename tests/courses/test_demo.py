@@ -13,7 +13,8 @@ from courses.models import (
     WaitingListEntry,
 )
 
-pytestmark = pytest.mark.django_db
+# The demo is loaded once for the module (tests/conftest.py: demo_data).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 
 def snapshot():
@@ -38,7 +39,6 @@ def snapshot():
 
 
 def test_the_demo_has_brighton_and_bath_dates_one_almost_full_one_full(client):
-    call_command("seed_demo")
     diploma = CourseDate.objects.filter(course__slug="holistic-massage-diploma")
     brighton = diploma.get(venue_town="Brighton")
     bath = diploma.get(venue_town="Bath")
@@ -60,14 +60,12 @@ def test_the_demo_has_brighton_and_bath_dates_one_almost_full_one_full(client):
 
 
 def test_seeding_the_demo_twice_changes_nothing():
-    call_command("seed_demo")
-    first = snapshot()
+    first = snapshot()  # seeded once by demo_data
     call_command("seed_demo")
     assert snapshot() == first
 
 
 def test_the_demo_has_course_pages_timetables_and_a_graduate_to_check(client):
-    call_command("seed_demo")
     diploma = Course.objects.get(slug="holistic-massage-diploma")
     assert diploma.syllabus and diploma.entry_requirements and diploma.assessment
     assert diploma.tutors.exists() and diploma.faqs.exists()
@@ -91,7 +89,6 @@ WEEKDAYS += ["Sunday"]
 
 
 def test_demo_dates_fall_on_the_weekdays_their_schedule_names():
-    call_command("seed_demo")
     for course_date in CourseDate.objects.prefetch_related("days"):
         schedule = course_date.schedule
         named = {n for n, name in enumerate(WEEKDAYS) if name in schedule}
@@ -109,7 +106,6 @@ def test_demo_dates_fall_on_the_weekdays_their_schedule_names():
 
 
 def test_the_demo_diploma_intakes_are_brighton_in_april_and_bath_in_october():
-    call_command("seed_demo")
     today = timezone.localdate()
     diploma = CourseDate.objects.filter(course__slug="holistic-massage-diploma")
     for town, month in [("Brighton", 4), ("Bath", 10)]:
