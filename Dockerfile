@@ -13,8 +13,9 @@ RUN useradd --create-home --uid 1000 app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
-# Front-end packages (Bootstrap, htmx, PurgeCSS) from npm, and Bootstrap's CSS cut
-# to the rules the templates use (scripts/build-css.mjs, as `make deps` does).
+# Front-end packages (Bootstrap, htmx, PurgeCSS, esbuild) from npm, Bootstrap's CSS
+# cut to the rules the templates use (scripts/build-css.mjs) and its JavaScript to
+# the components they use (scripts/build-js.mjs), as `make deps` does.
 FROM node:22-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -22,7 +23,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 COPY --from=site /usr/local/lib/python3.12/site-packages/crispy_forms /site-packages/crispy_forms
 COPY --from=site /usr/local/lib/python3.12/site-packages/crispy_bootstrap5 /site-packages/crispy_bootstrap5
 COPY . .
-RUN PYTHON_SITE_PACKAGES=/site-packages node scripts/build-css.mjs
+RUN PYTHON_SITE_PACKAGES=/site-packages node scripts/build-css.mjs \
+    && node scripts/build-js.mjs
 
 FROM site
 COPY --from=assets /app/node_modules ./node_modules

@@ -10,6 +10,10 @@ SITE_CSS := build/static/css/bootstrap.min.css
 CSS_SOURCES := $(shell find . \( -name .git -o -name .venv -o -name node_modules -o -name build \
 	-o -name staticfiles -o -name tests -o -name bench -o -name media -o -name .local \) -prune \
 	-o \( -name '*.html' -o -name '*.py' -o -name '*.js' \) -print)
+# Bootstrap's JavaScript cut to the components the templates use (scripts/build-js.mjs):
+# rebuilt when a template or the script changes.
+SITE_JS := build/static/js/bootstrap.min.js
+JS_SOURCES := $(shell find templates -name '*.html')
 # Python dependencies are locked with hashes: requirements.txt (the site, used by
 # the Dockerfile) and requirements-dev.txt (plus the tools, used here and in CI).
 # Both come from pyproject.toml through `make lock`; never edit them by hand.
@@ -18,7 +22,7 @@ DEV_LOCK := requirements-dev.txt
 COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--universal --python-version 3.12 --custom-compile-command "make lock"
 
-.PHONY: deps css run test bench lighthouse lint format check clean lock upgrade cluster-smoke
+.PHONY: deps css js run test bench lighthouse lint format check clean lock upgrade cluster-smoke
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
@@ -35,10 +39,16 @@ $(NPM_STAMP): package.json package-lock.json
 $(SITE_CSS): $(PIP_STAMP) $(NPM_STAMP) scripts/build-css.mjs $(CSS_SOURCES)
 	node scripts/build-css.mjs
 
-deps: $(PIP_STAMP) $(NPM_STAMP) $(SITE_CSS)
+$(SITE_JS): $(NPM_STAMP) scripts/build-js.mjs $(JS_SOURCES)
+	node scripts/build-js.mjs
+
+deps: $(PIP_STAMP) $(NPM_STAMP) $(SITE_CSS) $(SITE_JS)
 
 css: $(PIP_STAMP) $(NPM_STAMP)
 	node scripts/build-css.mjs
+
+js: $(NPM_STAMP)
+	node scripts/build-js.mjs
 
 run: deps
 	scripts/run.sh

@@ -33,7 +33,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        offered = request.headers.get(HEADER, "")
+        # From META, not request.headers: that builds a dict of every header.
+        offered = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = offered if _ACCEPTABLE.fullmatch(offered) else uuid.uuid4().hex
         request.request_id = request_id
         token = _current.set(request_id)

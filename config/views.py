@@ -13,6 +13,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -78,10 +79,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
-    return render(
-        request,
-        "robots.txt",
-        {"sitemap_url": sitemap_url},
+    # Without the request: a text file needs none of the pages' context processors
+    # (which would also load the session and the user for nothing).
+    return HttpResponse(
+        render_to_string("robots.txt", {"sitemap_url": sitemap_url}),
         content_type="text/plain; charset=utf-8",
     )
 

@@ -130,9 +130,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's MessageMiddleware and ContentSecurityPolicyMiddleware, without their
+    # per-request waste (config/middleware.py: the storage made on first use, the
+    # policy built once while no nonce is used).
+    "config.middleware.LazyMessages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.ContentSecurityPolicy",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.StaffNeedTwoFactor",
     "django_htmx.middleware.HtmxMiddleware",
@@ -360,13 +363,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 NODE_MODULES = Path(env("NODE_MODULES_DIR", str(BASE_DIR / "node_modules")))
 # Bootstrap and htmx come from their npm packages (package.json); no CDN, no copies.
-# Bootstrap's CSS is served as built by scripts/build-css.mjs (`make deps`) into
-# build/static/: only the rules the site's templates use (docs/operations.md).
+# Bootstrap is served as built by `make deps` into build/static/: its CSS cut to the
+# rules the site's templates use (scripts/build-css.mjs, css/bootstrap.min.css) and
+# its JavaScript to the components they use (scripts/build-js.mjs,
+# js/bootstrap.min.js) (docs/operations.md).
 ASSETS_BUILD_DIR = BASE_DIR / "build" / "static"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ASSETS_BUILD_DIR,
-    ("vendor/bootstrap/js", NODE_MODULES / "bootstrap" / "dist" / "js"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
 STORAGES = {

@@ -115,3 +115,15 @@ def test_the_command_rewrites_the_lighthouse_table_and_check_reports_it(tmp_path
     missing = ["--results", str(results), "--docs", str(docs)]
     assert table.main([*missing, "--lighthouse", str(tmp_path / "none.json")]) == 2
     assert docs.read_text() == text
+
+
+def test_several_runs_keep_the_one_of_median_performance():
+    def run(score: float) -> dict:
+        return {"categories": {"performance": {"score": score}}, "id": score}
+
+    kept, scores = lighthouse.median_run([run(0.97), run(0.88), run(1.0)])
+    assert kept["id"] == 0.97
+    assert scores == [88, 97, 100]
+    kept, scores = lighthouse.median_run([run(1.0), run(0.9)])
+    assert kept["id"] == 0.9
+    assert lighthouse.median_run([run(0.5)])[1] == [50]

@@ -20,6 +20,9 @@ ROOT = Path(settings.BASE_DIR)
 BUILT_CSS = settings.ASSETS_BUILD_DIR / "css" / "bootstrap.min.css"
 FULL_CSS = settings.NODE_MODULES / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
 NOT_BUILT = "build/static/css/bootstrap.min.css is missing or stale: run `make css`"
+BUILT_JS = settings.ASSETS_BUILD_DIR / "js" / "bootstrap.min.js"
+FULL_JS = settings.NODE_MODULES / "bootstrap/dist/js/bootstrap.bundle.min.js"
+JS_NOT_BUILT = "build/static/js/bootstrap.min.js is missing or stale: run `make js`"
 # Class names put together while the page is made or added by Bootstrap's
 # JavaScript: scripts/build-css.mjs keeps them through its safelist.
 DYNAMIC_CLASSES = [
@@ -100,6 +103,46 @@ def test_pages_link_the_built_stylesheet_and_not_the_whole_package(client):
     html = client.get("/").content.decode()
     assert "/static/css/bootstrap.min.css" in html
     assert "vendor/bootstrap/css" not in html
+
+
+def bundled_components() -> dict[str, str]:
+    """COMPONENTS of scripts/build-js.mjs: data-bs-* name to Bootstrap's class."""
+    script = (ROOT / "scripts" / "build-js.mjs").read_text()
+    listing = re.search(r"COMPONENTS = \{(.*?)\};", script, re.S).group(1)
+    return dict(re.findall(r'(\w+): "(\w+)"', listing))
+
+
+def test_every_component_a_template_asks_for_is_bundled():
+    bundled = bundled_components()
+    assert set(bundled) == {"alert", "collapse", "dropdown", "offcanvas"}
+    asked = {}
+    for template in (ROOT / "templates").rglob("*.html"):
+        for name in re.findall(
+            r'data-bs-(?:toggle|dismiss)="([a-z]+)"', template.read_text()
+        ):
+            asked.setdefault(name, template.relative_to(ROOT))
+    assert {"collapse", "dropdown", "offcanvas", "alert"} <= set(asked)
+    missing = {name: str(path) for name, path in asked.items() if name not in bundled}
+    assert not missing, f"add to COMPONENTS in scripts/build-js.mjs: {missing}"
+
+
+def test_the_site_sends_bootstrap_javascript_with_only_the_components_it_uses():
+    assert BUILT_JS.exists(), JS_NOT_BUILT
+    built = BUILT_JS.read_text()
+    assert len(built) < FULL_JS.stat().st_size * 0.7
+    # Each bundled component's data API (its event namespace) is there, the
+    # others' are not.
+    for name in bundled_components():
+        assert f"bs.{name}" in built, JS_NOT_BUILT
+    for unused in ("carousel", "modal", "scrollspy", "tab", "toast"):
+        assert f"bs.{unused}" in FULL_JS.read_text()
+        assert f"bs.{unused}" not in built
+
+
+def test_pages_load_the_built_script_and_not_the_whole_bundle(client):
+    html = client.get("/").content.decode()
+    assert "/static/js/bootstrap.min.js" in html
+    assert "bootstrap.bundle" not in html
 
 
 class Scripts(HTMLParser):
