@@ -45,11 +45,11 @@ def enrol_url(course_date) -> str:
 
 def json_ld(html: str) -> dict:
     match = re.search(
-        r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>',
+        r'<script type="application/ld\+json">(.*?)</script>',
         html,
         re.S,
     )
-    assert match, "the page has a JSON-LD script with a nonce"
+    assert match, "the page has a JSON-LD block (data: no nonce)"
     return json.loads(match.group(1))
 
 
@@ -230,8 +230,7 @@ def test_the_course_page_shows_its_dates_and_schema_org_data(client):
     assert instance["@type"] == "CourseInstance"
     assert instance["location"]["address"]["addressLocality"] == "Bath"
     assert instance["offers"]["availability"] == "https://schema.org/InStock"
-    nonce = re.search(r'nonce="([^"]+)"', html).group(1)
-    assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+    assert "'nonce-" not in response.headers["Content-Security-Policy"]
 
 
 def test_json_ld_cannot_close_its_script_tag(client):
