@@ -375,14 +375,20 @@ def application_to_review(practitioner: Practitioner) -> bool:
     return practitioner.status == Practitioner.Status.APPLIED
 
 
-@transaction.atomic
-def approve_application(*, practitioner: Practitioner, by: User) -> Practitioner:
+def _lock_undecided(practitioner: Practitioner) -> None:
+    """Lock the practitioner's row (inside the caller's transaction) and refuse
+    an application someone else has decided meanwhile."""
     locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     if not application_to_review(locked):
         raise DirectoryError(
             f"This application was already decided: the profile is "
             f"{locked.get_status_display().lower()}."
         )
+
+
+@transaction.atomic
+def approve_application(*, practitioner: Practitioner, by: User) -> Practitioner:
+    _lock_undecided(practitioner)
     return set_status(
         practitioner=practitioner, status=Practitioner.Status.APPROVED, by=by
     )
@@ -402,12 +408,7 @@ def refuse_application(
             f"Keep the reason under {MAX_REFUSAL_REASON:,} characters "
             f"(it has {len(reason):,})."
         )
-    locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-    if not application_to_review(locked):
-        raise DirectoryError(
-            f"This application was already decided: the profile is "
-            f"{locked.get_status_display().lower()}."
-        )
+    _lock_undecided(practitioner)
     return set_status(
         practitioner=practitioner,
         status=Practitioner.Status.REFUSED,
