@@ -35,9 +35,7 @@ import logging
 import os
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -55,6 +53,8 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
+
+from core.lru import LockedLRU
 
 logger = logging.getLogger(__name__)
 
@@ -490,28 +490,15 @@ def _store(
 # the page's tables from Redis, not the page itself. The generations are always
 # read: a page held here is exactly as fresh as one read from Redis.
 LOCAL_PAGES = 256
-_local: OrderedDict[str, dict] = OrderedDict()
-_local_lock = threading.Lock()
+_local = LockedLRU(LOCAL_PAGES)
 
 
 def _recall(key: str) -> dict | None:
-    with _local_lock:
-        entry = _local.get(key)
-        if entry is None:
-            return None
-        if entry["expires"] <= time.time():
-            del _local[key]
-            return None
-        _local.move_to_end(key)
-        return entry
+    return _local.get(key, valid=lambda entry: entry["expires"] > time.time())
 
 
 def _remember(key: str, entry: dict) -> None:
-    with _local_lock:
-        _local[key] = entry
-        _local.move_to_end(key)
-        while len(_local) > LOCAL_PAGES:
-            _local.popitem(last=False)
+    _local.put(key, entry)
 
 
 def cache_public_page(view):

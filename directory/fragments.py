@@ -20,8 +20,6 @@ The key also holds the URL prefix (`get_script_prefix`) and the active language;
 stored file URLs depend on settings, so a settings change in tests empties it.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +29,8 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from core.lru import LockedLRU
 
 from .models import Practitioner, Technique
 from .templatetags.directory import next_free_label
@@ -146,35 +146,9 @@ def add_cards(page, techniques: list[Technique]) -> None:
         practitioner.card_html = render(card)
 
 
-class _Forms:
-    """A small LRU of rendered search forms (lru_cache needs the inputs as
-    arguments; the form is rendered from the objects the key was made of)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.kept: OrderedDict[tuple, SafeString] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> SafeString | None:
-        with self.lock:
-            html = self.kept.get(key)
-            if html is not None:
-                self.kept.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: SafeString) -> None:
-        with self.lock:
-            self.kept[key] = html
-            self.kept.move_to_end(key)
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.kept.clear()
-
-
-_forms = _Forms(CACHED_FORMS)
+# Rendered search forms: lru_cache needs the inputs as arguments, and the form is
+# rendered from the objects the key was made of.
+_forms = LockedLRU(CACHED_FORMS)
 
 
 def _form_key(form, criteria, ticked: set[str], unknown_place: str) -> tuple:

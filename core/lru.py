@@ -1,0 +1,41 @@
+"""A small thread-safe LRU of values kept in this process (gunicorn's threads
+share it): the page cache's last pages and the directory's rendered search forms.
+`functools.lru_cache` does not fit either: their keys are not the arguments of
+one function call, and a page expires."""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class LockedLRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(
+        self, key: Hashable, valid: Callable[[Any], bool] | None = None
+    ) -> Any | None:
+        """The value kept for `key`, or None; a value `valid` rejects is dropped."""
+        with self.lock:
+            value = self.kept.get(key)
+            if value is None:
+                return None
+            if valid is not None and not valid(value):
+                del self.kept[key]
+                return None
+            self.kept.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.kept[key] = value
+            self.kept.move_to_end(key)
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.kept.clear()
