@@ -252,6 +252,17 @@ def test_an_unknown_place_gives_a_friendly_message_with_suggestions(client, brig
     assert list(response.context["page"]) == []
 
 
+def test_the_suggested_places_are_separated_so_the_line_wraps_on_a_phone(
+    client, brighton
+):
+    """With no space between them the links ran off a 390 px screen."""
+    PlaceFactory(name="Brighstone", latitude=50.64, longitude=-1.39)
+    response = client.get(URL, {"where": "Brightn"})
+    line = response.content.decode().split("Did you mean:")[1].split("</p>")[0]
+    assert re.search(r"</a>, <a ", line), line
+    assert "</a>,<a" not in line
+
+
 def place_links(response) -> list[dict]:
     alert = response.content.decode().split('role="alert"')[1].split("</div>")[0]
     return [
