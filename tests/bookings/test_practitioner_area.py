@@ -131,12 +131,15 @@ def test_the_agenda_reads_in_a_bounded_number_of_queries(
     client, practitioner, django_assert_max_num_queries
 ):
     service = practitioner.services.get()
-    for day in range(7):
+    # From tomorrow: today's morning times have passed by the afternoon.
+    for day in range(1, 7):
         for hour in (9, 11, 13):
             book(service, london_at(future_day(day), hour), intake={"unwell": day % 2})
     with django_assert_max_num_queries(8):
         response = client.get(reverse("bookings:agenda"))
-    assert len(re.findall(r'href="/practitioner/agenda/\d+/"', response.text)) >= 21
+    assert (
+        len(set(re.findall(r'href="/practitioner/agenda/\d+/"', response.text))) == 18
+    )
 
 
 # --- reviewing a booking --------------------------------------------------------------
