@@ -93,6 +93,11 @@ class PostAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj: Post, form, change: bool) -> None:
+        previous = (
+            Post.objects.filter(pk=obj.pk)
+            .values_list("hero_image", "hero_width")
+            .first()
+        )
         upload = form.cleaned_data.get("hero_image")
         if isinstance(upload, UploadedFile):
             # Stripped of its metadata and stored with its renditions, once.
@@ -102,6 +107,26 @@ class PostAdmin(admin.ModelAdmin):
         elif not obj.hero_image:
             obj.hero_renditions = False
         super().save_model(request, obj, form, change)
+        if previous and previous[0] != obj.hero_image.name:
+            # A replaced or removed image goes, with its renditions.
+            images.discard(*previous, storage=obj.hero_image.storage)
+
+    def delete_model(self, request, obj: Post) -> None:
+        name, width, storage = (
+            obj.hero_image.name,
+            obj.hero_width,
+            obj.hero_image.storage,
+        )
+        super().delete_model(request, obj)
+        images.discard(name, width, storage=storage)
+
+    def delete_queryset(self, request, queryset) -> None:
+        heroes = list(
+            queryset.exclude(hero_image="").values_list("hero_image", "hero_width")
+        )
+        super().delete_queryset(request, queryset)
+        for name, width in heroes:
+            images.discard(name, width)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

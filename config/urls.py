@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
-from django.views.static import serve as serve_file
 
 from . import views
 from .sitemaps import SITEMAPS
@@ -67,7 +66,7 @@ if (settings.DEBUG or settings.SERVE_MEDIA) and media_is_local:
     urlpatterns += [
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            serve_file,
+            views.media_file,
             {"document_root": settings.MEDIA_ROOT},
         )
     ]

@@ -4,9 +4,11 @@ import time
 
 import redis
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
@@ -19,9 +21,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
+from django.views.static import serve
 
 from blog.models import Post
-from core import ratelimit
+from core import images, ratelimit
 from core.pagecache import cache_public_page
 from courses.models import CourseDate
 from directory.models import Location, Practitioner
@@ -266,3 +269,15 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # Keep the 500 page free of anything that could fail again (no DB, no user).
     return render(request, "500.html", status=500, context={})
+
+
+@require_safe
+def media_file(request: HttpRequest, path: str, document_root: str) -> HttpResponse:
+    """An uploaded file from MEDIA_ROOT (DJANGO_SERVE_MEDIA), cached for a year
+    when its name carries its content's hash, for a day otherwise."""
+    try:
+        response = serve(request, path, document_root=document_root)
+    except SuspiciousFileOperation as error:  # "../" out of MEDIA_ROOT
+        raise Http404("No such file.") from error
+    response["Cache-Control"] = images.cache_control(path)
+    return response

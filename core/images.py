@@ -8,17 +8,23 @@ turns it upright (EXIF orientation), drops every metadata block (EXIF with its G
 position, XMP, ICC comments) by re-encoding the pixels only, and writes through the
 default storage (local files or the S3 bucket):
 
-- the master, a JPEG at most MASTER_WIDTH wide, under the name asked for;
+- the master, a JPEG at most MASTER_WIDTH wide, under the name asked for with a
+  short hash of its bytes added (`blog/spine.jpg` -> `blog/spine.3f9a0c1d2e4b.jpg`),
+  so a replaced image never reuses a URL and every name can be cached for a year;
 - for each width of WIDTHS narrower than the master, and the master's own width,
   a WebP and a JPEG named `<stem>.<width>w.webp` / `.jpg` next to it;
 - the OpenGraph image, 1200 × 630 cropped around the centre, `<stem>.og.jpg`.
 
 The names follow from the master's name and width, so a page builds `srcset`
 without asking the storage anything (`renditions`, and the `picture` tag of the
-`core` library). Nothing is resized per request.
+`core` library), and they carry the master's hash: `HASHED_NAME` matches all of
+them and only them, for the long Cache-Control (config/views.py, the Caddyfile,
+core/storage.py). Nothing is resized per request.
 """
 
+import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -26,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from PIL import Image, ImageOps
 
 WIDTHS = (96, 192, 400, 800, 1600)
@@ -36,6 +43,12 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
+HASH_LENGTH = 12
+# A master (`x.<hash>.jpg`), a rendition (`x.<hash>.400w.webp`) or an OpenGraph
+# image (`x.<hash>.og.jpg`). Names stored before hashes existed (`x.jpg`,
+# `x_AbC1234.jpg`, `x.400w.webp`) never match. deploy/Caddyfile repeats this
+# pattern (a test checks that they agree).
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[0-9]+w|\.og)?\.(jpg|webp)$")
 
 
 class ImageRejected(ValueError):
@@ -135,6 +148,29 @@ def _stem(name: str) -> str:
     return str(path.with_suffix(""))
 
 
+# Cache-Control for public images: a year for hashed names (their bytes never
+# change), a day for the names stored before hashes existed, which a replacement
+# could reuse.
+LONG_CACHE = "public, max-age=31536000, immutable"
+SHORT_CACHE = "public, max-age=86400"
+
+
+def cache_control(name: str) -> str:
+    return LONG_CACHE if is_hashed(name) else SHORT_CACHE
+
+
+def content_name(name: str, content: bytes) -> str:
+    """`name` with a short hash of `content` before its extension."""
+    digest = hashlib.sha256(content).hexdigest()[:HASH_LENGTH]
+    path = PurePosixPath(name)
+    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
+
+
+def is_hashed(name: str) -> bool:
+    """Whether the name carries a content hash (and may be cached for a year)."""
+    return HASHED_NAME.search(name) is not None
+
+
 def rendition_name(name: str, width: int, fmt: str) -> str:
     return f"{_stem(name)}.{width}w.{'webp' if fmt == 'webp' else 'jpg'}"
 
@@ -161,6 +197,22 @@ def all_names(name: str, master_width: int | None) -> list[str]:
     return names
 
 
+def discard(name: str, master_width: int | None, *, storage: Storage | None = None):
+    """Delete an image and everything `store_image` wrote for it, once the
+    current transaction commits: a rollback must keep the files a row still
+    names."""
+    if not name:
+        return
+    storage = storage or default_storage
+    names = all_names(name, master_width)
+
+    def delete() -> None:
+        for each in names:
+            storage.delete(each)
+
+    transaction.on_commit(delete)
+
+
 def _save(storage: Storage, name: str, content: bytes) -> str:
     if storage.exists(name):
         storage.delete(name)
@@ -169,8 +221,9 @@ def _save(storage: Storage, name: str, content: bytes) -> str:
 
 def store_image(upload, *, name: str, storage: Storage | None = None) -> Stored:
     """Decode the (checked) upload once and store the master, its renditions and
-    its OpenGraph image. Returns the master's stored name and size. The name may
-    change if the storage already holds a file of that name."""
+    its OpenGraph image. Returns the master's stored name (`name` with the hash of
+    its bytes) and size. The same picture stored twice under the same name gives
+    the same name and leaves the files as they were."""
     storage = storage or default_storage
     try:
         upload.seek(0)
@@ -183,26 +236,50 @@ def store_image(upload, *, name: str, storage: Storage | None = None) -> Stored:
             (MASTER_WIDTH, round(image.height * MASTER_WIDTH / image.width)),
             Image.Resampling.LANCZOS,
         )
-    stored_name = storage.save(name, ContentFile(_encode(image, "JPEG")))
-    write_renditions(image, name=stored_name, storage=storage)
+    master = _encode(image, "JPEG")
+    stored_name = content_name(name, master)
+    if storage.exists(stored_name):
+        # Stored before, from the same bytes: only what may be missing is written.
+        write_renditions(image, name=stored_name, storage=storage, keep=True)
+    else:
+        stored_name = storage.save(stored_name, ContentFile(master))
+        write_renditions(image, name=stored_name, storage=storage)
     return Stored(name=stored_name, width=image.width, height=image.height)
 
 
-def write_renditions(image: Image.Image, *, name: str, storage: Storage) -> None:
+def write_renditions(
+    image: Image.Image, *, name: str, storage: Storage, keep: bool = False
+) -> None:
+    """Write the renditions and the OpenGraph image of the master `name`; with
+    `keep`, only those the storage does not hold yet."""
+
+    def wanted(each: str) -> bool:
+        return not (keep and storage.exists(each))
+
     for width in rendition_widths(image.width):
+        webp = rendition_name(name, width, "webp")
+        jpeg = rendition_name(name, width, "jpg")
+        if not (wanted(webp) or wanted(jpeg)):
+            continue
         resized = image
         if width != image.width:
             height = max(1, round(image.height * width / image.width))
             resized = image.resize((width, height), Image.Resampling.LANCZOS)
-        _save(storage, rendition_name(name, width, "webp"), _encode(resized, "WEBP"))
-        _save(storage, rendition_name(name, width, "jpg"), _encode(resized, "JPEG"))
-    og = ImageOps.fit(image, OG_SIZE, Image.Resampling.LANCZOS)
-    _save(storage, og_name(name), _encode(og, "JPEG"))
+        if wanted(webp):
+            _save(storage, webp, _encode(resized, "WEBP"))
+        if wanted(jpeg):
+            _save(storage, jpeg, _encode(resized, "JPEG"))
+    if wanted(og_name(name)):
+        og = ImageOps.fit(image, OG_SIZE, Image.Resampling.LANCZOS)
+        _save(storage, og_name(name), _encode(og, "JPEG"))
 
 
 def rebuild(name: str, *, storage: Storage | None = None) -> Stored:
     """Renditions for an image stored before they existed (the master is
-    re-encoded too, which drops any metadata it still had)."""
+    re-encoded too, which drops any metadata it still had), under the same names.
+    A hashed master was written by `store_image` and is left as it is: its bytes
+    must stay those its name was made from, and so must its renditions: only
+    missing ones are written."""
     storage = storage or default_storage
     with storage.open(name, "rb") as handle:
         data = io.BytesIO(handle.read())
@@ -213,8 +290,11 @@ def rebuild(name: str, *, storage: Storage | None = None) -> Stored:
             (MASTER_WIDTH, round(image.height * MASTER_WIDTH / image.width)),
             Image.Resampling.LANCZOS,
         )
-    _save(storage, name, _encode(image, "JPEG"))
-    write_renditions(image, name=name, storage=storage)
+    hashed = is_hashed(name)
+    if not hashed:
+        _save(storage, name, _encode(image, "JPEG"))
+    # A hashed name's files that exist are kept: a year-long cache may hold them.
+    write_renditions(image, name=name, storage=storage, keep=hashed)
     return Stored(name=name, width=image.width, height=image.height)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import ngettext
 
 from core import images
@@ -56,14 +57,35 @@ class TutorAdmin(admin.ModelAdmin):
     fields = ["name", "role", "bio", "photo", "position"]
 
     def save_model(self, request, obj: Tutor, form, change: bool) -> None:
-        # Like practitioners' photos: at most 800 pixels, metadata dropped.
+        previous = (
+            Tutor.objects.filter(pk=obj.pk).values_list("photo", flat=True).first()
+        )
+        # Like practitioners' photos: at most 800 pixels, metadata dropped; named
+        # after its content, so a new photo gets a new URL (core/images.py).
         if "photo" in form.changed_data and obj.photo:
             try:
-                obj.photo.save(f"tutor-{obj.name}.jpg", resized_photo(obj.photo), False)
+                photo = resized_photo(obj.photo)
+                name = images.content_name(
+                    f"tutor-{slugify(obj.name)}.jpg", photo.read()
+                )
+                obj.photo.save(name, photo, False)
             except DirectoryError as error:
                 self.message_user(request, str(error), messages.ERROR)
                 obj.photo = ""
         super().save_model(request, obj, form, change)
+        if previous and previous != obj.photo.name:
+            images.discard(previous, None, storage=obj.photo.storage)
+
+    def delete_model(self, request, obj: Tutor) -> None:
+        name, storage = obj.photo.name, obj.photo.storage
+        super().delete_model(request, obj)
+        images.discard(name, None, storage=storage)
+
+    def delete_queryset(self, request, queryset) -> None:
+        photos = list(queryset.exclude(photo="").values_list("photo", flat=True))
+        super().delete_queryset(request, queryset)
+        for name in photos:
+            images.discard(name, None)
 
 
 class CourseQuestionInline(admin.StackedInline):
@@ -121,6 +143,9 @@ class CourseAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj: Course, form, change: bool) -> None:
+        previous = (
+            Course.objects.filter(pk=obj.pk).values_list("image", "image_width").first()
+        )
         upload = form.cleaned_data.get("image")
         if isinstance(upload, UploadedFile):
             # Stripped of its metadata and stored with its renditions, once.
@@ -130,6 +155,20 @@ class CourseAdmin(admin.ModelAdmin):
         elif not obj.image:
             obj.image_width = obj.image_height = None
         super().save_model(request, obj, form, change)
+        if previous and previous[0] != obj.image.name:
+            # A replaced or removed image goes, with its renditions.
+            images.discard(*previous, storage=obj.image.storage)
+
+    def delete_model(self, request, obj: Course) -> None:
+        name, width, storage = obj.image.name, obj.image_width, obj.image.storage
+        super().delete_model(request, obj)
+        images.discard(name, width, storage=storage)
+
+    def delete_queryset(self, request, queryset) -> None:
+        pictures = list(queryset.exclude(image="").values_list("image", "image_width"))
+        super().delete_queryset(request, queryset)
+        for name, width in pictures:
+            images.discard(name, width)
 
     @admin.display(description="price", ordering="price")
     def price_display(self, course: Course) -> str:

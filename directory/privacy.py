@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from core import images
 from users.models import User
 from users.privacy import isoformat
 
@@ -101,9 +102,8 @@ def erase(user: User) -> None:
         return
     photo = practitioner.photo
     if photo:
-        name, storage = photo.name, photo.storage
-        # Only once the deletion is committed: a rollback must leave the photo.
-        transaction.on_commit(lambda: storage.delete(name))
+        # With its renditions, once the deletion is committed.
+        images.discard(photo.name, practitioner.photo_width, storage=photo.storage)
     try:
         with transaction.atomic():
             practitioner.delete()

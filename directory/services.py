@@ -424,14 +424,7 @@ def discard_replaced_photo(
     longer does. Only once the change is committed: a rollback must keep the file
     the profile still points to."""
     if previous and previous != practitioner.photo.name:
-        storage = practitioner.photo.storage
-        names = images.all_names(previous, previous_width)
-
-        def delete() -> None:
-            for name in names:
-                storage.delete(name)
-
-        transaction.on_commit(delete)
+        images.discard(previous, previous_width, storage=practitioner.photo.storage)
 
 
 @transaction.atomic

@@ -391,7 +391,9 @@ SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # S3Storage, with Cache-Control per object: a year for the images named
+        # after their content, a day for the others (core/storage.py).
+        "BACKEND": "core.storage.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
@@ -403,7 +405,6 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
             "custom_domain": env("AWS_S3_CUSTOM_DOMAIN") or None,
             "url_protocol": env("AWS_S3_URL_PROTOCOL", "https:"),
-            "object_parameters": {"CacheControl": "public, max-age=86400"},
         },
     }
     # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them),

@@ -55,10 +55,13 @@ def test_a_hero_uploaded_in_the_admin_is_stored_with_renditions(client, media):
         opened = default_storage.open(name)
         with opened as handle, Image.open(handle) as image:
             assert not image.getexif().get_ifd(0x8825), name
+    assert images.is_hashed(post.hero_image.name)
+    stem = post.hero_image.name.removesuffix(".jpg")
+    assert stem.startswith("blog/hot-stones-in-winter.")
     page = client.get(post.get_absolute_url()).content.decode()
-    assert "blog/hot-stones-in-winter.800w.webp 800w" in page
+    assert f"{stem}.800w.webp 800w" in page
     assert 'width="1600" height="900"' in page
-    assert 'content="http://testserver/media/blog/hot-stones-in-winter.og.jpg"' in page
+    assert f'content="http://testserver/media/{stem}.og.jpg"' in page
     listing = client.get(reverse("blog:list")).content.decode()
     assert 'sizes="(min-width: 992px) 400px, 100vw"' in listing
 
@@ -84,3 +87,75 @@ def test_the_command_gives_an_old_hero_its_renditions(media):
     post.refresh_from_db()
     assert post.hero_renditions
     assert default_storage.exists(images.rendition_name("blog/old.jpg", 400, "webp"))
+
+
+def _files(root) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_replaced_hero_gets_a_new_url_and_its_old_files_go(
+    client, media, django_capture_on_commit_callbacks
+):
+    editor = EditorFactory()
+    client.force_login(editor)
+    form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
+    post = Post.objects.get()
+    first = post.hero_image.name
+    change = reverse("admin:blog_post_change", args=[post.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(change, {**form, "hero_image": _photo(size=(1200, 900))})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post.refresh_from_db()
+    assert post.hero_image.name != first
+    assert _files(media) == set(images.all_names(post.hero_image.name, 1200))
+    page = client.get(reverse("blog:preview", args=[post.pk])).content.decode()
+    assert images.rendition_name(post.hero_image.name, 800, "webp") in page
+    assert images.rendition_name(first, 800, "webp") not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change, {**form, "hero_image-clear": "on"})
+    post.refresh_from_db()
+    assert not post.hero_image
+    assert _files(media) == set()
+
+
+def test_the_same_hero_uploaded_again_keeps_its_files(
+    client, media, django_capture_on_commit_callbacks
+):
+    editor = EditorFactory()
+    client.force_login(editor)
+    form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
+    post = Post.objects.get()
+    first, files = post.hero_image.name, _files(media)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:blog_post_change", args=[post.pk]),
+            {**form, "hero_image": _photo()},
+        )
+    post.refresh_from_db()
+    assert post.hero_image.name == first
+    assert _files(media) == files
+
+
+def test_a_deleted_post_takes_its_hero_files_with_it(
+    client, media, django_capture_on_commit_callbacks
+):
+    editor = EditorFactory()
+    client.force_login(editor)
+    form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
+    post = Post.objects.get()
+    assert _files(media)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:blog_post_delete", args=[post.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not Post.objects.exists()
+    assert _files(media) == set()

@@ -1,6 +1,7 @@
 """core/images.py: checks, metadata removal, renditions and the picture tag."""
 
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -151,3 +152,97 @@ def test_the_picture_tag_shows_an_image_stored_before_renditions_as_it_is():
         Context({"name": "practitioners/old.jpg"})
     )
     assert html.startswith('<img src="/media/practitioners/old.jpg"')
+
+
+def _stored_files(root) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_the_stored_name_carries_a_hash_of_the_masters_bytes(media):
+    stored = images.store_image(_upload(), name="practitioners/ada.jpg")
+    assert re.fullmatch(r"practitioners/ada\.[0-9a-f]{12}\.jpg", stored.name)
+    with default_storage.open(stored.name) as handle:
+        master = handle.read()
+    assert stored.name == images.content_name("practitioners/ada.jpg", master)
+    for name in images.all_names(stored.name, stored.width):
+        assert images.is_hashed(name), name
+
+
+def test_another_picture_gets_another_name_and_the_same_one_the_same_name(media):
+    first = images.store_image(_upload(), name="practitioners/ada.jpg")
+    other = images.store_image(_upload(size=(2400, 1500)), name="practitioners/ada.jpg")
+    again = images.store_image(_upload(), name="practitioners/ada.jpg")
+    assert other.name != first.name
+    assert again.name == first.name
+
+
+def test_storing_the_same_picture_twice_changes_no_file(media):
+    images.store_image(_upload(), name="p/ada.jpg")
+    before = _stored_files(media)
+    images.store_image(_upload(), name="p/ada.jpg")
+    assert _stored_files(media) == before
+
+
+def test_storing_the_same_picture_again_writes_only_a_missing_rendition(media):
+    stored = images.store_image(_upload(), name="p/ada.jpg")
+    missing = images.rendition_name(stored.name, 400, "webp")
+    default_storage.delete(missing)
+    before = _stored_files(media)
+    images.store_image(_upload(), name="p/ada.jpg")
+    after = _stored_files(media)
+    assert set(after) - set(before) == {missing}
+    assert {n: after[n] for n in before} == before
+
+
+@pytest.mark.parametrize(
+    ("name", "hashed"),
+    [
+        ("blog/spine.3f9a0c1d2e4b.jpg", True),
+        ("blog/spine.3f9a0c1d2e4b.400w.webp", True),
+        ("blog/spine.3f9a0c1d2e4b.1600w.jpg", True),
+        ("blog/spine.3f9a0c1d2e4b.og.jpg", True),
+        ("blog/spine.jpg", False),
+        ("blog/spine_AbC1234.jpg", False),
+        ("blog/spine.400w.webp", False),
+        ("blog/spine.og.jpg", False),
+        ("blog/spine.3F9A0C1D2E4B.jpg", False),
+        ("blog/spine.3f9a0c1d2e4.jpg", False),
+        ("blog/spine.3f9a0c1d2e4b.png", False),
+        ("blog/spine.3f9a0c1d2e4b.jpg.txt", False),
+    ],
+)
+def test_only_names_with_a_content_hash_count_as_hashed(name, hashed):
+    assert images.is_hashed(name) is hashed
+    expected = images.LONG_CACHE if hashed else images.SHORT_CACHE
+    assert images.cache_control(name) == expected
+
+
+def test_rebuild_leaves_a_hashed_master_and_its_renditions_as_they_are(media):
+    stored = images.store_image(_upload(), name="p/ada.jpg")
+    missing = images.rendition_name(stored.name, 96, "jpg")
+    default_storage.delete(missing)
+    before = _stored_files(media)
+    again = images.rebuild(stored.name)
+    after = _stored_files(media)
+    assert again.name == stored.name
+    assert set(after) - set(before) == {missing}
+    assert {n: after[n] for n in before} == before
+
+
+@pytest.mark.django_db
+def test_discard_deletes_the_image_and_its_renditions_after_commit(
+    media, django_capture_on_commit_callbacks
+):
+    kept = images.store_image(_upload(size=(900, 600)), name="p/kept.jpg")
+    stored = images.store_image(_upload(), name="p/ada.jpg")
+    with django_capture_on_commit_callbacks() as callbacks:
+        images.discard(stored.name, stored.width)
+    assert default_storage.exists(stored.name)  # not before the commit
+    for callback in callbacks:
+        callback()
+    remaining = set(_stored_files(media))
+    assert remaining == set(images.all_names(kept.name, kept.width))

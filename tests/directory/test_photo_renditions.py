@@ -11,6 +11,7 @@ from django.urls import reverse
 from PIL import Image
 
 from core import images
+from directory import privacy
 from directory.models import Practitioner
 from tests.directory.factories import LocationFactory, PractitionerFactory
 from tests.directory.test_profiles import jpeg, profile_data
@@ -46,8 +47,9 @@ def test_the_search_card_loads_the_small_rendition(client, media):
     )
     html = card.group(0)
     assert 'sizes="96px"' in html
-    assert 'src="/media/practitioners/ada.96w.jpg"' in html
-    assert "/media/practitioners/ada.192w.webp 192w" in html
+    stem = practitioner.photo.name.removesuffix(".jpg")
+    assert f'src="/media/{stem}.96w.jpg"' in html
+    assert f"/media/{stem}.192w.webp 192w" in html
     assert 'width="1600" height="1200"' in html
     for width in (96, 192):
         name = images.rendition_name(practitioner.photo.name, width, "webp")
@@ -59,8 +61,11 @@ def test_the_profile_has_srcset_and_a_1200_by_630_opengraph_image(client, media)
     page = client.get(practitioner.get_absolute_url()).content.decode()
     assert 'sizes="200px"' in page
     og = re.search(r'<meta property="og:image" content="([^"]+)">', page).group(1)
-    assert og.endswith("/media/practitioners/ada.og.jpg")
-    opened = default_storage.open("practitioners/ada.og.jpg")
+    assert og.endswith(f"/media/{images.og_name(practitioner.photo.name)}")
+    assert re.fullmatch(
+        r"practitioners/ada\.[0-9a-f]{12}\.jpg", practitioner.photo.name
+    )
+    opened = default_storage.open(images.og_name(practitioner.photo.name))
     with opened as handle, Image.open(handle) as image:
         assert image.size == (1200, 630)
     assert '<meta property="og:image:width" content="1200">' in page
@@ -92,3 +97,14 @@ def test_the_command_builds_renditions_for_photos_stored_before(media):
     out = io.StringIO()
     call_command("build_renditions", stdout=out, stderr=io.StringIO())
     assert "practitioner photos: 1 to process." in out.getvalue()  # the missing one
+
+
+def test_an_erased_profile_takes_its_photo_and_renditions_with_it(
+    client, media, django_capture_on_commit_callbacks
+):
+    practitioner = _with_photo(client)
+    assert len(list(media.rglob("*.*"))) == 2 + 2 * len(images.WIDTHS)
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase(practitioner.user)
+    assert not Practitioner.objects.filter(pk=practitioner.pk).exists()
+    assert list(media.rglob("*.*")) == []

@@ -38,7 +38,7 @@ class LocalS3:
     def storage_settings(self) -> dict:
         """STORAGES["default"] as base.py builds it for this bucket."""
         return {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "core.storage.MediaS3Storage",
             "OPTIONS": {
                 "bucket_name": self.bucket,
                 "endpoint_url": self.endpoint_url,
@@ -48,7 +48,6 @@ class LocalS3:
                 "file_overwrite": False,
                 "custom_domain": None,
                 "url_protocol": "http:",
-                "object_parameters": {"CacheControl": "public, max-age=86400"},
             },
         }
 

@@ -121,7 +121,7 @@ def test_production_uses_the_bucket_only_when_one_is_named():
         AWS_S3_ENDPOINT_URL="https://s3.eu-west-2.example.net",
     )
     default = remote["STORAGES"]["default"]
-    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert default["BACKEND"] == "core.storage.MediaS3Storage"
     assert default["OPTIONS"]["bucket_name"] == "ht-media"
     # Pages may show images from the bucket, and only from there.
     img_src = remote["SECURE_CSP"]["img-src"]
@@ -153,3 +153,30 @@ def test_backups_copy_media_out_of_and_back_into_the_bucket(s3, tmp_path):
     assert s3.object_keys() == ["blog/spine.png", "practitioners/ada.jpg"]
     with storage.open("practitioners/ada.jpg") as restored:
         assert restored.read() == b"\xff\xd8 ada"
+
+
+def test_images_named_after_their_content_are_uploaded_with_a_year_long_cache(
+    client, s3
+):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    upload = SimpleUploadedFile("me.jpg", image(), content_type="image/jpeg")
+    client.post(reverse("directory:edit-profile"), {**profile_data(), "photo": upload})
+    practitioner.refresh_from_db()
+
+    bucket = s3.client()
+    names = images.all_names(practitioner.photo.name, 1600)
+    assert s3.object_keys() == sorted(names)
+    for name in names:
+        head = bucket.head_object(Bucket=s3.bucket, Key=name)
+        assert head["CacheControl"] == "public, max-age=31536000, immutable", name
+    with urllib.request.urlopen(practitioner.photo.url, timeout=5) as response:
+        assert response.headers["Cache-Control"] == images.LONG_CACHE
+
+
+def test_a_name_without_a_content_hash_is_uploaded_with_a_day_long_cache(s3):
+    from django.core.files.storage import storages
+
+    storages["default"].save("blog/spine.png", ContentFile(image("PNG", (10, 10))))
+    head = s3.client().head_object(Bucket=s3.bucket, Key="blog/spine.png")
+    assert head["CacheControl"] == "public, max-age=86400"
