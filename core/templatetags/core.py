@@ -8,6 +8,8 @@ from django import template
 from django.core.files.storage import default_storage
 from django.core.paginator import Page
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -57,6 +59,33 @@ def page_links(page: Page) -> list:
     return list(
         page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     )
+
+
+# What each `{% site_url %}` gave, per process: {(resolver, prefix, name): URL}.
+# The resolver is the URL configuration's own object, which Django makes anew
+# when the configuration changes (clear_url_caches, ROOT_URLCONF), so a changed
+# configuration is another key; None is kept for a name it lacks.
+_site_urls: dict[tuple, str | None] = {}
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """{% site_url 'courses:list' %} or {% site_url 'courses:list' as url %}: the
+    URL of a page that takes no arguments, as `{% url %}` gives it (the menus
+    and footer every page shows), worked out once per process rather than on
+    every page. A name the site lacks is an empty string (as `{% url ... as %}`
+    makes it), so a menu can leave out the link of an app not installed.
+    """
+    key = (get_resolver(get_urlconf()), get_script_prefix(), name)
+    try:
+        url = _site_urls[key]
+    except KeyError:
+        try:
+            url = django_reverse(name)
+        except NoReverseMatch:
+            url = None
+        _site_urls[key] = url
+    return url or ""
 
 
 @register.filter

@@ -70,3 +70,49 @@ def test_the_pager_works_without_a_request(request_value):
         "core/_pagination.html", {"page": page, "request": request_value}
     )
     assert 'href="?page=1"' in html and 'href="?page=3"' in html
+
+
+def test_site_url_gives_what_url_gives():
+    for name in ("home", "about", "directory:search", "courses:list"):
+        assert render(f"{{% site_url '{name}' %}}") == render(f"{{% url '{name}' %}}")
+    assert render("{% site_url 'blog:list' as blog %}[{{ blog }}]") == "[/blog/]"
+
+
+def test_site_url_of_a_name_the_site_lacks_is_empty():
+    assert render("{% site_url 'no-such-page' as missing %}[{{ missing }}]") == "[]"
+    assert render("[{% site_url 'no-such-page' %}]") == "[]"
+
+
+def test_site_url_follows_a_changed_url_configuration(settings):
+    assert render("{% site_url 'about' %}") == "/about/"
+    settings.ROOT_URLCONF = "tests.core.site_url_urls"
+    assert render("{% site_url 'about' %}") == "/elsewhere/about/"
+    assert render("{% site_url 'blog:list' as blog %}[{{ blog }}]") == "[]"
+
+
+def test_site_url_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    try:
+        set_script_prefix("/school/")
+        assert render("{% site_url 'about' %}") == "/school/about/"
+    finally:
+        set_script_prefix("/")
+    assert render("{% site_url 'about' %}") == "/about/"
+
+
+def test_the_menus_and_footer_use_no_name_the_site_lacks():
+    """`site_url` without `as` gives an empty link for a name the site lacks, where
+    `{% url %}` fails: each such name in the shared templates resolves."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.urls import reverse
+
+    folder = Path(settings.TEMPLATES[0]["DIRS"][0])
+    for template in ("base.html", "_footer.html"):
+        names = re.findall(r"{% site_url '([^']+)' %}", (folder / template).read_text())
+        assert names
+        for name in names:
+            assert reverse(name)
