@@ -116,3 +116,46 @@ def test_the_menus_and_footer_use_no_name_the_site_lacks():
         assert names
         for name in names:
             assert reverse(name)
+
+
+def kept_pager(page_number: int, query: str = "", pages: int = 20, **labels) -> str:
+    page = Paginator(range(pages), 1).get_page(page_number)
+    request = RequestFactory().get(f"/list/?{query}")
+    arguments = "".join(f" {name}={name}" for name in labels)
+    return render(
+        f"{{% pager page{arguments} %}}", page=page, request=request, **labels
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "query", "pages", "labels"),
+    [
+        (10, "gender=male&page=10&technique=a&technique=b", 20, {}),
+        (1, "", 20, {}),
+        (20, "q=x", 20, {}),
+        (2, "", 3, {"label": "Article pages", "previous_label": "Newer"}),
+        (1, "", 1, {}),
+    ],
+)
+def test_the_kept_pager_is_the_included_one(number, query, pages, labels):
+    assert kept_pager(number, query, pages, **labels) == pager(
+        number, query, pages, **labels
+    )
+
+
+def test_the_kept_pager_follows_the_query_the_page_and_the_number_of_pages():
+    """Each pager is kept for what it shows: another query, page or number of
+    pages (a new practitioner making one more page) is another pager."""
+    assert 'page=4"' in kept_pager(3, "q=a", pages=4)
+    assert 'page=4"' not in kept_pager(3, "q=a", pages=3)
+    assert "q=b&amp;page=2" in kept_pager(3, "q=b", pages=4)
+    assert 'rel="prev"' not in kept_pager(1, "q=a", pages=4)
+    assert kept_pager(3, "q=a", pages=4) == pager(3, "q=a", pages=4)
+
+
+def test_site_static_gives_what_static_gives(settings):
+    assert render("{% site_static 'css/site.css' %}") == Template(
+        "{% load static %}{% static 'css/site.css' %}"
+    ).render(Context())
+    settings.STATIC_URL = "/elsewhere/"
+    assert render("{% site_static 'css/site.css' %}") == "/elsewhere/css/site.css"
