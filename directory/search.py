@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -33,7 +34,8 @@ from .models import Location, Place, Practitioner, Qualification, Technique
 
 logger = logging.getLogger(__name__)
 
-TECHNIQUES_CACHE_KEY = "directory:techniques"
+TECHNIQUES_CACHE_KEY = "directory:techniques:v2"
+TECHNIQUES_STAMP_KEY = "directory:techniques-stamp"
 EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
 
 
@@ -49,12 +51,42 @@ def _cached[T](key: str, compute: Callable[[], T], timeout: int) -> T:
         return compute()
 
 
+TECHNIQUES_SECONDS = 300
+# The list as this process last read it from the cache, and the stamp it was
+# stored with: (stamp, techniques).
+_kept_techniques: tuple[str, tuple[Technique, ...]] | None = None
+
+
 def all_techniques() -> list[Technique]:
     """The shared technique list, cached briefly: every search page needs it and it
-    changes a few times a year (an edit shows within five minutes)."""
-    return _cached(
-        TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
-    )
+    changes a few times a year (an edit shows within five minutes).
+
+    The cache holds the list with a stamp, and the stamp alone under a key of its
+    own. A process keeps the list it last read: while the cache holds the same
+    stamp (one small read) it uses its own copy instead of reading and unpickling
+    the list again. A new list (expiry, a cleared cache) has a new stamp."""
+    global _kept_techniques
+    pagecache.valid_for_at_most(TECHNIQUES_SECONDS)
+    try:
+        stamp = cache.get(TECHNIQUES_STAMP_KEY)
+        kept = _kept_techniques
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return list(kept[1])
+        stored = cache.get(TECHNIQUES_CACHE_KEY)
+        if stored is None or stamp is None or stored[0] != stamp:
+            stamp = uuid.uuid4().hex
+            stored = (stamp, tuple(Technique.objects.all()))
+            cache.set_many(
+                {TECHNIQUES_CACHE_KEY: stored, TECHNIQUES_STAMP_KEY: stamp},
+                timeout=TECHNIQUES_SECONDS,
+            )
+    except Exception:  # the cache backend raises its client's own errors
+        logger.warning(
+            "Cache unavailable for %s; computing it instead.", TECHNIQUES_CACHE_KEY
+        )
+        return list(Technique.objects.all())
+    _kept_techniques = stored
+    return list(stored[1])
 
 
 def towns_with_practitioners(limit: int = 5) -> list[str]:
