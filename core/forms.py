@@ -85,6 +85,43 @@ def _generic_messages() -> dict[str, set[str]]:
     }
 
 
+def apply_specific_messages(fields: dict[str, forms.Field]) -> None:
+    """Give each field the site's specific messages wherever it has Django's
+    generic ones (see `SpecificMessages`)."""
+    generic = _generic_messages()
+    for name, field in fields.items():
+        label = field.label or name.replace("_", " ")
+        messages = dict(field.error_messages)
+        if str(messages.get("required", "")) in generic["required"]:
+            messages["required"] = required_message(field, label)
+        if isinstance(field, forms.ChoiceField | forms.ModelChoiceField) and (
+            str(messages.get("invalid_choice", "")) in generic["invalid_choice"]
+        ):
+            messages["invalid_choice"] = invalid_choice_message(label)
+        if (
+            isinstance(field, forms.CharField)
+            and field.max_length is not None
+            and "max_length" not in messages
+        ):
+            messages["max_length"] = max_length_message(label)
+        field.error_messages = messages
+
+
+class SharedFields(dict):
+    """A form's fields made once and shared by every form made from them, their
+    specific messages already applied.
+
+    Django deep-copies a form's fields for every form it makes, so that a form may
+    change its own; that copy is most of the cost of making a small form. A form
+    that never changes its fields after they are made (SearchForm: its choices
+    are part of what the fields were made for) sets its `base_fields` to one of
+    these, and the copy is then a new dictionary of the same fields.
+    """
+
+    def __deepcopy__(self, memo) -> "SharedFields":
+        return SharedFields(self)
+
+
 class SpecificMessages:
     """Replaces Django's generic messages with ones naming the field, wherever
     the form left the generic one: "This field is required." (what to enter),
@@ -93,23 +130,8 @@ class SpecificMessages:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        generic = _generic_messages()
-        for name, field in self.fields.items():
-            label = field.label or name.replace("_", " ")
-            messages = dict(field.error_messages)
-            if str(messages.get("required", "")) in generic["required"]:
-                messages["required"] = required_message(field, label)
-            if isinstance(field, forms.ChoiceField | forms.ModelChoiceField) and (
-                str(messages.get("invalid_choice", "")) in generic["invalid_choice"]
-            ):
-                messages["invalid_choice"] = invalid_choice_message(label)
-            if (
-                isinstance(field, forms.CharField)
-                and field.max_length is not None
-                and "max_length" not in messages
-            ):
-                messages["max_length"] = max_length_message(label)
-            field.error_messages = messages
+        if not isinstance(self.fields, SharedFields):  # those have them already
+            apply_specific_messages(self.fields)
 
 
 class SiteForm(SpecificMessages, forms.Form):

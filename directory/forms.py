@@ -1,12 +1,15 @@
+import copy
+import functools
 import zoneinfo
 from functools import cache
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language
 
 from core import images
-from core.forms import SiteForm, SiteModelForm
+from core.forms import SharedFields, SiteForm, SiteModelForm, apply_specific_messages
 from core.validators import validate_single_line
 
 from . import documents, geo
@@ -109,9 +112,13 @@ class SearchForm(SiteForm):
     )
 
     def __init__(self, *args, techniques: list[Technique], **kwargs):
+        # The fields are made once per technique list (and language) and shared:
+        # nothing changes them once made (see core.forms.SharedFields).
+        self.base_fields = _search_fields(
+            tuple((t.slug, t.name) for t in techniques), get_language() or ""
+        )
         super().__init__(*args, **kwargs)
         self.techniques_by_slug = {t.slug: t for t in techniques}
-        self.fields["technique"].choices = [(t.slug, t.name) for t in techniques]
         # What was typed as the place when no place of that name was found.
         self.unknown_place = ""
 
@@ -148,6 +155,17 @@ class SearchForm(SiteForm):
             if criteria.where is None:
                 self.unknown_place = where
         return criteria
+
+
+@functools.lru_cache(maxsize=16)
+def _search_fields(choices: tuple[tuple[str, str], ...], language: str) -> SharedFields:
+    """SearchForm's fields with these technique choices, made once per process:
+    a renamed, added or removed technique is another list, hence other fields.
+    The language is part of the key because the messages are worded in it."""
+    fields = copy.deepcopy(SearchForm.base_fields)
+    fields["technique"].choices = list(choices)
+    apply_specific_messages(fields)
+    return SharedFields(fields)
 
 
 class PhotoInput(forms.ClearableFileInput):

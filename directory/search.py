@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -10,7 +11,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Count,
     Exists,
@@ -33,7 +34,8 @@ from .models import Location, Place, Practitioner, Qualification, Technique
 
 logger = logging.getLogger(__name__)
 
-TECHNIQUES_CACHE_KEY = "directory:techniques"
+TECHNIQUES_CACHE_KEY = "directory:techniques:v2"
+TECHNIQUES_STAMP_KEY = "directory:techniques-stamp"
 EXAMPLE_TOWNS_CACHE_KEY = "directory:example-towns"
 
 
@@ -49,12 +51,42 @@ def _cached[T](key: str, compute: Callable[[], T], timeout: int) -> T:
         return compute()
 
 
+TECHNIQUES_SECONDS = 300
+# The list as this process last read it from the cache, and the stamp it was
+# stored with: (stamp, techniques).
+_kept_techniques: tuple[str, tuple[Technique, ...]] | None = None
+
+
 def all_techniques() -> list[Technique]:
     """The shared technique list, cached briefly: every search page needs it and it
-    changes a few times a year (an edit shows within five minutes)."""
-    return _cached(
-        TECHNIQUES_CACHE_KEY, lambda: list(Technique.objects.all()), timeout=300
-    )
+    changes a few times a year (an edit shows within five minutes).
+
+    The cache holds the list with a stamp, and the stamp alone under a key of its
+    own. A process keeps the list it last read: while the cache holds the same
+    stamp (one small read) it uses its own copy instead of reading and unpickling
+    the list again. A new list (expiry, a cleared cache) has a new stamp."""
+    global _kept_techniques
+    pagecache.valid_for_at_most(TECHNIQUES_SECONDS)
+    try:
+        stamp = cache.get(TECHNIQUES_STAMP_KEY)
+        kept = _kept_techniques
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return list(kept[1])
+        stored = cache.get(TECHNIQUES_CACHE_KEY)
+        if stored is None or stamp is None or stored[0] != stamp:
+            stamp = uuid.uuid4().hex
+            stored = (stamp, tuple(Technique.objects.all()))
+            cache.set_many(
+                {TECHNIQUES_CACHE_KEY: stored, TECHNIQUES_STAMP_KEY: stamp},
+                timeout=TECHNIQUES_SECONDS,
+            )
+    except Exception:  # the cache backend raises its client's own errors
+        logger.warning(
+            "Cache unavailable for %s; computing it instead.", TECHNIQUES_CACHE_KEY
+        )
+        return list(Technique.objects.all())
+    _kept_techniques = stored
+    return list(stored[1])
 
 
 def towns_with_practitioners(limit: int = 5) -> list[str]:
@@ -267,7 +299,46 @@ def _displayed(condition: str, params, *, town: bool = True) -> list[Practitione
     """The rows of `_for_display` meeting `condition` (SQL about the
     practitioners' table), in no particular order."""
     sql = f"{_display_sql(town=town)} WHERE {condition}"
-    return list(Practitioner.objects.raw(sql, params))
+    alias = Practitioner.objects.db
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column.name for column in cursor.description)
+        rows = cursor.fetchall()
+    layout = _row_layout(columns, alias)
+    if layout is None:  # a column needs converting: let Django map the rows
+        return list(Practitioner.objects.raw(sql, params))
+    names, positions, annotations = layout
+    practitioners = []
+    for row in rows:
+        practitioner = Practitioner.from_db(alias, names, [row[i] for i in positions])
+        for name, position in annotations:
+            setattr(practitioner, name, row[position])
+        practitioners.append(practitioner)
+    return practitioners
+
+
+@functools.cache
+def _row_layout(columns: tuple[str, ...], alias: str):
+    """Which of the card query's columns are the practitioner's fields (their
+    names and positions, as `Model.from_db` takes them) and which are annotations:
+    worked out once per process, where `raw()` works it out for every query.
+    None when a field's value would need converting from what the driver gives
+    (none does today: a test says so)."""
+    connection = connections[alias]
+    by_column = {f.column: f for f in Practitioner._meta.concrete_fields}
+    names, positions, annotations = [], [], []
+    for position, column in enumerate(columns):
+        field = by_column.get(column)
+        if field is None:
+            annotations.append((column, position))
+            continue
+        if field.get_db_converters(connection) or connection.ops.get_db_converters(
+            field.get_col(Practitioner._meta.db_table)
+        ):
+            return None
+        names.append(field.attname)
+        positions.append(position)
+    return tuple(names), tuple(positions), tuple(annotations)
 
 
 def _longest_home_visit() -> Subquery:

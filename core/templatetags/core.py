@@ -7,7 +7,12 @@ from typing import Any
 from django import template
 from django.core.files.storage import default_storage
 from django.core.paginator import Page
+from django.core.signals import setting_changed
 from django.http import HttpRequest
+from django.template.loader import get_template
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -15,6 +20,7 @@ from core import panels as core_panels
 from core.formatting import format_deadline, format_money, format_period
 from core.images import og_name, renditions
 from core.jsonld import json_ld as json_ld_text
+from core.lru import LockedLRU
 from core.markdown import render_markdown
 
 register = template.Library()
@@ -59,6 +65,57 @@ def page_links(page: Page) -> list:
     )
 
 
+# What each `{% site_url %}` gave, per process: {(resolver, prefix, name): URL}.
+# The resolver is the URL configuration's own object, which Django makes anew
+# when the configuration changes (clear_url_caches, ROOT_URLCONF), so a changed
+# configuration is another key; None is kept for a name it lacks.
+_site_urls: dict[tuple, str | None] = {}
+
+
+# What each `{% site_static %}` gave, per process: {path: URL}; emptied when a
+# setting changes (tests: the storage, STATIC_URL).
+_static_urls: dict[str, str] = {}
+
+
+def _settings_changed(**kwargs) -> None:
+    _static_urls.clear()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="core.site_static")
+
+
+@register.simple_tag
+def site_static(path: str) -> str:
+    """{% site_static 'css/site.css' %}: what `{% static %}` gives (with the
+    manifest storage, the file's hashed name), worked out once per process: the
+    files cannot change while it runs, since collectstatic comes before a
+    deploy's restart."""
+    url = _static_urls.get(path)
+    if url is None:
+        url = _static_urls[path] = static(path)
+    return url
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """{% site_url 'courses:list' %} or {% site_url 'courses:list' as url %}: the
+    URL of a page that takes no arguments, as `{% url %}` gives it (the menus
+    and footer every page shows), worked out once per process rather than on
+    every page. A name the site lacks is an empty string (as `{% url ... as %}`
+    makes it), so a menu can leave out the link of an app not installed.
+    """
+    key = (get_resolver(get_urlconf()), get_script_prefix(), name)
+    try:
+        url = _site_urls[key]
+    except KeyError:
+        try:
+            url = django_reverse(name)
+        except NoReverseMatch:
+            url = None
+        _site_urls[key] = url
+    return url or ""
+
+
 @register.filter
 def query_without_page(request: HttpRequest | None) -> str:
     """The request's query string without `page`: what a pager's links keep."""
@@ -68,6 +125,44 @@ def query_without_page(request: HttpRequest | None) -> str:
     query = query.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+# Pagers kept per process (each well under a kilobyte): one per query string,
+# page and number of pages seen.
+CACHED_PAGERS = 1024
+_pagers = LockedLRU(CACHED_PAGERS)
+
+
+@register.simple_tag(takes_context=True)
+def pager(
+    context: template.Context,
+    page: Page,
+    label: str = "",
+    previous_label: str = "",
+    next_label: str = "",
+) -> SafeString:
+    """{% pager page label="Result pages" %}: what `{% include
+    "core/_pagination.html" with page=page label=… %}` shows, kept per process
+    for everything it is made of (the query string without `page`, the page's
+    number, the number of pages, the labels), so a pager seen before costs no
+    template work."""
+    request = context.get("request")
+    query = query_without_page(request)
+    key = (query, page.number, page.paginator.num_pages, label, previous_label,
+           next_label)  # fmt: skip
+    html = _pagers.get(key)
+    if html is None:
+        html = get_template("core/_pagination.html").render(
+            {
+                "page": page,
+                "request": request,
+                "label": label,
+                "previous_label": previous_label,
+                "next_label": next_label,
+            }
+        )
+        _pagers.put(key, html)
+    return html
 
 
 @register.simple_tag(takes_context=True)

@@ -491,7 +491,8 @@ def test_search_works_while_the_cache_is_down(client, brighton, monkeypatch, cap
     def down(*args, **kwargs):
         raise RedisDown("Connection refused")
 
-    monkeypatch.setattr(cache, "get_or_set", down)
+    for method in ("get", "get_or_set", "set_many"):
+        monkeypatch.setattr(cache, method, down)
     practitioner_at(1)
     response = client.get(URL, {"where": "Brighton", "technique": "deep-tissue"})
     assert response.status_code == 200

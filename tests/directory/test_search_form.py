@@ -73,3 +73,33 @@ def test_a_place_we_cannot_find_is_kept_to_tell_the_visitor(techniques):
 def test_the_profile_form_edits_the_one_list_of_profile_fields():
     assert PractitionerForm.Meta.fields is PROFILE_FIELDS
     assert list(PractitionerForm.base_fields) == PROFILE_FIELDS
+
+
+def test_forms_for_the_same_techniques_share_their_fields(techniques):
+    """Made once per technique list, not deep-copied for every search."""
+    first, second = form(techniques), form(techniques, q="back")
+    assert first.fields is not second.fields
+    assert all(first.fields[name] is second.fields[name] for name in first.fields)
+
+
+def test_a_renamed_technique_gives_the_form_new_choices(techniques):
+    before = form(techniques, technique=["hot-stone"])
+    assert before.is_valid()
+    techniques[1].name = "Hot stones"
+    techniques[1].slug = "hot-stones"
+    after = form(techniques, technique=["hot-stone"])
+    assert ("hot-stones", "Hot stones") in after.fields["technique"].choices
+    assert ("hot-stone", "Hot stone") not in after.fields["technique"].choices
+    assert not after.is_valid()
+    assert form(techniques, technique=["hot-stones"]).is_valid()
+    # The first form's fields are untouched.
+    assert ("hot-stone", "Hot stone") in before.fields["technique"].choices
+
+
+def test_shared_fields_keep_the_specific_messages(techniques):
+    wrong = form(techniques, radius="7", where="x" * 61)
+    assert wrong.errors["radius"] == ["Choose a distance from the list."]
+    assert "characters or fewer" in wrong.errors["where"][0]
+    assert "Choose a distance from the list." in str(
+        form(techniques, radius="8").errors["radius"]
+    )

@@ -1,0 +1,58 @@
+"""users.backends.Backend.get_user: the signed-in user and their practitioner
+profile in one query written once per process."""
+
+import pytest
+from django.db import connection
+
+from directory.models import Practitioner
+from tests.directory.factories import PractitionerFactory
+from tests.users.factories import UserFactory
+from users import backends
+from users.backends import Backend
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_practitioner_comes_with_their_profile(django_assert_num_queries):
+    practitioner = PractitionerFactory(display_name="Ada Hughes")
+    with django_assert_num_queries(1):
+        user = Backend().get_user(practitioner.user.pk)
+        assert user == practitioner.user
+        assert user.email == practitioner.user.email
+        assert user.practitioner.display_name == "Ada Hughes"
+        assert user.practitioner.user is user
+        assert user.practitioner.price_from == practitioner.price_from
+
+
+def test_someone_without_a_profile_has_none_and_no_query_asks(
+    django_assert_num_queries,
+):
+    person = UserFactory()
+    with django_assert_num_queries(1):
+        user = Backend().get_user(person.pk)
+        assert user == person
+        with pytest.raises(Practitioner.DoesNotExist):
+            user.practitioner  # noqa: B018 - the lookup is the test
+    assert not hasattr(user, "practitioner")
+
+
+def test_an_unknown_or_inactive_user_is_nobody():
+    person = UserFactory(is_active=False)
+    assert Backend().get_user(person.pk) is None
+    assert Backend().get_user(person.pk + 1000) is None
+    assert Backend().get_user(str(UserFactory().pk)) is not None
+
+
+def test_the_query_is_written_once_and_needs_no_converters():
+    assert backends._joined_sql(connection.alias) is not None
+    assert backends._joined_sql(connection.alias) is backends._joined_sql(
+        connection.alias
+    )
+
+
+def test_the_menu_still_knows_a_practitioner(client):
+    practitioner = PractitionerFactory()
+    client.force_login(practitioner.user)
+    assert "Profile and places" in client.get("/practitioners/").content.decode()
+    client.force_login(UserFactory())
+    assert "Profile and places" not in client.get("/practitioners/").content.decode()
