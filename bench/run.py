@@ -91,7 +91,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import booking_load, figures, scale, scenarios
+    from bench import booking_load, figures, scale, scenarios, signed_in
 
     started = time.monotonic()
     phases = {}
@@ -99,6 +99,7 @@ def main() -> int:
     call_command("migrate", verbosity=0, interactive=False)
     # Left by a run that was cut short, they would count as changed scale data.
     booking_load.remove()
+    signed_in.remove()
     sizes = scale.Sizes()
     if args.practitioners:
         sizes = scale.Sizes(practitioners=args.practitioners)
@@ -127,11 +128,12 @@ def main() -> int:
     wanted = 50 if args.skip_load else max(1000, args.seconds * 150)
     try:
         posts = booking_load.prepare(wanted)
+        cookie = signed_in.prepare()
         print("Measuring in process ...", flush=True)
         in_process = [
             r.as_dict() for r in scenarios.in_process(runs=args.runs, bookings=posts)
         ]
-        load_scenarios = scenarios.load_scenarios(posts)
+        load_scenarios = scenarios.load_scenarios(posts, signed_in_cookie=cookie)
         queries = scenarios.scenario_queries(load_scenarios)
         index_use = scenarios.location_index_use()
         phases["in_process_s"] = round(time.monotonic() - started) - sum(
@@ -149,6 +151,7 @@ def main() -> int:
         phases["load_s"] = round(time.monotonic() - started) - sum(phases.values())
     finally:
         booking_load.remove()
+        signed_in.remove()
         booking_load.purge_broker_queue()
 
     machine = machine_info()
@@ -363,12 +366,16 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
                     warm_up(scenario["paths"])
                 # A short warm-up so every worker has its connections and templates.
                 connections = scenario.get("connections", 8)
-                wrk(scenario["paths"], seconds=2, connections=connections)
+                cookie = scenario.get("cookie")
+                wrk(
+                    scenario["paths"], seconds=2, connections=connections, cookie=cookie
+                )
                 figures = wrk(
                     scenario["paths"],
                     seconds=seconds,
                     connections=connections,
                     visits=scenario.get("visits"),
+                    cookie=cookie,
                 )
                 ensure_running(server)
                 results.append(_figures(scenario, figures))
@@ -516,9 +523,11 @@ def wrk(
     seconds: int,
     connections: int = 8,
     visits: list[list[tuple]] | None = None,
+    cookie: str | None = None,
 ) -> dict:
     """One wrk run rotating over `paths`; with `visits` (lists of requests, POSTs
-    among them), each wrk thread goes through its share of the visits instead."""
+    among them), each wrk thread goes through its share of the visits instead.
+    `cookie` is sent with every GET (a signed-in session)."""
     threads = min(2, connections)  # wrk refuses more threads than connections
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         arguments = paths
@@ -532,23 +541,42 @@ def wrk(
                 ]
                 Path(f"{prefix}.{thread}").write_text("\n".join(lines) + "\n")
             arguments = [f"@{prefix}"]
-        return _wrk(arguments, seconds, connections, threads)
+        return _wrk(arguments, seconds, connections, threads, cookie)
 
 
-def _wrk(arguments: list[str], seconds: int, connections: int, threads: int) -> dict:
-    command = [
+def wrk_command(
+    arguments: list[str],
+    seconds: int,
+    connections: int,
+    threads: int,
+    cookie: str | None = None,
+) -> list[str]:
+    # report.lua formats GETs without headers of their own, so wrk adds these.
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    return [
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
         "5s",
+        *headers,
         "-s",
         str(ROOT / "bench" / "report.lua"),
         f"http://127.0.0.1:{PORT}",
         "--",
         *arguments,
     ]
+
+
+def _wrk(
+    arguments: list[str],
+    seconds: int,
+    connections: int,
+    threads: int,
+    cookie: str | None = None,
+) -> dict:
+    command = wrk_command(arguments, seconds, connections, threads, cookie)
     try:
         finished = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds + 60

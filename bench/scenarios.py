@@ -305,7 +305,11 @@ def scenario_queries(load_scenarios: list[dict]) -> list[dict]:
     shows up."""
     client = Client()
     return [
-        url_queries(client, scenario["name"], scenario["paths"])
+        url_queries(
+            Client(HTTP_COOKIE=scenario["cookie"]) if "cookie" in scenario else client,
+            scenario["name"],
+            scenario["paths"],
+        )
         for scenario in load_scenarios
         if scenario["paths"] and not scenario.get("repeats")
     ]
@@ -389,13 +393,24 @@ def scale_load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
     return scenarios
 
 
-def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
+def signed_in_search(cookie: str) -> dict:
+    """The searches of "directory search" with the session cookie of a signed-in
+    client (bench.signed_in): the session, the user and the account menu on top."""
+    return {"name": SIGNED_IN_SEARCH, "paths": SEARCHES, "cookie": cookie}
+
+
+def load_scenarios(
+    posts: Sequence[BookingPost] = (), signed_in_cookie: str | None = None
+) -> list[dict]:
     profiles = _profiles(200)
     slots = _slot_urls(200)
     visits = _client_visits(posts)
+    search, *directory = directory_load_scenarios()
     return [
         floor_scenario(),
-        *directory_load_scenarios(),
+        search,
+        *([signed_in_search(signed_in_cookie)] if signed_in_cookie else []),
+        *directory,
         {"name": "practitioner profile", "paths": profiles, "warm": True},
         {"name": "slots JSON (14 days)", "paths": slots},
         {
@@ -411,6 +426,9 @@ def load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
 
 
 BOOKING_MIX = "booking mix (profile, times, slots, booking POST)"
+SIGNED_IN_SEARCH = "directory search, signed in"
+# Issue 21: signed-in search may serve at most this factor fewer requests a second.
+SIGNED_IN_FACTOR = 1.2
 
 
 def _find(rows: list[dict], name: str) -> dict | None:
@@ -439,6 +457,7 @@ def budgets(
             "met": search["p95_ms"] <= 150 if search else None,
         }
     )
+    rows.append(signed_in_budget(search, _find(load, SIGNED_IN_SEARCH)))
     compute = next((r for r in in_process if r["name"].startswith("slots: 14")), None)
     rows.append(
         {
@@ -477,6 +496,25 @@ def budgets(
         }
     )
     return rows
+
+
+def signed_in_budget(anonymous: dict | None, signed_in: dict | None) -> dict:
+    """Signed-in search's req/s within SIGNED_IN_FACTOR of anonymous search's, both
+    at 8 connections in the same run."""
+    budget = (
+        f"signed-in directory search within {SIGNED_IN_FACTOR}x of anonymous (req/s)"
+    )
+    if not anonymous or not signed_in:
+        return {"budget": budget, "measured": NOT_MEASURED, "met": None}
+    before, after = anonymous["rps"], signed_in["rps"]
+    if after <= 0:
+        return {"budget": budget, "measured": f"{before} -> {after}", "met": False}
+    ratio = before / after
+    return {
+        "budget": budget,
+        "measured": f"{before} -> {after} ({ratio:.2f}x)",
+        "met": ratio <= SIGNED_IN_FACTOR,
+    }
 
 
 NOT_MEASURED = "not measured"

@@ -8,9 +8,13 @@ from django.views.decorators.http import require_GET
 
 from core import ratelimit
 
-from .availability import bookable_days, compute_slots, local_today
+from .availability import (
+    bookable_days,
+    bookable_service,
+    compute_slots,
+    local_today,
+)
 from .forms import SlotsQueryForm
-from .models import Service
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -27,11 +31,7 @@ def slots(request: HttpRequest, slug: str) -> JsonResponse:
     if not form.is_valid():
         return _error(form.error_message(), 400)
     query = form.cleaned_data
-    service = (
-        Service.objects.bookable()
-        .filter(pk=query["service"], practitioner__slug=slug)
-        .first()
-    )
+    service = bookable_service(query["service"], slug)
     if service is None:
         return _error("No such practitioner, or no such bookable service.", 404)
     practitioner = service.practitioner

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from bench import booking_load, run, scale, scenarios
+from bench import booking_load, run, scale, scenarios, signed_in
 from bench.figures import FLOOR
 from bench.measure import measure, percentile
 from blog.models import Post
@@ -391,3 +391,25 @@ def test_the_full_run_loads_every_page_anonymous_visitors_see_warm(scale_data):
         assert load[name]["warm"] is True, name
     assert "warm" not in load["directory search"]
     assert "warm" not in load["slots JSON (14 days)"]
+
+
+def test_the_full_run_searches_signed_in_after_the_anonymous_search(scale_data):
+    load = scenarios.load_scenarios(signed_in_cookie="sessionid=benchloadabc")
+    names = [s["name"] for s in load]
+    at = names.index("directory search")
+    assert names[at + 1] == scenarios.SIGNED_IN_SEARCH
+    assert load[at + 1]["paths"] == scenarios.SEARCHES
+    assert load[at + 1]["cookie"] == "sessionid=benchloadabc"
+    assert "cookie" not in load[at]
+    assert scenarios.SIGNED_IN_SEARCH not in [
+        s["name"] for s in scenarios.load_scenarios()
+    ]
+
+
+def test_the_signed_in_searches_queries_are_counted_signed_in(scale_data):
+    load = scenarios.load_scenarios(signed_in_cookie=signed_in.prepare())
+    rows = {row["name"]: row for row in scenarios.scenario_queries(load)}
+    anonymous, signed = rows["directory search"], rows[scenarios.SIGNED_IN_SEARCH]
+    assert signed["urls"] == anonymous["urls"] == len(scenarios.SEARCHES)
+    # The session and the user are read too.
+    assert signed["max"] > anonymous["max"]

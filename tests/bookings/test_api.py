@@ -187,7 +187,8 @@ def test_the_endpoint_runs_a_fixed_number_of_queries(
             service=service,
             starts_at=london_at(first + timedelta(days=i % 14), 9 + i // 14),
         )
-    with django_assert_max_num_queries(5):
+    # The service with its practitioner and policy, then the rules.
+    with django_assert_max_num_queries(2):
         response = client.get(
             url(
                 service,
@@ -199,9 +200,7 @@ def test_the_endpoint_runs_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("bookings", [0, 300])
-def test_two_weeks_of_slots_take_at_most_four_queries(
-    bookings, django_assert_max_num_queries
-):
+def test_two_weeks_of_slots_take_one_query(bookings, django_assert_max_num_queries):
     service = bookable_service(slot_interval_minutes=15, buffer_after_minutes=10)
     first = future_day(1)
     # One booking per hour of every working hour for up to 300 hours.
@@ -213,8 +212,77 @@ def test_two_weeks_of_slots_take_at_most_four_queries(
     loaded = Service.objects.select_related("practitioner__booking_policy").get(
         pk=service.pk
     )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):
         slots = compute_slots(
             service=loaded, first_day=first, last_day=first + timedelta(days=13)
         )
     assert (len(slots) == 0) == (bookings > 0)
+
+
+# The service, its practitioner and their policy are loaded with SQL built once per
+# process (bookings.availability.bookable_service); who is listed is still
+# PractitionerQuerySet.listed's to say.
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "suspended"},
+        {"status": "applied"},
+        {"insurance_expires_on": date(2020, 1, 1)},
+    ],
+    ids=["suspended", "applied", "insurance-expired"],
+)
+def test_a_practitioner_not_listed_has_no_slots(client, change):
+    service = bookable_service()
+    assert client.get(url(service, service=service.pk)).status_code == 200
+    for field, value in change.items():
+        setattr(service.practitioner, field, value)
+    service.practitioner.save()
+    response = client.get(url(service, service=service.pk))
+    assert response.status_code == 404
+    assert response.json()["error"]
+
+
+def test_insurance_ending_today_still_lists_the_practitioner(client):
+    service = bookable_service()
+    service.practitioner.insurance_expires_on = timezone.localdate()
+    service.practitioner.save()
+    assert client.get(url(service, service=service.pk)).status_code == 200
+
+
+def test_the_service_comes_with_its_practitioner_and_policy_in_one_query(
+    django_assert_num_queries,
+):
+    from bookings.availability import bookable_service as load
+
+    service = bookable_service(min_notice_hours=3, slot_interval_minutes=30)
+    with django_assert_num_queries(1):
+        loaded = load(service.pk, service.practitioner.slug)
+        assert loaded.pk == service.pk and loaded.name == service.name
+        assert loaded.duration == service.duration and loaded.price == service.price
+        assert loaded.practitioner.slug == service.practitioner.slug
+        assert loaded.practitioner.zone == ZoneInfo("Europe/London")
+        assert loaded.practitioner.booking_policy.min_notice_hours == 3
+        assert loaded.practitioner.booking_policy.slot_interval_minutes == 30
+    assert load(service.pk, "someone-else") is None
+
+
+def test_a_practitioner_without_a_policy_gets_the_defaults(
+    client, django_assert_num_queries
+):
+    from bookings.availability import bookable_service as load
+    from bookings.availability import policy_for
+    from bookings.models import BookingPolicy
+
+    service = bookable_service(slot_interval_minutes=30)
+    BookingPolicy.objects.filter(practitioner=service.practitioner).delete()
+    with django_assert_num_queries(1):
+        loaded = load(service.pk, service.practitioner.slug)
+        assert policy_for(loaded.practitioner).slot_interval_minutes == 15
+    day = future_day(3)
+    body = client.get(
+        url(service, service=service.pk, **{"from": day, "to": day})
+    ).json()
+    # Defaults: every 15 minutes from 09:00 to 16:00 for a 60-minute service.
+    assert len(body["slots"]) == 29
