@@ -271,6 +271,22 @@ def test_every_distinct_url_of_the_load_scenarios_has_its_queries_counted(
     assert budgets[-1]["measured"] == f"max {rows['directory search']['max']} queries"
 
 
+def test_the_list_page_budget_counts_an_anonymous_visitors_queries():
+    queries = [
+        {"name": "directory search", "max": 4},
+        {"name": "directory search, signed in", "max": 6},
+        {"name": "blog list", "max": 5},
+    ]
+    row = scenarios.budgets([], [], queries)[-1]
+    assert row == {
+        "budget": "every list page <= 5 queries, whatever the page size",
+        "measured": "max 5 queries",
+        "met": True,
+    }
+    queries[0]["max"] = 7
+    assert scenarios.budgets([], [], queries)[-1]["met"] is False
+
+
 def test_slots_over_http_are_judged_for_one_and_for_eight_connections():
     def row(name, p95):
         return {"name": name, "measured": True, "p95_ms": p95, "rps": 1}
