@@ -1,5 +1,6 @@
 """A small thread-safe LRU of values kept in this process (gunicorn's threads
-share it): the page cache's last pages and the directory's rendered search forms.
+share it): the page cache's last pages, the directory's rendered search forms and the
+kept pagers.
 `functools.lru_cache` does not fit either: their keys are not the arguments of
 one function call, and a page expires."""
 
@@ -35,6 +36,16 @@ class LockedLRU:
             self.kept.move_to_end(key)
             while len(self.kept) > self.size:
                 self.kept.popitem(last=False)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept for `key`, or what `make()` returns, kept from now on.
+        `make` runs outside the lock: two threads may both make a missing value,
+        and the last one kept wins (both are the same)."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
 
     def clear(self) -> None:
         with self.lock:

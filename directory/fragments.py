@@ -186,18 +186,17 @@ def search_form_html(
 ) -> SafeString:
     """The search form (the `search_form` partial of directory/search.html)."""
     key = _form_key(form, criteria, ticked, unknown_place)
-    html = _forms.get(key)
-    if html is None:
-        html = get_template("directory/search.html#search_form").render(
+    return _forms.get_or_make(
+        key,
+        lambda: get_template("directory/search.html#search_form").render(
             {
                 "form": form,
                 "criteria": criteria,
                 "ticked_techniques": ticked,
                 "unknown_place": unknown_place,
             }
-        )
-        _forms.put(key, html)
-    return html
+        ),
+    )
 
 
 def _settings_changed(**kwargs) -> None:

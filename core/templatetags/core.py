@@ -150,9 +150,9 @@ def pager(
     query = query_without_page(request)
     key = (query, page.number, page.paginator.num_pages, label, previous_label,
            next_label)  # fmt: skip
-    html = _pagers.get(key)
-    if html is None:
-        html = get_template("core/_pagination.html").render(
+    return _pagers.get_or_make(
+        key,
+        lambda: get_template("core/_pagination.html").render(
             {
                 "page": page,
                 "request": request,
@@ -160,9 +160,8 @@ def pager(
                 "previous_label": previous_label,
                 "next_label": next_label,
             }
-        )
-        _pagers.put(key, html)
-    return html
+        ),
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -27,3 +27,17 @@ def test_clear_forgets_everything():
     lru.put("a", 1)
     lru.clear()
     assert lru.get("a") is None
+
+
+def test_get_or_make_makes_a_missing_value_once_and_keeps_it():
+    lru = LockedLRU(2)
+    made = []
+
+    def make():
+        made.append(1)
+        return f"value {len(made)}"
+
+    assert lru.get_or_make("a", make) == "value 1"
+    assert lru.get_or_make("a", make) == "value 1"
+    assert made == [1]
+    assert lru.get("a") == "value 1"
