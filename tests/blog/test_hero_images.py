@@ -93,15 +93,21 @@ def _files(root) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
-def test_a_replaced_hero_gets_a_new_url_and_its_old_files_go(
-    client, media, django_capture_on_commit_callbacks
-):
+def _post_with_hero(client, capture):
+    """A post with a hero image, added in the admin by a signed-in editor, and
+    the form it was sent with."""
     editor = EditorFactory()
     client.force_login(editor)
     form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
-    post = Post.objects.get()
+    return Post.objects.get(), form
+
+
+def test_a_replaced_hero_gets_a_new_url_and_its_old_files_go(
+    client, media, django_capture_on_commit_callbacks
+):
+    post, form = _post_with_hero(client, django_capture_on_commit_callbacks)
     first = post.hero_image.name
     change = reverse("admin:blog_post_change", args=[post.pk])
 
@@ -125,12 +131,7 @@ def test_a_replaced_hero_gets_a_new_url_and_its_old_files_go(
 def test_the_same_hero_uploaded_again_keeps_its_files(
     client, media, django_capture_on_commit_callbacks
 ):
-    editor = EditorFactory()
-    client.force_login(editor)
-    form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
-    post = Post.objects.get()
+    post, form = _post_with_hero(client, django_capture_on_commit_callbacks)
     first, files = post.hero_image.name, _files(media)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -145,12 +146,7 @@ def test_the_same_hero_uploaded_again_keeps_its_files(
 def test_a_deleted_post_takes_its_hero_files_with_it(
     client, media, django_capture_on_commit_callbacks
 ):
-    editor = EditorFactory()
-    client.force_login(editor)
-    form = post_form(author=editor.pk, hero_alt="Warm stones on a towel")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:blog_post_add"), {**form, "hero_image": _photo()})
-    post = Post.objects.get()
+    post, form = _post_with_hero(client, django_capture_on_commit_callbacks)
     assert _files(media)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
