@@ -9,7 +9,8 @@
 # Ports CLUSTER_PORT_BASE (default 8600) to +3 on 127.0.0.1: the load balancer,
 # web-1, web-2 and the S3 server. It uses a database of its own
 # (<DATABASE_URL's name>_cluster, dropped at the end) and Redis keys and a queue
-# named cluster-smoke.
+# named cluster-smoke, deleted at the start and the end (rate-limit counts left by
+# an earlier run within the hour would otherwise refuse its guests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A separate assignment: `eval "$(...)"` would hide the script's failure.

@@ -649,6 +649,18 @@ def beat_failover(results: Results, cluster: Cluster, broker: redis.Redis) -> No
     )
 
 
+def forget_smoke_keys(redis_url: str) -> None:
+    """Deletes the smoke's keys from the cache, broker and rate-limit databases
+    (REDIS_URL's database and the next two, as config/settings/base.py lays out)."""
+    base, number = redis_url.rsplit("/", 1)
+    for offset in range(3):
+        client = redis.Redis.from_url(f"{base}/{int(number or 0) + offset}")
+        for key in client.scan_iter(match=f"{PREFIX}*"):
+            client.delete(key)
+        client.delete(PREFIX, f"_kombu.binding.{PREFIX}")
+        client.close()
+
+
 def main() -> int:
     results = Results()
     database_url = (
@@ -665,6 +677,9 @@ def main() -> int:
         redis_url.rsplit("/", 1)[0] + f"/{int(redis_url.rsplit('/', 1)[1] or 0) + 1}"
     )
     broker = redis.Redis.from_url(broker_url)
+    # A run before this one, within the hour, left rate-limit counts in the cache
+    # and rate-limit databases; its eighteen guests' addresses are this run's too.
+    forget_smoke_keys(redis_url)
     started = time.monotonic()
     say(f"Cluster smoke: logs in {work.relative_to(ROOT)}")
     try:
@@ -759,9 +774,7 @@ def main() -> int:
         )
     finally:
         cluster.stop_all()
-        for key in broker.scan_iter(match=f"{PREFIX}*"):
-            broker.delete(key)
-        broker.delete(PREFIX, f"_kombu.binding.{PREFIX}")
+        forget_smoke_keys(redis_url)
         drop_database(database_url)
         took = time.monotonic() - started
         say(f"\nTook {took:.0f} s; logs in {work.relative_to(ROOT)}")
