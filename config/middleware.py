@@ -1,5 +1,7 @@
 """Site-wide request guards."""
 
+import gzip
+import secrets
 from collections.abc import Callable
 
 from allauth.mfa.utils import is_mfa_enabled
@@ -10,9 +12,10 @@ from django.contrib.messages.storage import default_storage
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware, get_nonce
-from django.middleware.gzip import GZipMiddleware
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -46,6 +49,13 @@ class CompressText(GZipMiddleware):
     served by the app in development and the demo, certificates, receipts) is
     already compressed and passes through as it is, with its Content-Length.
     Static files never get here: whitenoise answers them above this middleware.
+
+    A response may bring its body compressed already: `precompressed`, a pair of
+    the body and its gzip (level 6, no time, no file name), which the page cache
+    (core/pagecache.py) keeps for a stored page that carries nothing of its
+    visitor. It is used as Django would use its own compression, the same
+    checks and the same BREACH padding (a file name of random length in the gzip
+    header, drawn for each response); only the compressing is not done again.
     """
 
     TEXT_TYPES = (
@@ -62,7 +72,46 @@ class CompressText(GZipMiddleware):
         content_type = response.get("Content-Type", "")
         if not content_type.startswith(self.TEXT_TYPES):
             return response
-        return super().process_response(request, response)
+        compressed = self._compressed_already(response)
+        if compressed is None:
+            return super().process_response(request, response)
+        # GZipMiddleware.process_response, with the compression done before.
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            return response
+        if len(compressed) >= len(response.content):
+            return response
+        response.content = self._padded(compressed)
+        response.headers["Content-Length"] = str(len(response.content))
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return response
+
+    @staticmethod
+    def _compressed_already(response: HttpResponse) -> bytes | None:
+        """The gzip of the body the response brought, if it still is its body
+        and Django would compress it (long enough, not encoded yet)."""
+        precompressed = getattr(response, "precompressed", None)
+        if precompressed is None or response.streaming:
+            return None
+        body, compressed = precompressed
+        if (
+            response.content != body
+            or len(body) < 200
+            or response.has_header("Content-Encoding")
+        ):
+            return None
+        return compressed
+
+    def _padded(self, compressed: bytes) -> bytes:
+        """Django's BREACH padding (django.utils.text.compress_string): a file
+        name of a random length, 0 to max_random_bytes - 1, in the gzip header."""
+        header = bytearray(compressed[:10])
+        header[3] = gzip.FNAME
+        filename = b"a" * secrets.randbelow(self.max_random_bytes) + b"\x00"
+        return bytes(header) + filename + compressed[10:]
 
 
 class ReportingEndpoints:

@@ -11,6 +11,13 @@ transaction commits. A stored page is served only while every table it read stil
 has the generation it was stored with, so the next request after any change that
 could show on it renders it again; nothing has to name the pages a change touches.
 
+A hit usually reads one key from Redis, the *epoch*, which every bump renews: while
+it is the one read with a page's generations, nothing has been written since. A
+page this process keeps in memory is answered by the last middleware
+(`ServeKeptPages`) before the URL is resolved, and a page that carries nothing of
+its visitor is gzipped once, when it is stored (config.middleware.CompressText adds
+the per-response BREACH padding).
+
 What the clock changes without a write is bounded separately: a page is kept at
 most until the next midnight (site time zone) and until the moments the rendering
 declared with `valid_until` (the next free time stops holding, a scheduled post
@@ -30,6 +37,7 @@ page's tables and invalidates on commit the way this needs.
 
 import contextlib
 import functools
+import gzip
 import hashlib
 import logging
 import os
@@ -53,6 +61,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
+from django.views.decorators.http import require_GET
 
 from core.lru import LockedLRU
 
@@ -60,6 +69,10 @@ logger = logging.getLogger(__name__)
 
 GENERATION_PREFIX = "pagecache:gen:"
 PAGE_PREFIX = "pagecache:page:"
+# Renewed by every bump, whatever the tables: while it holds the value read with a
+# stored page's generations, no table has been written since, so a hit reads this
+# one key instead of the generations of every table the page read.
+EPOCH_KEY = "pagecache:epoch"
 # Folders of BASE_DIR that hold no code the pages run.
 SKIP = {"node_modules", "tests", "docs", "bench", "media", "staticfiles", "__pycache__"}
 # Every page depends on this one too: a write the wrapper cannot attribute to a
@@ -119,10 +132,13 @@ def bump(tables: Iterable[str]) -> None:
     if not tables or not enabled():
         return
     token = secrets.token_hex(8)
+    values: dict[str, object] = {GENERATION_PREFIX + table: token for table in tables}
+    # The epoch last: Redis's MSET writes every key at once, a backend that writes
+    # one key after another (locmem) renews the epoch only once the generations
+    # are new, so a hit never pairs the new epoch with an old generation.
+    values[EPOCH_KEY] = _new_epoch()
     try:
-        _cache().set_many(
-            {GENERATION_PREFIX + table: token for table in tables}, timeout=None
-        )
+        _cache().set_many(values, timeout=None)
     except Exception:  # the cache backend raises its client's own errors
         logger.warning("Page cache: could not bump %s", sorted(tables), exc_info=True)
 
@@ -132,25 +148,65 @@ def clear() -> None:
     bump([EVERYTHING])
 
 
-def _generations(tables: Iterable[str]) -> dict[str, str | None]:
+def _new_epoch() -> int:
+    # An int: Django's Redis backend stores it as digits, not pickled.
+    return secrets.randbits(63)
+
+
+def _read(tables: Iterable[str]) -> tuple[int | None, dict[str, str | None]]:
+    """The epoch and the generations of `tables`, in one read (Redis: one MGET,
+    which sees every key at one moment). The epoch is asked for first: a backend
+    that reads one key after another then never reads it after a generation."""
     tables = list(tables)
-    found = _cache().get_many([GENERATION_PREFIX + table for table in tables])
-    return {table: found.get(GENERATION_PREFIX + table) for table in tables}
+    found = _cache().get_many(
+        [EPOCH_KEY, *(GENERATION_PREFIX + table for table in tables)]
+    )
+    return found.get(EPOCH_KEY), {
+        table: found.get(GENERATION_PREFIX + table) for table in tables
+    }
 
 
-def _snapshot(tables: Iterable[str]) -> dict[str, str]:
-    """The generations of `tables`, giving one to any table that has none yet (never
-    written since the cache started, or its key evicted): a page is never stored
-    against a missing generation, so an evicted or flushed key only ever makes a
-    stored page render again."""
-    current = _generations(tables)
+def _snapshot(tables: Iterable[str]) -> tuple[int | None, dict[str, str]]:
+    """The epoch and the generations of `tables`, giving a generation to any table
+    that has none yet (never written since the cache started, or its key evicted):
+    a page is never stored against a missing generation, so an evicted or flushed
+    key only ever makes a stored page render again.
+
+    The epoch is the one read with (before) the generations, or None when it had
+    none then: an epoch given now could postdate a generation read before it."""
+    epoch, current = _read(tables)
     missing = [table for table, token in current.items() if token is None]
+    cache = _cache()
+    if epoch is None:
+        cache.add(EPOCH_KEY, _new_epoch(), timeout=None)
     if missing:
-        cache = _cache()
         for table in missing:
             cache.add(GENERATION_PREFIX + table, secrets.token_hex(8), timeout=None)
-        current.update(_generations(missing))
-    return current
+        current.update(_read(missing)[1])
+    return epoch, current
+
+
+def _fresh(entry: dict) -> bool:
+    """Whether every table a stored page read still has the generation the page
+    was stored with.
+
+    Usually one key is read: the epoch. It changes with every bump, so while it
+    is the one read with the page's generations (when the page was stored, or at
+    a later hit that read them all), no table has been written since. Otherwise
+    the epoch and the generations are read together, and a match records that
+    epoch with the page (in this process) for the next hits."""
+    checked = entry.get("epoch")
+    cache = _cache()
+    if checked is not None and cache.get(EPOCH_KEY) == checked:
+        return True
+    epoch, current = _read(entry["generations"].keys())
+    if current != entry["generations"]:
+        return False
+    if epoch is None:
+        cache.add(EPOCH_KEY, _new_epoch(), timeout=None)
+    else:
+        entry["epoch"] = epoch
+    return True
 
 
 class _PendingBump:
@@ -288,7 +344,7 @@ def generations_now(tables: Iterable[str]) -> tuple[str, ...] | None:
     if not enabled() or set(tables) & _ignored():
         return None
     try:
-        found = _snapshot([*tables, EVERYTHING])
+        found = _snapshot([*tables, EVERYTHING])[1]
     except Exception:  # the cache backend raises its client's own errors
         return None
     period = str(int(time.time() // settings.PAGE_CACHE_SECONDS))
@@ -341,7 +397,8 @@ def _next_midnight(now: datetime) -> datetime:
 def _may_use_cache(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD") or not enabled():
         return False
-    if request.headers.get("HX-Request"):
+    # META, not request.headers: that builds a dictionary of every header.
+    if request.META.get("HTTP_HX_REQUEST"):
         return False
     if getattr(_cache(), "is_down", False):
         # Bumps made now reach this process only: store and serve nothing.
@@ -380,7 +437,7 @@ def _page_key(request: HttpRequest) -> str:
 
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
-    wanted = request.headers.get("If-None-Match")
+    wanted = request.META.get("HTTP_IF_NONE_MATCH")
     if not wanted:
         return False
     tags = parse_etags(wanted)
@@ -403,6 +460,8 @@ def _serve(request: HttpRequest, entry: dict) -> HttpResponse:
         for name, value in entry["headers"]:
             response.headers[name] = value
         response.headers["ETag"] = etag
+        if entry.get("gzip") is not None:
+            response.precompressed = (body, entry["gzip"])
     # What the rendered page had: it read the session to know the visitor.
     patch_vary_headers(response, ["Cookie"])
     return response
@@ -445,8 +504,10 @@ def _store(
     response: HttpResponse,
     key: str,
     recorded: _Recording,
+    epoch: int | None,
     before: dict[str, str | None],
     started: datetime,
+    early: bool,
 ) -> None:
     body = _template_body(request, response.content)
     if body is None:
@@ -474,21 +535,33 @@ def _store(
     digest = hashlib.sha256(body)
     for name, value in headers:
         digest.update(f"\n{name}: {value}".encode())
+    # A page that carries nothing of its visitor (no nonce, no CSRF token) is the
+    # same for everyone: it is compressed once, here, not for every request.
+    # Compression itself (whether, and the BREACH padding) stays with the
+    # middleware (config.middleware.CompressText), which uses this when it would
+    # compress the page anyway.
+    personal = NONCE_PLACEHOLDER in body or CSRF_PLACEHOLDER in body
+    compressed = None if personal else gzip.compress(body, compresslevel=6, mtime=0)
     entry = {
         "body": body,
         "headers": headers,
         "generations": {table: before[table] for table in read},
+        "epoch": epoch,
         "etag": "W/" + quote_etag(digest.hexdigest()[:32]),
         "expires": time.time() + int(seconds),
+        "gzip": compressed,
+        "early": early,
     }
     _cache().set(key, entry, timeout=int(seconds))
-    _remember(key, entry)
+    _remember(key, entry, request)
     response.headers["ETag"] = entry["etag"]
+    if compressed is not None and body == response.content:
+        response.precompressed = (body, compressed)
 
 
-# The pages this process served last, so that a hit reads only the generations of
-# the page's tables from Redis, not the page itself. The generations are always
-# read: a page held here is exactly as fresh as one read from Redis.
+# The pages this process served last, so that a hit reads only the epoch (or the
+# generations of the page's tables) from Redis, not the page itself. Freshness is
+# always checked: a page held here is exactly as fresh as one read from Redis.
 LOCAL_PAGES = 256
 _local = LockedLRU(LOCAL_PAGES)
 
@@ -497,8 +570,84 @@ def _recall(key: str) -> dict | None:
     return _local.get(key, valid=lambda entry: entry["expires"] > time.time())
 
 
-def _remember(key: str, entry: dict) -> None:
+# The paths of the pages kept in this process that ServeKeptPages may answer: a
+# request for any other path passes it at the cost of one set lookup. Only a
+# filter: the kept page is looked up by its full key. Emptied when it grows past
+# EARLY_PATHS (pages evicted from the LRU leave their paths behind).
+EARLY_PATHS = 10 * LOCAL_PAGES
+_early_paths: set[str] = set()
+
+
+def _remember(key: str, entry: dict, request: HttpRequest) -> None:
     _local.put(key, entry)
+    _note_early(entry, request)
+
+
+def _note_early(entry: dict, request: HttpRequest) -> None:
+    if entry.get("early") and request.path_info not in _early_paths:
+        if len(_early_paths) >= EARLY_PATHS:
+            _early_paths.clear()
+        _early_paths.add(request.path_info)
+
+
+# The code of Django's require_GET, require_safe, require_http_methods(...): the
+# decorators that may wrap a cached view, answering 405 to other methods.
+_METHOD_GUARD = require_GET(lambda request: None).__code__
+
+
+def _answered_early(request: HttpRequest, wrapper: Callable) -> bool:
+    """Whether ServeKeptPages may answer this page before the URL is resolved: it
+    was stored from a GET and the resolved view is this wrapper, or Django's
+    method guards around it (which let a GET through), so that nothing the view
+    adds to a hit is skipped."""
+    if request.method != "GET":
+        return False
+    match = getattr(request, "resolver_match", None)
+    view = match.func if match is not None else None
+    while view is not wrapper:
+        if getattr(view, "__code__", None) is not _METHOD_GUARD:
+            return False
+        view = view.__wrapped__
+    return True
+
+
+class ServeKeptPages:
+    """The last middleware: a GET for a page this process keeps in memory (one
+    of the last LOCAL_PAGES it served), still fresh, is answered here, before the
+    URL is resolved. Resolving a path the URL conf lists late (a blog post: over a
+    hundred patterns tried) cost a hit as much as the rest of it.
+
+    It answers as the view's `cache_public_page` would (the same checks, the same
+    response), only for pages whose view adds nothing to a hit (`_answered_early`);
+    the middleware above it have all run, so headers, cookies and the CSP header
+    are the request's. Anything else goes on to the view, whose wrapper looks in
+    Redis too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and request.path_info in _early_paths:
+            response = self._hit(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _hit(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            if not _may_use_cache(request):
+                return None
+            key = _page_key(request)
+            entry = _recall(key)
+            if entry is None or not entry.get("early"):
+                return None
+            if _fresh(entry):
+                return _serve(request, entry)
+            # Out of date: the view renders it again without asking twice.
+            request._pagecache_stale = entry
+        except Exception:
+            logger.warning("Page cache unavailable; rendering.", exc_info=True)
+        return None
 
 
 def cache_public_page(view):
@@ -514,14 +663,14 @@ def cache_public_page(view):
             if entry is None:
                 entry = _cache().get(key)
                 if entry is not None:
-                    _remember(key, entry)
-            if entry is not None:
-                current = _generations(entry["generations"].keys())
-                if current == entry["generations"]:
-                    return _serve(request, entry)
+                    _remember(key, entry, request)
+            stale = entry is None or entry is getattr(request, "_pagecache_stale", None)
+            if not stale and _fresh(entry):
+                _note_early(entry, request)
+                return _serve(request, entry)
             # The generations before the rendering reads anything: a change that
             # commits while it runs leaves the stored page already out of date.
-            before = _snapshot(_all_tables())
+            epoch, before = _snapshot(_all_tables())
         except Exception:
             logger.warning("Page cache unavailable; rendering.", exc_info=True)
             return view(request, *args, **kwargs)
@@ -532,7 +681,8 @@ def cache_public_page(view):
                 response = response.render()
         if _storable(request, response):
             try:
-                _store(request, response, key, recorded, before, started)
+                early = _answered_early(request, wrapper)
+                _store(request, response, key, recorded, epoch, before, started, early)
             except Exception:
                 logger.warning("Page cache: could not store a page.", exc_info=True)
         if "ETag" in response and _not_modified(request, response["ETag"]):

@@ -139,6 +139,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.StaffNeedTwoFactor",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: a stored page this process keeps is answered before the URL is
+    # resolved (core/pagecache.py, architecture.md "Page cache").
+    "core.pagecache.ServeKeptPages",
 ]
 
 ROOT_URLCONF = "config.urls"

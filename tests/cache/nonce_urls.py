@@ -1,5 +1,6 @@
-"""The site's URLs plus one stored page with an inline script, for the tests of
-the page cache's nonce handling: no page of the site itself has one today (its
+"""The site's URLs plus stored pages with an inline script, for the tests of
+the page cache's nonce handling (and a page with something wrapped around the
+cache): no page of the site itself has one today (its
 JSON-LD blocks are data, which the policy does not govern, so they carry none)."""
 
 from django.http import HttpRequest
@@ -13,6 +14,8 @@ from core.pagecache import cache_public_page
 PAGE = engines["django"].from_string(
     '<!doctype html><title>Script</title><script nonce="{{ csp_nonce }}">'
     "document.title = 'Ran';</script>"
+    # Long enough for the page to be compressed (Django leaves under 200 bytes).
+    f"<p>{'A page of some length. ' * 12}</p>"
 )
 
 
@@ -21,7 +24,25 @@ def page_with_script(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, PAGE)
 
 
+def add_header(view):
+    """Something wrapped around the page cache: it runs on every hit."""
+
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Added-Outside"] = "yes"
+        return response
+
+    return wrapped
+
+
+@add_header
+@cache_public_page
+def page_wrapped(request: HttpRequest) -> TemplateResponse:
+    return TemplateResponse(request, PAGE)
+
+
 urlpatterns = [
     path("test-page-with-script/", page_with_script, name="test-page-with-script"),
+    path("test-page-wrapped/", page_wrapped, name="test-page-wrapped"),
     *site_urlpatterns,
 ]
