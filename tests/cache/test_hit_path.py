@@ -8,10 +8,14 @@ import gzip
 import re
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage, MessageEncoder
 from django.core.handlers.base import BaseHandler
 from django.http import HttpResponse
 from django.middleware import gzip as django_gzip
 from django.test import Client, RequestFactory
+from django.utils.functional import empty
 
 from blog.models import Post
 from config.middleware import CompressText
@@ -205,6 +209,59 @@ def test_a_hit_has_the_headers_of_the_rendering(post_url, resolved):
     assert {k: v for k, v in hit.items() if k != "X-Request-ID"} == {
         k: v for k, v in rendered.items() if k != "X-Request-ID"
     }
+
+
+# --- no message storage made to learn that no message waits ----------------------
+
+
+def test_a_hit_makes_no_message_storage_for_a_visitor_without_the_cookie(post_url):
+    response = Client().get(post_url)
+    assert "Kept title" in response.content.decode()
+    assert response.wsgi_request._messages._wrapped is empty
+    assert "messages" not in response.cookies
+
+
+def message_cookie(text: str) -> str:
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.SUCCESS, text)
+    response = HttpResponse()
+    storage.update(response)
+    return response.cookies["messages"].value
+
+
+def test_a_message_in_the_cookie_is_shown_and_nobody_else_gets_it(post_url):
+    visitor = Client()
+    visitor.cookies["messages"] = message_cookie("Your booking is confirmed.")
+    response = visitor.get(post_url)
+    assert "Your booking is confirmed." in response.content.decode()
+    # Read, so the cookie is emptied; the next visitor gets the stored page.
+    assert response.cookies["messages"].value == ""
+    assert "Your booking is confirmed." not in Client().get(post_url).content.decode()
+
+
+@pytest.mark.urls("tests.cache.nonce_urls")
+def test_a_message_added_during_the_request_keeps_it_from_the_cache():
+    from tests.cache import nonce_urls
+
+    nonce_urls.RENDERED.clear()
+    url = "/test-page-after-message/"
+    Client().get(url)
+    Client().get(url)
+    assert len(nonce_urls.RENDERED) == 1  # stored, then served from the cache
+    Client().get(url, headers={"X-Add-Message": "1"})
+    assert len(nonce_urls.RENDERED) == 2
+
+
+def test_another_message_storage_is_asked(post_url, settings):
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    visitor = Client()
+    session = visitor.session
+    session["_messages"] = MessageEncoder().encode(
+        [Message(constants.INFO, "Kept in the session.")]
+    )
+    session.save()
+    html = visitor.get(post_url).content.decode()
+    assert "Kept in the session." in html
 
 
 # --- compressed once -------------------------------------------------------------
