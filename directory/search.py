@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
@@ -156,7 +156,8 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     A page's rows carry `technique_ids`, `verified_ids`, `town` and (with a place)
     `distance` in miles, so showing them needs no further queries.
     """
-    qs = Practitioner.objects.listed()
+    today = timezone.localdate()
+    qs = Practitioner.objects.listed(today)
     if criteria.text:
         query = SearchQuery(criteria.text, search_type="websearch", config="english")
         words = Q(search_vector=query) | Q(display_name__icontains=criteria.text)
@@ -202,6 +203,16 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     by_rating = criteria.sort == SORT_RATING
     if criteria.where is None:
         return Alphabetical(qs, by_rating=by_rating)
+    # Only the listing and the techniques: each place of work's own copies of
+    # them say who matches (the busiest searches, and the dearest in a city).
+    only_listed = not (
+        criteria.text
+        or criteria.gender
+        or criteria.language
+        or criteria.home_visits
+        or criteria.online
+        or criteria.free_within_days
+    )
     return NearestFirst(
         qs,
         criteria.where,
@@ -209,6 +220,7 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
         home_visits=criteria.home_visits,
         techniques_apart=(other_filters, technique_ids) if technique_ids else None,
         by_rating=by_rating,
+        listed_on=today if only_listed else None,
     )
 
 
@@ -438,8 +450,14 @@ class NearestFirst(Sequence):
         home_visits: bool = False,
         techniques_apart: tuple[QuerySet, list[int]] | None = None,
         by_rating: bool = False,
+        listed_on: date | None = None,
     ):
         self.practitioners = practitioners
+        # The practitioners (without the techniques, with `techniques_apart`)
+        # are exactly those listed on this day: the circle then tests each place
+        # of work's copy of its practitioner's listing (`Location.listed_until`,
+        # kept by the database) and reads no practitioner's row.
+        self.listed_on = listed_on
         # The same practitioners without the technique filter, and the techniques
         # (any of them): the circle's SQL then tests a place of work's techniques
         # before its practitioner's row, a cheaper test that rules most out.
@@ -481,14 +499,17 @@ class NearestFirst(Sequence):
         practitioners, offers = self.practitioners, ""
         if self.techniques_apart:
             practitioners, ids = self.techniques_apart
-            # A scalar subquery stays a test on each place of work read (an
-            # EXISTS would become a join PostgreSQL orders after the practitioner).
+            # The place of work's copy of its practitioner's techniques (kept by
+            # the database): a test on each row read, before any other.
             offers = (
-                "(SELECT TRUE FROM directory_practitioner_techniques t "
-                "WHERE t.practitioner_id = l.practitioner_id AND t.technique_id IN "
-                f"({', '.join(str(int(pk)) for pk in ids)}) LIMIT 1) AND "
+                "l.technique_ids && ARRAY["
+                f"{', '.join(str(int(pk)) for pk in ids)}]::bigint[] AND "
             )
-        matching, params = self._matching_sql(practitioners)
+        if self.listed_on is not None:
+            matching, params = "l.listed_until >= %s", (self.listed_on,)
+        else:
+            sql, params = self._matching_sql(practitioners)
+            matching = f"l.practitioner_id IN ({sql})"
         inside = ""
         if box:
             # A hair wider than the circle: the exact test is the distance.
@@ -500,7 +521,7 @@ class NearestFirst(Sequence):
         sql = (
             f"SELECT {columns.format(distance=distance)} "
             f"FROM directory_location l {join} "
-            f"WHERE {inside}{near} AND {offers}l.practitioner_id IN ({matching})"
+            f"WHERE {inside}{near} AND {offers}{matching}"
         )
         return sql, list(params)
 
