@@ -157,6 +157,38 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     `distance` in miles, so showing them needs no further queries.
     """
     today = timezone.localdate()
+    by_rating = criteria.sort == SORT_RATING
+    if criteria.where is None:
+        return Alphabetical(_filtered(criteria, today)[0], by_rating=by_rating)
+    # Only the listing and the techniques: each place of work's own copies of
+    # them say who matches (the busiest searches, and the dearest in a city),
+    # and the querysets below are never built unless asked for.
+    only_listed = not (
+        criteria.text
+        or criteria.gender
+        or criteria.language
+        or criteria.home_visits
+        or criteria.online
+        or criteria.free_within_days
+    )
+    filtered = functools.cache(lambda: _filtered(criteria, today))
+    technique_ids = [t.pk for t in criteria.techniques]
+    return NearestFirst(
+        lambda: filtered()[0],
+        criteria.where,
+        criteria.radius,
+        home_visits=criteria.home_visits,
+        techniques_apart=(lambda: filtered()[1], technique_ids)
+        if technique_ids
+        else None,
+        by_rating=by_rating,
+        listed_on=today if only_listed else None,
+    )
+
+
+def _filtered(criteria: Criteria, today: date) -> tuple[QuerySet, QuerySet]:
+    """The practitioners listed on `today` matching the criteria (the place
+    aside), and the same without the techniques."""
     qs = Practitioner.objects.listed(today)
     if criteria.text:
         query = SearchQuery(criteria.text, search_type="websearch", config="english")
@@ -199,29 +231,7 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
                 )
             )
         )
-
-    by_rating = criteria.sort == SORT_RATING
-    if criteria.where is None:
-        return Alphabetical(qs, by_rating=by_rating)
-    # Only the listing and the techniques: each place of work's own copies of
-    # them say who matches (the busiest searches, and the dearest in a city).
-    only_listed = not (
-        criteria.text
-        or criteria.gender
-        or criteria.language
-        or criteria.home_visits
-        or criteria.online
-        or criteria.free_within_days
-    )
-    return NearestFirst(
-        qs,
-        criteria.where,
-        criteria.radius,
-        home_visits=criteria.home_visits,
-        techniques_apart=(other_filters, technique_ids) if technique_ids else None,
-        by_rating=by_rating,
-        listed_on=today if only_listed else None,
-    )
+    return qs, other_filters
 
 
 # How far "Show the nearest" and "no one within N miles" look, step by step: each
@@ -420,6 +430,10 @@ class Alphabetical(Sequence):
         return sorted(rows, key=lambda p: (p.display_name, p.pk))
 
 
+def _made(practitioners: "QuerySet | Callable[[], QuerySet]") -> QuerySet:
+    return practitioners() if callable(practitioners) else practitioners
+
+
 class NearestFirst(Sequence):
     """Practitioners within a radius, nearest first, for the Paginator.
 
@@ -443,24 +457,28 @@ class NearestFirst(Sequence):
 
     def __init__(
         self,
-        practitioners: QuerySet,
+        practitioners: QuerySet | Callable[[], QuerySet],
         place: geo.Found,
         radius: int,
         *,
         home_visits: bool = False,
-        techniques_apart: tuple[QuerySet, list[int]] | None = None,
+        techniques_apart: tuple[QuerySet | Callable[[], QuerySet], list[int]]
+        | None = None,
         by_rating: bool = False,
         listed_on: date | None = None,
     ):
-        self.practitioners = practitioners
+        # A queryset, or a function making it (`practitioners()` builds it only
+        # when a query needs it).
+        self._practitioners = practitioners
         # The practitioners (without the techniques, with `techniques_apart`)
         # are exactly those listed on this day: the circle then tests each place
         # of work's copy of its practitioner's listing (`Location.listed_until`,
         # kept by the database) and reads no practitioner's row.
         self.listed_on = listed_on
         # The same practitioners without the technique filter, and the techniques
-        # (any of them): the circle's SQL then tests a place of work's techniques
-        # before its practitioner's row, a cheaper test that rules most out.
+        # (any of them): the circle's SQL then tests each place of work's copy
+        # of its practitioner's techniques (`Location.technique_ids`) before the
+        # practitioner's row, if it reads that at all.
         self.techniques_apart = techniques_apart
         # Best rated first inside the circle, nearest first among equals.
         self.by_rating = by_rating
@@ -474,6 +492,11 @@ class NearestFirst(Sequence):
         self._read = 0
         self._all_read = False
         self._compiled: tuple[QuerySet, tuple[str, tuple]] | None = None
+
+    @property
+    def practitioners(self) -> QuerySet:
+        """The matching practitioners (the place aside)."""
+        return _made(self._practitioners)
 
     def _circle(self, columns: str, *, box: bool = True) -> tuple[str, list]:
         """SQL of the locations of matching practitioners inside the circle (alias
@@ -496,7 +519,7 @@ class NearestFirst(Sequence):
                 f"GREATEST({radius!r}, COALESCE((SELECT MAX(home_visit_miles) "
                 "FROM directory_practitioner WHERE home_visits), 0))"
             )
-        practitioners, offers = self.practitioners, ""
+        practitioners, offers = self._practitioners, ""
         if self.techniques_apart:
             practitioners, ids = self.techniques_apart
             # The place of work's copy of its practitioner's techniques (kept by
@@ -508,7 +531,7 @@ class NearestFirst(Sequence):
         if self.listed_on is not None:
             matching, params = "l.listed_until >= %s", (self.listed_on,)
         else:
-            sql, params = self._matching_sql(practitioners)
+            sql, params = self._matching_sql(_made(practitioners))
             matching = f"l.practitioner_id IN ({sql})"
         inside = ""
         if box:

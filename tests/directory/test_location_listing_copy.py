@@ -145,7 +145,7 @@ def place(practitioner, miles_north: float) -> Location:
     )
 
 
-def test_the_radius_search_reads_the_copies_and_no_practitioner_row():
+def test_the_radius_search_reads_the_copies_and_no_practitioner_row(monkeypatch):
     deep = TechniqueFactory(slug="deep-tissue")
     today = timezone.localdate()
     offering = PractitionerFactory(techniques=[deep], insurance_expires_on=today)
@@ -162,6 +162,8 @@ def test_the_radius_search_reads_the_copies_and_no_practitioner_row():
     place(suspended, 4)
     far = PractitionerFactory(techniques=[deep])
     place(far, 40)
+    # Nor is the practitioners' queryset built.
+    monkeypatch.setattr(search, "_filtered", None)
     for techniques, want in [([deep], [offering]), ([], [offering, other])]:
         found = search.practitioners(
             search.Criteria(where=WHERE, radius=10, techniques=techniques)
@@ -171,6 +173,7 @@ def test_the_radius_search_reads_the_copies_and_no_practitioner_row():
             assert found.count() == len(want)
             rows = found.rows(slice(0, 12))
         assert [pk for pk, _, _ in rows] == [p.pk for p in want]
+        assert [p.pk for p in found[0:12]] == [p.pk for p in want]
         for query in queries.captured_queries:
             assert "directory_practitioner " not in query["sql"] + " "
             assert "directory_practitioner_techniques" not in query["sql"]
