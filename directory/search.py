@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core import pagecache
+from core.lru import LockedLRU
 
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -159,7 +160,11 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     today = timezone.localdate()
     by_rating = criteria.sort == SORT_RATING
     if criteria.where is None:
-        return Alphabetical(_filtered(criteria, today)[0], by_rating=by_rating)
+        return Alphabetical(
+            lambda: _filtered(criteria, today)[0],
+            by_rating=by_rating,
+            key=_sql_key(criteria, today),
+        )
     # Only the listing and the techniques: each place of work's own copies of
     # them say who matches (the busiest searches, and the dearest in a city),
     # and the querysets below are never built unless asked for.
@@ -186,6 +191,28 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     )
 
 
+def _named(text: str) -> list[int]:
+    """The techniques whose names contain the text, from the cached list."""
+    return [t.pk for t in all_techniques() if text.upper() in t.name.upper()]
+
+
+def _sql_key(criteria: Criteria, today: date) -> tuple | None:
+    """Everything the SQL of `_filtered(criteria, today)` depends on (the place
+    aside), or None when it depends on the moment (free within N days)."""
+    if criteria.free_within_days:
+        return None
+    return (
+        today,
+        criteria.text,
+        tuple(_named(criteria.text)) if criteria.text else (),
+        criteria.gender,
+        criteria.language,
+        criteria.home_visits,
+        criteria.online,
+        tuple(t.pk for t in criteria.techniques),
+    )
+
+
 def _filtered(criteria: Criteria, today: date) -> tuple[QuerySet, QuerySet]:
     """The practitioners listed on `today` matching the criteria (the place
     aside), and the same without the techniques."""
@@ -196,9 +223,7 @@ def _filtered(criteria: Criteria, today: date) -> tuple[QuerySet, QuerySet]:
         # Technique names containing the text, from the cached list: when none
         # does (most searches), PostgreSQL reads the practitioners in table order
         # and stops at a page, instead of testing every one against a subquery.
-        named = [
-            t.pk for t in all_techniques() if criteria.text.upper() in t.name.upper()
-        ]
+        named = _named(criteria.text)
         if named:
             words |= Q(
                 pk__in=Practitioner.techniques.through.objects.filter(
@@ -390,24 +415,83 @@ def _rating_key(practitioner: Practitioner) -> tuple:
     return (average is None, -(average or 0), -practitioner.rating_count)
 
 
+# The SQL of alphabetical searches, compiled once per process for each set of
+# criteria (`_sql_key`): building and compiling the ORM's query cost more than
+# PostgreSQL's work for it. Each entry is a few kilobytes.
+_alphabetical_sql = LockedLRU(256)
+
+
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
-    that loads a page (the card details are computed for that page's rows only)."""
+    that loads a page (the card details are computed for that page's rows only).
 
-    def __init__(self, practitioners: QuerySet, *, by_rating: bool = False):
+    `practitioners` is a queryset or a function making it; with a `key` (what its
+    SQL depends on), the SQL is compiled once per process for that key."""
+
+    def __init__(
+        self,
+        practitioners: QuerySet | Callable[[], QuerySet],
+        *,
+        by_rating: bool = False,
+        key: tuple | None = None,
+    ):
         self.by_rating = by_rating
-        order = [*BY_RATING, "display_name", "pk"] if by_rating else ["display_name"]
-        self.practitioners = practitioners.order_by(*order, "pk")
+        self._practitioners = practitioners
+        self._key = key
+        self._sql_made: tuple | None = None
         self._count: int | None = None
         # More than COUNT_LIMIT match: the page says "500+" and pages that far.
         self.more = False
+
+    @property
+    def practitioners(self) -> QuerySet:
+        """The matching practitioners, in the order shown."""
+        order = (
+            [*BY_RATING, "display_name", "pk"] if self.by_rating else ["display_name"]
+        )
+        return _made(self._practitioners).order_by(*order, "pk")
+
+    def _sql(self) -> tuple[str, str, tuple] | None:
+        """SQL of the matching ids unordered (to count), the same in the order
+        shown (to page), and their parameters; None when no row can match."""
+
+        def compiled():
+            practitioners = self.practitioners
+            try:
+                count, params = (
+                    practitioners.order_by().values("pk").query.sql_with_params()
+                )
+                page, page_params = practitioners.values("pk").query.sql_with_params()
+            except EmptyResultSet:  # a condition no row can meet (the ORM knows)
+                return None
+            if page_params != params:  # the same conditions, the same parameters
+                raise ValueError("The page's parameters differ from the count's.")
+            return count, page, tuple(params)
+
+        if self._sql_made is None:
+            if self._key is None:
+                self._sql_made = (compiled(),)
+            else:
+                key = (self._key, self.by_rating)
+                self._sql_made = (_alphabetical_sql.get_or_make(key, compiled),)
+        return self._sql_made[0]
 
     def count(self) -> int:
         """How many match, counted up to COUNT_LIMIT: counting every one of a
         hundred thousand practitioners costs more than the page itself, and
         nobody pages past the first thousand of an alphabetical list."""
         if self._count is None:
-            counted = self.practitioners.order_by()[: COUNT_LIMIT + 1].count()
+            counted = 0
+            sql = self._sql()
+            if sql is not None:
+                ids, _, params = sql
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM ({ids} LIMIT {COUNT_LIMIT + 1:d}) "
+                        "AS counted",
+                        params,
+                    )
+                    counted = cursor.fetchone()[0]
             self.more = counted > COUNT_LIMIT
             self._count = min(counted, COUNT_LIMIT)
         return self._count
@@ -418,12 +502,12 @@ class Alphabetical(Sequence):
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        try:
-            page_ids, params = self.practitioners.values("pk")[
-                index
-            ].query.sql_with_params()
-        except EmptyResultSet:  # a condition no row can meet (the ORM knows)
+        sql = self._sql()
+        start, stop, _ = index.indices(self.count())
+        if sql is None or stop <= start:
             return []
+        _, ids, params = sql
+        page_ids = f"{ids} LIMIT {stop - start:d} OFFSET {start:d}"
         rows = _displayed(f'"directory_practitioner"."id" IN ({page_ids})', params)
         if self.by_rating:
             return sorted(rows, key=lambda p: (*_rating_key(p), p.display_name, p.pk))
