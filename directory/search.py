@@ -188,6 +188,7 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
         else None,
         by_rating=by_rating,
         listed_on=today if only_listed else None,
+        key=None if only_listed else _sql_key(criteria, today),
     )
 
 
@@ -419,6 +420,9 @@ def _rating_key(practitioner: Practitioner) -> tuple:
 # criteria (`_sql_key`): building and compiling the ORM's query cost more than
 # PostgreSQL's work for it. Each entry is a few kilobytes.
 _alphabetical_sql = LockedLRU(256)
+# The same for the practitioner filter of a radius search (with other filters
+# than the techniques).
+_matching_sql_kept = LockedLRU(256)
 
 
 class Alphabetical(Sequence):
@@ -550,10 +554,13 @@ class NearestFirst(Sequence):
         | None = None,
         by_rating: bool = False,
         listed_on: date | None = None,
+        key: tuple | None = None,
     ):
         # A queryset, or a function making it (`practitioners()` builds it only
-        # when a query needs it).
+        # when a query needs it). With a `key` (what its SQL depends on), its SQL
+        # is compiled once per process for that key.
         self._practitioners = practitioners
+        self._key = key
         # The practitioners (without the techniques, with `techniques_apart`)
         # are exactly those listed on this day: the circle then tests each place
         # of work's copy of its practitioner's listing (`Location.listed_until`,
@@ -615,7 +622,7 @@ class NearestFirst(Sequence):
         if self.listed_on is not None:
             matching, params = "l.listed_until >= %s", (self.listed_on,)
         else:
-            sql, params = self._matching_sql(_made(practitioners))
+            sql, params = self._matching_sql(practitioners)
             matching = f"l.practitioner_id IN ({sql})"
         inside = ""
         if box:
@@ -632,12 +639,24 @@ class NearestFirst(Sequence):
         )
         return sql, list(params)
 
-    def _matching_sql(self, practitioners: QuerySet) -> tuple[str, tuple]:
+    def _matching_sql(
+        self, practitioners: QuerySet | Callable[[], QuerySet]
+    ) -> tuple[str, tuple]:
         """The SQL of the matching practitioners' ids, compiled once: the count
-        and the ranking both use it."""
+        and the ranking both use it. With a `key`, once per process."""
         compiled = self._compiled
         if compiled is None or compiled[0] is not practitioners:
-            sql = practitioners.order_by().values("pk").query.sql_with_params()
+
+            def make() -> tuple[str, tuple]:
+                return (
+                    _made(practitioners).order_by().values("pk").query.sql_with_params()
+                )
+
+            if self._key is None:
+                sql = make()
+            else:
+                apart = practitioners is not self._practitioners
+                sql = _matching_sql_kept.get_or_make((self._key, apart), make)
             self._compiled = compiled = (practitioners, sql)
         return compiled[1]
 

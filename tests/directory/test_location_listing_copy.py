@@ -179,15 +179,33 @@ def test_the_radius_search_reads_the_copies_and_no_practitioner_row(monkeypatch)
             assert "directory_practitioner_techniques" not in query["sql"]
 
 
-def test_other_filters_still_read_the_practitioners_rows():
+def test_other_filters_still_read_the_practitioners_rows(monkeypatch):
+    """Their SQL is compiled once per process for the same criteria."""
+    search._matching_sql_kept.clear()
+    built = []
+    filtered = search._filtered
+    monkeypatch.setattr(
+        search, "_filtered", lambda *args: built.append(args[0]) or filtered(*args)
+    )
     deep = TechniqueFactory(slug="deep-tissue")
     woman = PractitionerFactory(techniques=[deep], gender="female")
     place(woman, 1)
     man = PractitionerFactory(techniques=[deep], gender="male")
     place(man, 2)
-    found = search.practitioners(
-        search.Criteria(where=WHERE, radius=10, techniques=[deep], gender="female")
+    criteria = search.Criteria(
+        where=WHERE, radius=10, techniques=[deep], gender="female"
     )
+    found = search.practitioners(criteria)
     assert found.listed_on is None
     assert found.count() == 1
     assert [pk for pk, _, _ in found.rows(slice(0, 12))] == [woman.pk]
+    another = PractitionerFactory(techniques=[deep], gender="female")
+    place(another, 3)
+    found = search.practitioners(criteria)
+    assert found.count() == 2
+    assert [pk for pk, _, _ in found.rows(slice(0, 12))] == [woman.pk, another.pk]
+    assert len(built) == 1
+    criteria.gender = "male"
+    found = search.practitioners(criteria)
+    assert [pk for pk, _, _ in found.rows(slice(0, 12))] == [man.pk]
+    assert len(built) == 2
