@@ -1,7 +1,9 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
 import functools
+import inspect
 import logging
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +26,12 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from core import pagecache
@@ -350,19 +357,72 @@ def _displayed(condition: str, params, *, town: bool = True) -> list[Practitione
     alias = Practitioner.objects.db
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        columns = tuple(column.name for column in cursor.description)
+        # The query's columns are those of `_display_sql`: named once per
+        # process (the driver builds a description of each column every time).
+        columns = _columns.get((town, alias))
+        if columns is None:
+            columns = tuple(column.name for column in cursor.description)
+            _columns[town, alias] = columns
         rows = cursor.fetchall()
     layout = _row_layout(columns, alias)
     if layout is None:  # a column needs converting: let Django map the rows
         return list(Practitioner.objects.raw(sql, params))
     names, positions, annotations = layout
     practitioners = []
+    if _plain_instances():
+        # What `from_db` makes, without the generic work of `Model.__init__`
+        # (a test compares the two): the fields' values in the instance's
+        # dictionary, the state of a row read from `alias`.
+        new, fields = Practitioner.__new__, operator.itemgetter(*positions)
+        for row in rows:
+            practitioner = new(Practitioner)
+            values = practitioner.__dict__
+            values.update(zip(names, fields(row), strict=True))
+            state = values["_state"] = ModelState()
+            state.adding, state.db = False, alias
+            for name, position in annotations:
+                setattr(practitioner, name, row[position])
+            practitioners.append(practitioner)
+        return practitioners
     for row in rows:
         practitioner = Practitioner.from_db(alias, names, [row[i] for i in positions])
         for name, position in annotations:
             setattr(practitioner, name, row[position])
         practitioners.append(practitioner)
     return practitioners
+
+
+# What setting a field's value may do besides storing it, on a new instance: a
+# descriptor of these kinds only stores it (the related object's cache and the
+# image's dimensions are only touched when a previous value was there).
+_STORING_DESCRIPTORS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+)
+
+
+def _plain_instances() -> bool:
+    """Whether a practitioner can be made by filling its dictionary: nothing
+    listens to its creation (`pre_init`, `post_init`: an ImageField with
+    dimension fields would) and each field's attribute only stores its value."""
+    if pre_init.has_listeners(Practitioner) or post_init.has_listeners(Practitioner):
+        return False
+    return _only_storing_attributes()
+
+
+@functools.cache
+def _only_storing_attributes() -> bool:
+    return all(
+        isinstance(
+            inspect.getattr_static(Practitioner, field.attname, None),
+            _STORING_DESCRIPTORS,
+        )
+        for field in Practitioner._meta.concrete_fields
+    )
+
+
+_columns: dict[tuple[bool, str], tuple[str, ...]] = {}
 
 
 @functools.cache
