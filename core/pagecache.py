@@ -223,12 +223,25 @@ class _PendingBump:
         bump(self.tables)
 
 
+# Tables a write to a table also writes, through the database's triggers.
+_also_written: dict[str, frozenset[str]] = {}
+
+
+def also_writes(table: str, *others: str) -> None:
+    """A write to `table` also writes `others` (a trigger of an app's migration
+    does): pages that read them are rendered again too. Called from an app's
+    `ready()`."""
+    _also_written[table] = _also_written.get(table, frozenset()) | set(others)
+
+
 def _written(sql: str) -> set[str]:
     statement = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
     if statement in NOT_WRITES:
         return set()
     if statement in ("INSERT", "UPDATE", "DELETE", "WITH"):
         tables = set(WRITTEN_TABLES.findall(sql))
+        for table in list(tables):
+            tables |= _also_written.get(table, frozenset())
         if tables or statement == "WITH":
             return tables
     # DDL, TRUNCATE, COPY, anything else: it may change what any page shows.

@@ -19,6 +19,12 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory"
 
     def ready(self) -> None:
+        from core import pagecache
+
+        # Migration 0014's triggers copy a practitioner's listing and techniques
+        # onto their places of work: a page that read the places read them too.
+        for table in ("directory_practitioner", "directory_practitioner_techniques"):
+            pagecache.also_writes(table, "directory_location")
         post_delete.connect(
             _delete_document_file,
             sender="directory.ApplicationDocument",

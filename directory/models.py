@@ -358,6 +358,22 @@ class Location(models.Model):
     longitude = models.FloatField(
         validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
+    # Copies of the practitioner's listing and techniques, so the radius search
+    # tests a place of work without reading its practitioner's row
+    # (search.NearestFirst). Written by the database's triggers only
+    # (migration 0014): whatever the code writes here is replaced, on every
+    # insert and update of a location and on every change to the practitioner's
+    # status, insurance or techniques.
+    listed_until = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The practitioner's insurance expiry while approved, else empty: "
+        "listed on a day no later than this.",
+    )
+    technique_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["practitioner", "name"]

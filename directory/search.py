@@ -1,11 +1,13 @@
 """Directory search: one read, a fixed number of queries whatever the page size."""
 
 import functools
+import inspect
 import logging
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
@@ -24,10 +26,16 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from core import pagecache
+from core.lru import LockedLRU
 
 from . import geo
 from .models import Location, Place, Practitioner, Qualification, Technique
@@ -156,16 +164,74 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
     A page's rows carry `technique_ids`, `verified_ids`, `town` and (with a place)
     `distance` in miles, so showing them needs no further queries.
     """
-    qs = Practitioner.objects.listed()
+    today = timezone.localdate()
+    by_rating = criteria.sort == SORT_RATING
+    if criteria.where is None:
+        return Alphabetical(
+            lambda: _filtered(criteria, today)[0],
+            by_rating=by_rating,
+            key=_sql_key(criteria, today),
+        )
+    # Only the listing and the techniques: each place of work's own copies of
+    # them say who matches (the busiest searches, and the dearest in a city),
+    # and the querysets below are never built unless asked for.
+    only_listed = not (
+        criteria.text
+        or criteria.gender
+        or criteria.language
+        or criteria.home_visits
+        or criteria.online
+        or criteria.free_within_days
+    )
+    filtered = functools.cache(lambda: _filtered(criteria, today))
+    technique_ids = [t.pk for t in criteria.techniques]
+    return NearestFirst(
+        lambda: filtered()[0],
+        criteria.where,
+        criteria.radius,
+        home_visits=criteria.home_visits,
+        techniques_apart=(lambda: filtered()[1], technique_ids)
+        if technique_ids
+        else None,
+        by_rating=by_rating,
+        listed_on=today if only_listed else None,
+        key=None if only_listed else _sql_key(criteria, today),
+    )
+
+
+def _named(text: str) -> list[int]:
+    """The techniques whose names contain the text, from the cached list."""
+    return [t.pk for t in all_techniques() if text.upper() in t.name.upper()]
+
+
+def _sql_key(criteria: Criteria, today: date) -> tuple | None:
+    """Everything the SQL of `_filtered(criteria, today)` depends on (the place
+    aside), or None when it depends on the moment (free within N days)."""
+    if criteria.free_within_days:
+        return None
+    return (
+        today,
+        criteria.text,
+        tuple(_named(criteria.text)) if criteria.text else (),
+        criteria.gender,
+        criteria.language,
+        criteria.home_visits,
+        criteria.online,
+        tuple(t.pk for t in criteria.techniques),
+    )
+
+
+def _filtered(criteria: Criteria, today: date) -> tuple[QuerySet, QuerySet]:
+    """The practitioners listed on `today` matching the criteria (the place
+    aside), and the same without the techniques."""
+    qs = Practitioner.objects.listed(today)
     if criteria.text:
         query = SearchQuery(criteria.text, search_type="websearch", config="english")
         words = Q(search_vector=query) | Q(display_name__icontains=criteria.text)
         # Technique names containing the text, from the cached list: when none
         # does (most searches), PostgreSQL reads the practitioners in table order
         # and stops at a page, instead of testing every one against a subquery.
-        named = [
-            t.pk for t in all_techniques() if criteria.text.upper() in t.name.upper()
-        ]
+        named = _named(criteria.text)
         if named:
             words |= Q(
                 pk__in=Practitioner.techniques.through.objects.filter(
@@ -198,18 +264,7 @@ def practitioners(criteria: Criteria) -> "Alphabetical | NearestFirst":
                 )
             )
         )
-
-    by_rating = criteria.sort == SORT_RATING
-    if criteria.where is None:
-        return Alphabetical(qs, by_rating=by_rating)
-    return NearestFirst(
-        qs,
-        criteria.where,
-        criteria.radius,
-        home_visits=criteria.home_visits,
-        techniques_apart=(other_filters, technique_ids) if technique_ids else None,
-        by_rating=by_rating,
-    )
+    return qs, other_filters
 
 
 # How far "Show the nearest" and "no one within N miles" look, step by step: each
@@ -302,19 +357,72 @@ def _displayed(condition: str, params, *, town: bool = True) -> list[Practitione
     alias = Practitioner.objects.db
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        columns = tuple(column.name for column in cursor.description)
+        # The query's columns are those of `_display_sql`: named once per
+        # process (the driver builds a description of each column every time).
+        columns = _columns.get((town, alias))
+        if columns is None:
+            columns = tuple(column.name for column in cursor.description)
+            _columns[town, alias] = columns
         rows = cursor.fetchall()
     layout = _row_layout(columns, alias)
     if layout is None:  # a column needs converting: let Django map the rows
         return list(Practitioner.objects.raw(sql, params))
     names, positions, annotations = layout
     practitioners = []
+    if _plain_instances():
+        # What `from_db` makes, without the generic work of `Model.__init__`
+        # (a test compares the two): the fields' values in the instance's
+        # dictionary, the state of a row read from `alias`.
+        new, fields = Practitioner.__new__, operator.itemgetter(*positions)
+        for row in rows:
+            practitioner = new(Practitioner)
+            values = practitioner.__dict__
+            values.update(zip(names, fields(row), strict=True))
+            state = values["_state"] = ModelState()
+            state.adding, state.db = False, alias
+            for name, position in annotations:
+                setattr(practitioner, name, row[position])
+            practitioners.append(practitioner)
+        return practitioners
     for row in rows:
         practitioner = Practitioner.from_db(alias, names, [row[i] for i in positions])
         for name, position in annotations:
             setattr(practitioner, name, row[position])
         practitioners.append(practitioner)
     return practitioners
+
+
+# What setting a field's value may do besides storing it, on a new instance: a
+# descriptor of these kinds only stores it (the related object's cache and the
+# image's dimensions are only touched when a previous value was there).
+_STORING_DESCRIPTORS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+)
+
+
+def _plain_instances() -> bool:
+    """Whether a practitioner can be made by filling its dictionary: nothing
+    listens to its creation (`pre_init`, `post_init`: an ImageField with
+    dimension fields would) and each field's attribute only stores its value."""
+    if pre_init.has_listeners(Practitioner) or post_init.has_listeners(Practitioner):
+        return False
+    return _only_storing_attributes()
+
+
+@functools.cache
+def _only_storing_attributes() -> bool:
+    return all(
+        isinstance(
+            inspect.getattr_static(Practitioner, field.attname, None),
+            _STORING_DESCRIPTORS,
+        )
+        for field in Practitioner._meta.concrete_fields
+    )
+
+
+_columns: dict[tuple[bool, str], tuple[str, ...]] = {}
 
 
 @functools.cache
@@ -368,24 +476,86 @@ def _rating_key(practitioner: Practitioner) -> tuple:
     return (average is None, -(average or 0), -practitioner.rating_count)
 
 
+# The SQL of alphabetical searches, compiled once per process for each set of
+# criteria (`_sql_key`): building and compiling the ORM's query cost more than
+# PostgreSQL's work for it. Each entry is a few kilobytes.
+_alphabetical_sql = LockedLRU(256)
+# The same for the practitioner filter of a radius search (with other filters
+# than the techniques).
+_matching_sql_kept = LockedLRU(256)
+
+
 class Alphabetical(Sequence):
     """Matching practitioners by name, for the Paginator: a count, then one query
-    that loads a page (the card details are computed for that page's rows only)."""
+    that loads a page (the card details are computed for that page's rows only).
 
-    def __init__(self, practitioners: QuerySet, *, by_rating: bool = False):
+    `practitioners` is a queryset or a function making it; with a `key` (what its
+    SQL depends on), the SQL is compiled once per process for that key."""
+
+    def __init__(
+        self,
+        practitioners: QuerySet | Callable[[], QuerySet],
+        *,
+        by_rating: bool = False,
+        key: tuple | None = None,
+    ):
         self.by_rating = by_rating
-        order = [*BY_RATING, "display_name", "pk"] if by_rating else ["display_name"]
-        self.practitioners = practitioners.order_by(*order, "pk")
+        self._practitioners = practitioners
+        self._key = key
+        self._sql_made: tuple | None = None
         self._count: int | None = None
         # More than COUNT_LIMIT match: the page says "500+" and pages that far.
         self.more = False
+
+    @property
+    def practitioners(self) -> QuerySet:
+        """The matching practitioners, in the order shown."""
+        order = (
+            [*BY_RATING, "display_name", "pk"] if self.by_rating else ["display_name"]
+        )
+        return _made(self._practitioners).order_by(*order, "pk")
+
+    def _sql(self) -> tuple[str, str, tuple] | None:
+        """SQL of the matching ids unordered (to count), the same in the order
+        shown (to page), and their parameters; None when no row can match."""
+
+        def compiled():
+            practitioners = self.practitioners
+            try:
+                count, params = (
+                    practitioners.order_by().values("pk").query.sql_with_params()
+                )
+                page, page_params = practitioners.values("pk").query.sql_with_params()
+            except EmptyResultSet:  # a condition no row can meet (the ORM knows)
+                return None
+            if page_params != params:  # the same conditions, the same parameters
+                raise ValueError("The page's parameters differ from the count's.")
+            return count, page, tuple(params)
+
+        if self._sql_made is None:
+            if self._key is None:
+                self._sql_made = (compiled(),)
+            else:
+                key = (self._key, self.by_rating)
+                self._sql_made = (_alphabetical_sql.get_or_make(key, compiled),)
+        return self._sql_made[0]
 
     def count(self) -> int:
         """How many match, counted up to COUNT_LIMIT: counting every one of a
         hundred thousand practitioners costs more than the page itself, and
         nobody pages past the first thousand of an alphabetical list."""
         if self._count is None:
-            counted = self.practitioners.order_by()[: COUNT_LIMIT + 1].count()
+            counted = 0
+            sql = self._sql()
+            if sql is not None:
+                ids, _, params = sql
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM ({ids} LIMIT {COUNT_LIMIT + 1:d}) "
+                        "AS counted",
+                        params,
+                    )
+                    counted = cursor.fetchone()[0]
             self.more = counted > COUNT_LIMIT
             self._count = min(counted, COUNT_LIMIT)
         return self._count
@@ -396,16 +566,20 @@ class Alphabetical(Sequence):
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        try:
-            page_ids, params = self.practitioners.values("pk")[
-                index
-            ].query.sql_with_params()
-        except EmptyResultSet:  # a condition no row can meet (the ORM knows)
+        sql = self._sql()
+        start, stop, _ = index.indices(self.count())
+        if sql is None or stop <= start:
             return []
+        _, ids, params = sql
+        page_ids = f"{ids} LIMIT {stop - start:d} OFFSET {start:d}"
         rows = _displayed(f'"directory_practitioner"."id" IN ({page_ids})', params)
         if self.by_rating:
             return sorted(rows, key=lambda p: (*_rating_key(p), p.display_name, p.pk))
         return sorted(rows, key=lambda p: (p.display_name, p.pk))
+
+
+def _made(practitioners: "QuerySet | Callable[[], QuerySet]") -> QuerySet:
+    return practitioners() if callable(practitioners) else practitioners
 
 
 class NearestFirst(Sequence):
@@ -431,18 +605,31 @@ class NearestFirst(Sequence):
 
     def __init__(
         self,
-        practitioners: QuerySet,
+        practitioners: QuerySet | Callable[[], QuerySet],
         place: geo.Found,
         radius: int,
         *,
         home_visits: bool = False,
-        techniques_apart: tuple[QuerySet, list[int]] | None = None,
+        techniques_apart: tuple[QuerySet | Callable[[], QuerySet], list[int]]
+        | None = None,
         by_rating: bool = False,
+        listed_on: date | None = None,
+        key: tuple | None = None,
     ):
-        self.practitioners = practitioners
+        # A queryset, or a function making it (`practitioners()` builds it only
+        # when a query needs it). With a `key` (what its SQL depends on), its SQL
+        # is compiled once per process for that key.
+        self._practitioners = practitioners
+        self._key = key
+        # The practitioners (without the techniques, with `techniques_apart`)
+        # are exactly those listed on this day: the circle then tests each place
+        # of work's copy of its practitioner's listing (`Location.listed_until`,
+        # kept by the database) and reads no practitioner's row.
+        self.listed_on = listed_on
         # The same practitioners without the technique filter, and the techniques
-        # (any of them): the circle's SQL then tests a place of work's techniques
-        # before its practitioner's row, a cheaper test that rules most out.
+        # (any of them): the circle's SQL then tests each place of work's copy
+        # of its practitioner's techniques (`Location.technique_ids`) before the
+        # practitioner's row, if it reads that at all.
         self.techniques_apart = techniques_apart
         # Best rated first inside the circle, nearest first among equals.
         self.by_rating = by_rating
@@ -456,6 +643,11 @@ class NearestFirst(Sequence):
         self._read = 0
         self._all_read = False
         self._compiled: tuple[QuerySet, tuple[str, tuple]] | None = None
+
+    @property
+    def practitioners(self) -> QuerySet:
+        """The matching practitioners (the place aside)."""
+        return _made(self._practitioners)
 
     def _circle(self, columns: str, *, box: bool = True) -> tuple[str, list]:
         """SQL of the locations of matching practitioners inside the circle (alias
@@ -478,17 +670,20 @@ class NearestFirst(Sequence):
                 f"GREATEST({radius!r}, COALESCE((SELECT MAX(home_visit_miles) "
                 "FROM directory_practitioner WHERE home_visits), 0))"
             )
-        practitioners, offers = self.practitioners, ""
+        practitioners, offers = self._practitioners, ""
         if self.techniques_apart:
             practitioners, ids = self.techniques_apart
-            # A scalar subquery stays a test on each place of work read (an
-            # EXISTS would become a join PostgreSQL orders after the practitioner).
+            # The place of work's copy of its practitioner's techniques (kept by
+            # the database): a test on each row read, before any other.
             offers = (
-                "(SELECT TRUE FROM directory_practitioner_techniques t "
-                "WHERE t.practitioner_id = l.practitioner_id AND t.technique_id IN "
-                f"({', '.join(str(int(pk)) for pk in ids)}) LIMIT 1) AND "
+                "l.technique_ids && ARRAY["
+                f"{', '.join(str(int(pk)) for pk in ids)}]::bigint[] AND "
             )
-        matching, params = self._matching_sql(practitioners)
+        if self.listed_on is not None:
+            matching, params = "l.listed_until >= %s", (self.listed_on,)
+        else:
+            sql, params = self._matching_sql(practitioners)
+            matching = f"l.practitioner_id IN ({sql})"
         inside = ""
         if box:
             # A hair wider than the circle: the exact test is the distance.
@@ -500,16 +695,28 @@ class NearestFirst(Sequence):
         sql = (
             f"SELECT {columns.format(distance=distance)} "
             f"FROM directory_location l {join} "
-            f"WHERE {inside}{near} AND {offers}l.practitioner_id IN ({matching})"
+            f"WHERE {inside}{near} AND {offers}{matching}"
         )
         return sql, list(params)
 
-    def _matching_sql(self, practitioners: QuerySet) -> tuple[str, tuple]:
+    def _matching_sql(
+        self, practitioners: QuerySet | Callable[[], QuerySet]
+    ) -> tuple[str, tuple]:
         """The SQL of the matching practitioners' ids, compiled once: the count
-        and the ranking both use it."""
+        and the ranking both use it. With a `key`, once per process."""
         compiled = self._compiled
         if compiled is None or compiled[0] is not practitioners:
-            sql = practitioners.order_by().values("pk").query.sql_with_params()
+
+            def make() -> tuple[str, tuple]:
+                return (
+                    _made(practitioners).order_by().values("pk").query.sql_with_params()
+                )
+
+            if self._key is None:
+                sql = make()
+            else:
+                apart = practitioners is not self._practitioners
+                sql = _matching_sql_kept.get_or_make((self._key, apart), make)
             self._compiled = compiled = (practitioners, sql)
         return compiled[1]
 

@@ -528,3 +528,44 @@ def test_cards_link_each_practitioner_and_technique_and_the_ticked_boxes_stay_ti
     ticked = re.findall(r'value="([^"]+)" id="technique-[^"]+" checked', html)
     assert ticked == [technique.slug]
     assert other.slug in html
+
+
+def test_an_alphabetical_search_compiles_its_sql_once_per_set_of_criteria(
+    client, monkeypatch
+):
+    """The SQL is kept per process for the criteria it was compiled from; the
+    rows are read anew every time."""
+    search._alphabetical_sql.clear()
+    built = []
+    filtered = search._filtered
+    monkeypatch.setattr(
+        search, "_filtered", lambda *args: built.append(args[0]) or filtered(*args)
+    )
+    PractitionerFactory(display_name="Ann Posture", gender="female")
+    assert names(client.get(URL, {"q": "posture"})) == ["Ann Posture"]
+    PractitionerFactory(display_name="Bo Posture", gender="male")
+    assert names(client.get(URL, {"q": "posture"})) == ["Ann Posture", "Bo Posture"]
+    assert len(built) == 1
+    # Other criteria, other SQL.
+    assert names(client.get(URL, {"q": "posture", "gender": "male"})) == ["Bo Posture"]
+    assert names(client.get(URL, {"q": "Ann"})) == ["Ann Posture"]
+    assert len(built) == 3
+    response = client.get(URL, {"q": "posture", "gender": "female"})
+    assert names(response) == ["Ann Posture"]
+    assert response.context["page"].paginator.count == 1
+    # Free within some days depends on the moment: never kept.
+    client.get(URL, {"free_soon": "on"})
+    client.get(URL, {"free_soon": "on"})
+    assert len(built) == 6
+
+
+def test_an_alphabetical_page_beyond_the_count_cap_says_500_plus(client, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    for name in ["Ann", "Bo", "Cy", "Di", "Ed"]:
+        PractitionerFactory(display_name=name)
+    found = search.practitioners(search.Criteria())
+    assert found.count() == 3 and found.more
+    assert [p.display_name for p in found[0:2]] == ["Ann", "Bo"]
+    assert [p.display_name for p in found[2:12]] == ["Cy"]
+    empty = search.practitioners(search.Criteria(gender="none-such"))
+    assert empty.count() == 0 and not empty.more and empty[0:12] == []
