@@ -126,14 +126,16 @@ def test_a_worker_process_delivers_the_kicked_email_to_a_file(worker, kicks):
             dedup_key="booking:42:confirmed",
         )
 
-    files = wait_for(lambda: list(mail_dir.glob("*.log")))
-    assert files, f"no email file; worker log:\n{log.read_text()}"
+    # Marked sent once the file backend has written and closed the file: read it
+    # only then (a file seen earlier may still be empty).
+    sent = wait_for(
+        lambda: OutboundEmail.objects.get(pk=email.pk).status == Status.SENT
+    )
+    files = list(mail_dir.glob("*.log"))
+    assert sent and files, f"no email sent; worker log:\n{log.read_text()}"
     content = files[0].read_text()
     assert "Subject: Your booking is confirmed" in content
     assert "To: chris@example.com" in content
-    assert wait_for(
-        lambda: OutboundEmail.objects.get(pk=email.pk).status == Status.SENT, 10
-    )
 
 
 def test_a_stopped_test_worker_leaves_no_queue_keys_in_redis(
