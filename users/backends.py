@@ -1,7 +1,9 @@
 import functools
+from typing import NamedTuple
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.apps import apps
+from django.core.signals import setting_changed
 from django.db import connections, router
 
 from .models import User
@@ -11,53 +13,94 @@ class Backend(AuthenticationBackend):
     """allauth's email login; loading the signed-in user also loads their profile.
 
     Every page's menu asks whether the person has a practitioner profile; joining
-    it here answers that without a query of its own. The query is written once
-    per process (`_user_and_profile`): every signed-in request runs it, and
-    building it through the ORM (a join of two wide tables) cost more than
-    PostgreSQL took to answer it.
+    it here answers that without a query of its own. The query, and how its row
+    becomes the two objects, are worked out once per process (`_plan`): every
+    signed-in request runs it, and building it through the ORM (a join of two
+    wide tables) cost more than PostgreSQL took to answer it.
     """
 
     def get_user(self, user_id):
-        if apps.is_installed("directory"):
-            user = _user_and_profile(user_id)
+        alias = router.db_for_read(User)
+        plan = _plan(alias)
+        if plan is None:  # no directory app, or a column needs converting
+            user = _user_by_orm(user_id)
         else:
-            user = User._default_manager.filter(pk=user_id).first()
+            user = _user_and_profile(plan, alias, user_id)
         if user is None:
             return None
         return user if self.user_can_authenticate(user) else None
 
 
-def _user_and_profile(user_id) -> User | None:
-    """The user with their practitioner profile (or its absence) already loaded,
-    as `select_related("practitioner")` loads them."""
-    Practitioner = apps.get_model("directory", "Practitioner")
-    alias = router.db_for_read(User)
-    sql = _joined_sql(alias)
-    if sql is None:  # a column needs converting: let the ORM do it
+class _Plan(NamedTuple):
+    """The joined SELECT and how to split its row: the user's columns, then the
+    profile's (all NULL without one)."""
+
+    sql: str
+    user_attnames: list[str]
+    profile_attnames: list[str]
+    profile_pk_index: int
+    profile_model: type
+    to_user: object  # Practitioner.user
+    to_profile: object  # User.practitioner, the reverse side
+
+
+def _user_by_orm(user_id) -> User | None:
+    if apps.is_installed("directory"):
         return (
             User._default_manager.select_related("practitioner")
             .filter(pk=user_id)
             .first()
         )
+    return User._default_manager.filter(pk=user_id).first()
+
+
+def _user_and_profile(plan: _Plan, alias: str, user_id) -> User | None:
+    """The user with their practitioner profile (or its absence) already loaded,
+    as `select_related("practitioner")` loads them."""
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [User._meta.pk.to_python(user_id)])
+        cursor.execute(plan.sql, [User._meta.pk.to_python(user_id)])
         row = cursor.fetchone()
     if row is None:
         return None
-    user_fields = User._meta.concrete_fields
-    profile_fields = Practitioner._meta.concrete_fields
-    user = User.from_db(
-        alias, [f.attname for f in user_fields], row[: len(user_fields)]
-    )
-    values = row[len(user_fields) :]
+    split = len(plan.user_attnames)
+    user = User.from_db(alias, plan.user_attnames, row[:split])
+    values = row[split:]
     profile = None
-    if values[profile_fields.index(Practitioner._meta.pk)] is not None:
-        profile = Practitioner.from_db(
-            alias, [f.attname for f in profile_fields], values
-        )
-        Practitioner._meta.get_field("user").set_cached_value(profile, user)
-    User._meta.get_field("practitioner").set_cached_value(user, profile)
+    if values[plan.profile_pk_index] is not None:
+        profile = plan.profile_model.from_db(alias, plan.profile_attnames, values)
+        plan.to_user.set_cached_value(profile, user)
+    plan.to_profile.set_cached_value(user, profile)
     return user
+
+
+@functools.cache
+def _plan(alias: str) -> _Plan | None:
+    """The plan of `_user_and_profile`; None without the directory app."""
+    if not apps.is_installed("directory"):
+        return None
+    sql = _joined_sql(alias)
+    if sql is None:
+        return None
+    Practitioner = apps.get_model("directory", "Practitioner")
+    profile_fields = Practitioner._meta.concrete_fields
+    return _Plan(
+        sql=sql,
+        user_attnames=[f.attname for f in User._meta.concrete_fields],
+        profile_attnames=[f.attname for f in profile_fields],
+        profile_pk_index=profile_fields.index(Practitioner._meta.pk),
+        profile_model=Practitioner,
+        to_user=Practitioner._meta.get_field("user"),
+        to_profile=User._meta.get_field("practitioner"),
+    )
+
+
+def _settings_changed(setting, **kwargs) -> None:
+    if setting in ("INSTALLED_APPS", "DATABASES"):
+        _plan.cache_clear()
+        _joined_sql.cache_clear()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="users.backends.plan")
 
 
 @functools.cache

@@ -56,3 +56,34 @@ def test_the_menu_still_knows_a_practitioner(client):
     assert "Profile and places" in client.get("/practitioners/").content.decode()
     client.force_login(UserFactory())
     assert "Profile and places" not in client.get("/practitioners/").content.decode()
+
+
+def test_the_plan_is_worked_out_once_per_database():
+    plan = backends._plan(connection.alias)
+    assert plan is backends._plan(connection.alias)
+    assert plan.sql == backends._joined_sql(connection.alias)
+    assert plan.user_attnames[0] == "id"
+    assert plan.profile_model is Practitioner
+
+
+def test_without_a_plan_the_orm_loads_the_same_user_and_profile(
+    monkeypatch, django_assert_num_queries
+):
+    practitioner = PractitionerFactory(display_name="Ada Hughes")
+    monkeypatch.setattr(backends, "_plan", lambda alias: None)
+    with django_assert_num_queries(1):
+        user = Backend().get_user(practitioner.user.pk)
+        assert user.practitioner.display_name == "Ada Hughes"
+    assert Backend().get_user(practitioner.user.pk + 1000) is None
+
+
+def test_a_changed_app_list_is_planned_anew(settings):
+    backends._plan(connection.alias)
+    assert backends._plan.cache_info().currsize == 1
+    settings.INSTALLED_APPS = [
+        app for app in settings.INSTALLED_APPS if app != "directory"
+    ]
+    assert backends._plan.cache_info().currsize == 0
+    person = UserFactory()
+    assert backends._plan(connection.alias) is None
+    assert Backend().get_user(person.pk) == person
