@@ -87,3 +87,12 @@ def test_a_changed_app_list_is_planned_anew(settings):
     person = UserFactory()
     assert backends._plan(connection.alias) is None
     assert Backend().get_user(person.pk) == person
+
+
+def test_practitioner_profile_is_the_profile_or_none(django_assert_num_queries):
+    practitioner = PractitionerFactory()
+    person = Backend().get_user(UserFactory().pk)
+    user = Backend().get_user(practitioner.user.pk)
+    with django_assert_num_queries(0):
+        assert person.practitioner_profile is None
+        assert user.practitioner_profile == practitioner
