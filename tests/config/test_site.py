@@ -393,3 +393,38 @@ def test_the_deploy_check_says_when_no_real_money_can_be_taken():
     assert "payments.W001" in result.stderr + result.stdout
     result = _deploy_check(STRIPE_SECRET_KEY="sk_live_not-a-real-key")
     assert "payments.W002" in result.stderr + result.stdout
+
+
+def test_the_account_menu_shows_what_each_person_may_open(client):
+    def menu(user):
+        client.force_login(user)
+        page = client.get("/practitioners/").content.decode()
+        return page[page.index('id="account-menu"') :].split("</ul>")[0]
+
+    person = menu(UserFactory(full_name="Ann Client"))
+    assert "Ann" in person and "My account" in person and "Log out" in person
+    assert "Profile and places" not in person and "Staff admin" not in person
+    practice = menu(PractitionerFactory().user)
+    assert "Profile and places" in practice and "Agenda" in practice
+    assert "Staff admin" not in practice
+    staff = menu(StaffFactory())
+    assert "Staff admin" in staff and "Profile and places" not in staff
+    assert menu(UserFactory(full_name="Bob Other")).count("Bob") == 1
+
+
+def test_the_account_menu_is_rendered_once_per_kind_of_person():
+    from django.template import Context, Template
+
+    from core.templatetags import core as tags
+
+    tags._kept_includes.clear()
+    render = Template(
+        '{% load core %}{% kept_include "_account_menu.html" practitioner=p staff=s %}'
+    ).render
+    first = render(Context({"p": object(), "s": False}))
+    assert len(tags._kept_includes) == 1
+    assert render(Context({"p": "another profile", "s": 0})) == first
+    assert len(tags._kept_includes) == 1
+    assert "Profile and places" in first and "Staff admin" not in first
+    assert "Staff admin" in render(Context({"p": None, "s": True}))
+    assert len(tags._kept_includes) == 2
