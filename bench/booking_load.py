@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -34,6 +32,7 @@ from bookings.models import Booking, HealthIntake, Service
 from bookings.views import DRAFT_KEY
 from directory.models import Practitioner
 from notifications.models import OutboundEmail
+from users.models import Session
 
 from .scale import BUSY_SLUG
 
@@ -120,7 +119,7 @@ def prepare(count: int, practitioners: int = 100) -> list[BookingPost]:
             "consent": "on",
         }
     )
-    store = SessionStore()
+    store = Session.get_session_store_class()()
     expires = timezone.now() + timedelta(days=1)
     sessions, posts = [], []
     for n, (service, slot) in enumerate(chosen):

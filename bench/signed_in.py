@@ -12,10 +12,10 @@ from django.contrib.auth import (
     SESSION_KEY,
     get_user_model,
 )
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from users.models import Session
 
 from .booking_load import LOAD_DOMAIN, LOAD_SESSION_PREFIX
 
@@ -31,7 +31,8 @@ def prepare() -> str:
     key = LOAD_SESSION_PREFIX + get_random_string(
         32 - len(LOAD_SESSION_PREFIX), "abcdefghijklmnopqrstuvwxyz0123456789"
     )
-    # What django.contrib.auth.login stores, for the site's authentication backend.
+    # What django.contrib.auth.login stores, for the site's authentication backend
+    # (and the user id the site's session engine saves beside it).
     data = {
         SESSION_KEY: str(user.pk),
         BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
@@ -39,8 +40,9 @@ def prepare() -> str:
     }
     Session.objects.create(
         session_key=key,
-        session_data=SessionStore().encode(data),
+        session_data=Session.get_session_store_class()().encode(data),
         expire_date=timezone.now() + timedelta(days=1),
+        user_id=user.pk,
     )
     return f"{settings.SESSION_COOKIE_NAME}={key}"
 

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.core.exceptions import BadRequest
@@ -18,6 +20,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.functional import SimpleLazyObject, empty
+
+from users import backends
 
 
 class RefuseNulBytes:
@@ -138,6 +142,38 @@ def needs_two_factor(user) -> bool:
     """Staff see bookings, health answers' surroundings and the admin: their
     accounts must have a second factor."""
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+class Authentication(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, using the user read with the session.
+
+    The session engine (config/sessions.py) reads a signed-in session with its
+    user and their profile in one query. `request.user` is still Django's
+    `auth.get_user`, with every check it makes (the session's backend, the
+    user's `is_active`, the session auth hash); the backend answers it from
+    that row when the session's data names the same user id, instead of asking
+    the database again (`users.backends.offering`).
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user(request))
+
+
+def _user(request: HttpRequest):
+    if not hasattr(request, "_cached_user"):
+        session = request.session
+        read = None
+        take = getattr(session, "take_read_user", None)
+        # Asking for the key loads the session, and with it the user it names.
+        if take is not None and SESSION_KEY in session:
+            read = take()
+        if read is None:
+            request._cached_user = auth.get_user(request)
+        else:
+            with backends.offering(*read):
+                request._cached_user = auth.get_user(request)
+    return request._cached_user
 
 
 class LazyMessages(MessageMiddleware):

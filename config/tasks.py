@@ -1,8 +1,9 @@
 """Site-wide periodic jobs (retention)."""
 
 from celery import shared_task
-from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from users.models import Session
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,4 +1,7 @@
+import contextlib
 import functools
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from allauth.account.auth_backends import AuthenticationBackend
@@ -20,15 +23,39 @@ class Backend(AuthenticationBackend):
     """
 
     def get_user(self, user_id):
-        alias = router.db_for_read(User)
-        plan = _plan(alias)
-        if plan is None:  # no directory app, or a column needs converting
-            user = _user_by_orm(user_id)
+        offered = _offered.get()
+        if offered is not None and offered[0] == user_id:
+            user = offered[1]  # read with the session, just now
         else:
-            user = _user_and_profile(plan, alias, user_id)
+            alias = router.db_for_read(User)
+            plan = _plan(alias)
+            if plan is None:  # no directory app, or a column needs converting
+                user = _user_by_orm(user_id)
+            else:
+                user = _user_and_profile(plan, alias, user_id)
         if user is None:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+# The user read together with the session (config/sessions.py), offered to
+# `get_user` while the authentication middleware asks for the request's user.
+_offered: ContextVar[tuple[object, User | None] | None] = ContextVar(
+    "offered_user", default=None
+)
+
+
+@contextlib.contextmanager
+def offering(user_id, user: User | None) -> Iterator[None]:
+    """While inside, `Backend.get_user(user_id)` answers `user` (None: no such
+    user) without a query; for any other id it reads as always. Django's
+    `auth.get_user` still checks the session's backend, the user's `is_active`
+    and the session's auth hash against this user, as for a user it read."""
+    token = _offered.set((user_id, user))
+    try:
+        yield
+    finally:
+        _offered.reset(token)
 
 
 class _Plan(NamedTuple):
@@ -36,6 +63,7 @@ class _Plan(NamedTuple):
     profile's (all NULL without one)."""
 
     sql: str
+    joined: "Joined"
     user_attnames: list[str]
     profile_attnames: list[str]
     profile_pk_index: int
@@ -62,6 +90,11 @@ def _user_and_profile(plan: _Plan, alias: str, user_id) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    return user_from_row(plan, alias, row)
+
+
+def user_from_row(plan: _Plan, alias: str, row) -> User:
+    """The user and their profile (or its absence) from the plan's columns."""
     split = len(plan.user_attnames)
     user = User.from_db(alias, plan.user_attnames, row[:split])
     values = row[split:]
@@ -85,6 +118,7 @@ def _plan(alias: str) -> _Plan | None:
     profile_fields = Practitioner._meta.concrete_fields
     return _Plan(
         sql=sql,
+        joined=_joined(alias),
         user_attnames=[f.attname for f in User._meta.concrete_fields],
         profile_attnames=[f.attname for f in profile_fields],
         profile_pk_index=profile_fields.index(Practitioner._meta.pk),
@@ -94,10 +128,17 @@ def _plan(alias: str) -> _Plan | None:
     )
 
 
+def plan(alias: str) -> _Plan | None:
+    """How the user and profile columns are read and split (for the session
+    engine, which reads them with the session); None when they cannot be."""
+    return _plan(alias)
+
+
 def _settings_changed(setting, **kwargs) -> None:
     if setting in ("INSTALLED_APPS", "DATABASES"):
         _plan.cache_clear()
         _joined_sql.cache_clear()
+        _joined.cache_clear()
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="users.backends.plan")
@@ -108,6 +149,28 @@ def _joined_sql(alias: str) -> str | None:
     """SELECT of every column of the user and of their profile (NULLs without
     one), by the user's id; None when a column's value needs converting from
     what the database driver gives (none does today: a test says so)."""
+    joined = _joined(alias)
+    if joined is None:
+        return None
+    return (
+        f"SELECT {joined.columns} FROM {joined.user_table} u {joined.profile_join} "
+        f"WHERE u.{joined.user_key} = %s"
+    )
+
+
+class Joined(NamedTuple):
+    """The pieces of the user-and-profile SELECT, for the queries that read them:
+    the columns (`u.` the user's, `p.` the profile's), the quoted user table and
+    key, and the LEFT JOIN of the profile to `u`."""
+
+    columns: str
+    user_table: str
+    user_key: str
+    profile_join: str
+
+
+@functools.cache
+def _joined(alias: str) -> Joined | None:
     Practitioner = apps.get_model("directory", "Practitioner")
     connection = connections[alias]
     columns = []
@@ -122,8 +185,10 @@ def _joined_sql(alias: str) -> str | None:
     quote = connection.ops.quote_name
     user_key = quote(User._meta.pk.column)
     link = quote(Practitioner._meta.get_field("user").column)
-    return (
-        f"SELECT {', '.join(columns)} FROM {quote(User._meta.db_table)} u "
-        f"LEFT OUTER JOIN {quote(Practitioner._meta.db_table)} p "
-        f"ON p.{link} = u.{user_key} WHERE u.{user_key} = %s"
+    return Joined(
+        columns=", ".join(columns),
+        user_table=quote(User._meta.db_table),
+        user_key=user_key,
+        profile_join=f"LEFT OUTER JOIN {quote(Practitioner._meta.db_table)} p "
+        f"ON p.{link} = u.{user_key}",
     )

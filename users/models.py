@@ -1,4 +1,8 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -80,3 +84,24 @@ class User(AbstractUser):
         if self.is_staff:
             return "staff"
         return "client"
+
+
+class Session(AbstractBaseSession):
+    """A session, as Django's own `django_session` keeps it, with the id of the user
+    it was saved for (`SESSION_ENGINE`, config/sessions.py).
+
+    `user_id` lets one query read a signed-in session with its user (and their
+    practitioner profile). It is a hint, never the authority: the user is the one
+    the session's signed data names, and the hint is used only when it names the
+    same id. So it is a plain column, not a foreign key: deleting an account
+    leaves its sessions as they were (they read as nobody's).
+    """
+
+    user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "users_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        return import_module(settings.SESSION_ENGINE).SessionStore

@@ -129,7 +129,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, using the user read with the session
+    # (config/sessions.py).
+    "config.middleware.Authentication",
     # Django's MessageMiddleware and ContentSecurityPolicyMiddleware, without their
     # per-request waste (config/middleware.py: the storage made on first use, the
     # policy built once while no nonce is used).
@@ -236,7 +238,7 @@ PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "3600"))
 PAGE_CACHE_ALIAS = "default"
 # Tables whose reads and writes never make a stored page out of date: sessions are
 # read to learn that a visitor is anonymous, and written by every visitor.
-PAGE_CACHE_IGNORED_TABLES = ["django_session"]
+PAGE_CACHE_IGNORED_TABLES = ["users_session", "django_session"]
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.Backend"]

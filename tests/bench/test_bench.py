@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -26,6 +25,7 @@ from courses.models import CourseDate
 from directory.models import Practitioner
 from notifications.models import OutboundEmail
 from tests.seeding import restore_seeded_rows
+from users.models import Session
 
 pytestmark = pytest.mark.django_db
 

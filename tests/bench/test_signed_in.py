@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.test import Client
 
 from bench import run, scenarios, signed_in, table
 from bench.booking_load import LOAD_SESSION_PREFIX
+from users.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,8 @@ def test_the_cookie_signs_in_an_ordinary_client_made_for_the_bench(client):
     user = response.wsgi_request.user
     assert user.is_authenticated and user.email == signed_in.CLIENT_EMAIL
     assert not user.is_staff and not hasattr(user, "practitioner")
+    # Saved with its user's id: the site reads the session and the user at once.
+    assert Session.objects.get(session_key=key).user_id == user.pk
     # The account menu of a signed-in person, not the anonymous page.
     assert b"Log out" in response.content
     anonymous = client.get("/practitioners/")

@@ -1,15 +1,15 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from config.sessions import SessionStore
 from config.tasks import clear_expired_sessions
 from notifications import outbox
 from notifications.models import OutboundEmail
 from notifications.tasks import strip_old_email_bodies
 from tests.notifications.factories import OutboundEmailFactory
+from users.models import Session
 
 pytestmark = pytest.mark.django_db
 

@@ -89,6 +89,27 @@ def test_a_changed_app_list_is_planned_anew(settings):
     assert Backend().get_user(person.pk) == person
 
 
+def test_an_offered_user_is_answered_without_a_query_for_that_id_only(
+    django_assert_num_queries,
+):
+    offered, other = UserFactory(), UserFactory()
+    with backends.offering(offered.pk, offered):
+        with django_assert_num_queries(0):
+            assert Backend().get_user(offered.pk) is offered
+        with django_assert_num_queries(1):
+            assert Backend().get_user(other.pk) == other
+    with django_assert_num_queries(1):
+        assert Backend().get_user(offered.pk) == offered
+
+
+def test_an_offered_absence_or_inactive_user_is_nobody(django_assert_num_queries):
+    inactive = UserFactory(is_active=False)
+    with backends.offering(inactive.pk, inactive), django_assert_num_queries(0):
+        assert Backend().get_user(inactive.pk) is None
+    with backends.offering(12345, None), django_assert_num_queries(0):
+        assert Backend().get_user(12345) is None
+
+
 def test_practitioner_profile_is_the_profile_or_none(django_assert_num_queries):
     practitioner = PractitionerFactory()
     person = Backend().get_user(UserFactory().pk)
