@@ -395,7 +395,8 @@ def scale_load_scenarios(posts: Sequence[BookingPost] = ()) -> list[dict]:
 
 def signed_in_search(cookie: str) -> dict:
     """The searches of "directory search" with the session cookie of a signed-in
-    client (bench.signed_in): the session, the user and the account menu on top."""
+    client (bench.signed_in): the session read with the user, and the account
+    menu, on top."""
     return {"name": SIGNED_IN_SEARCH, "paths": SEARCHES, "cookie": cookie}
 
 
@@ -481,8 +482,9 @@ def budgets(
                 "met": slots["p95_ms"] <= 50 if slots else None,
             }
         )
-    # An anonymous visitor's pages: signed in, the session and the user are read
-    # too, whatever the page (the signed-in search has a budget of its own).
+    # An anonymous visitor's pages: signed in, the session is read too (with the
+    # user, in one query), whatever the page (the signed-in search has a budget of
+    # its own).
     list_pages = [r["queries"] for r in in_process if _is_list_page(r["name"])]
     list_pages += [r["max"] for r in queries if _is_list_page(r["name"])]
     worst = max(list_pages, default=None)

@@ -426,22 +426,22 @@ def test_the_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
 
 
 @pytest.mark.parametrize("with_place", [False, True])
-def test_a_signed_in_search_adds_only_the_session_and_the_user(
+def test_a_signed_in_search_adds_only_the_session_with_the_user(
     client, brighton, django_assert_num_queries, with_place
 ):
     """Every signed-in page loads the session and the user (with their practitioner
-    profile, for the menu): two queries on top of the search's own."""
+    profile, for the menu): one query on top of the search's own."""
     query = {"where": "Brighton", "radius": "25"} if with_place else {}
     search_queries = 4 if with_place else 2
     client.force_login(PractitionerFactory().user)
     practitioner_at(1)
-    with django_assert_num_queries(search_queries + 1 + 2):  # + the techniques
+    with django_assert_num_queries(search_queries + 1 + 1):  # + the techniques
         client.get(URL, query)
     for i in range(30):
         p = practitioner_at(1 + i / 10)
         QualificationFactory(practitioner=p)
         LocationFactory(practitioner=p)
-    with django_assert_num_queries(search_queries + 2):  # techniques from the cache
+    with django_assert_num_queries(search_queries + 1):  # techniques from the cache
         response = client.get(URL, query)
     assert len(response.context["page"]) == 12
 
