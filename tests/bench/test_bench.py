@@ -427,5 +427,7 @@ def test_the_signed_in_searches_queries_are_counted_signed_in(scale_data):
     rows = {row["name"]: row for row in scenarios.scenario_queries(load)}
     anonymous, signed = rows["directory search"], rows[scenarios.SIGNED_IN_SEARCH]
     assert signed["urls"] == anonymous["urls"] == len(scenarios.SEARCHES)
-    # The session and the user are read too.
-    assert signed["max"] > anonymous["max"]
+    # The session is read too, with the user (the technique list, which the first
+    # anonymous search may read, comes from the cache by then).
+    assert signed["max"] >= anonymous["max"]
+    assert signed["min"] == anonymous["min"] + 1
