@@ -1,7 +1,9 @@
 """`make lighthouse`: what it keeps of Lighthouse's report, and the docs table made
 from bench/results/lighthouse.json."""
 
+import http.server
 import json
+import threading
 
 import pytest
 
@@ -127,3 +129,39 @@ def test_several_runs_keep_the_one_of_median_performance():
     kept, scores = lighthouse.median_run([run(1.0), run(0.9)])
     assert kept["id"] == 0.9
     assert lighthouse.median_run([run(0.5)])[1] == [50]
+
+
+def test_a_page_is_fetched_once_before_it_is_audited():
+    """Lighthouse counts the server's answer in First Contentful Paint: the warm-up
+    makes the first rendering of a page (then kept by the page cache) come before."""
+    paths = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            paths.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<!doctype html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        took = lighthouse.warm_up(f"http://127.0.0.1:{server.server_port}/massage/x/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert paths == ["/massage/x/"]
+    assert took > 0
+
+
+def test_a_page_keeps_its_max_potential_fid_and_server_answer_time():
+    lhr = json.loads(json.dumps(LHR))
+    lhr["audits"]["max-potential-fid"] = {"score": 0.97, "numericValue": 96.0}
+    lhr["audits"]["server-response-time"] = {"score": 1, "numericValue": 41.5}
+    metrics = lighthouse.summary("time picker", "/book/x/1/", lhr)["metrics"]
+    assert metrics["max_potential_fid_ms"] == 96.0
+    assert metrics["server_response_ms"] == 41.5

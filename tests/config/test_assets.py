@@ -10,8 +10,10 @@ import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import reverse
 
 from config.middleware import CompressText
+from tests.bookings.factories import bookable_service
 from tests.config.test_site import site_pages
 
 pytestmark = pytest.mark.django_db
@@ -234,10 +236,25 @@ def test_htmx_is_loaded_by_the_pages_that_use_it_and_no_others(client):
     assert using, "the search and the time picker use htmx: the check saw them"
     for template in using:
         text = template.read_text()
-        assert '{% block htmx %}{% include "core/_htmx.html" %}' in text, template
+        assert '{% block htmx %}{% include "core/_htmx.html"' in text, template
     assert "htmx.min" not in client.get("/").content.decode()
     search = client.get("/practitioners/?where=&q=massage").content.decode()
-    assert "/static/vendor/htmx/htmx.min.js" in search
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer>' in search
+
+
+def test_the_time_picker_names_htmx_for_later_and_does_not_load_it(client):
+    service = bookable_service()
+    page = client.get(
+        reverse("bookings:choose-time", args=[service.practitioner.slug, service.pk])
+    ).content.decode()
+    assert (
+        '<script src="/static/js/htmx-on-intent.js"'
+        ' data-htmx="/static/vendor/htmx/htmx.min.js" defer></script>'
+    ) in page
+    assert '<script src="/static/vendor/htmx/htmx.min.js"' not in page
+    # Its week strip's rules are in site.css: no third stylesheet to wait for.
+    assert "bookings.css" not in page
+    assert ".day-grid {" in (ROOT / "static" / "css" / "site.css").read_text()
 
 
 def test_no_page_template_writes_a_style_attribute():
