@@ -375,8 +375,8 @@ def _displayed(
 ) -> list[Practitioner]:
     """The rows of `_for_display` meeting `condition` (SQL about the
     practitioners' table), in no particular order. With `ranked` (a ranking's
-    SQL), the rows are those of the ranking, `condition` follows the join
-    (`ORDER BY`, `OFFSET`) and each row carries the ranking's columns too
+    SQL), the rows are those of the ranking, `condition` follows the join (its
+    `ORDER BY`) and each row carries the ranking's columns too
     (`_ranked_display_sql`)."""
     if ranked:
         before, after = _ranked_display_sql()
