@@ -21,12 +21,15 @@ stored file URLs depend on settings, so a settings change in tests empties it.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
 from django.core.signals import setting_changed
+from django.db.models.fields.files import FieldFile
 from django.template.loader import get_template
 from django.urls import get_script_prefix
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -96,14 +99,19 @@ def card_of(
     *,
     script_prefix: str | None = None,
     language: str | None = None,
+    now: datetime | None = None,
 ) -> Card:
-    """The record of a search row (see `search._for_display`); the URL prefix and
-    language default to the current ones."""
+    """The record of a search row (see `search._for_display`); the URL prefix,
+    language and moment default to the current ones."""
+    # The stored name, without making the field's file object for it.
+    photo = practitioner.__dict__.get("photo")
+    if isinstance(photo, FieldFile):
+        photo = photo.name
     return Card(
         slug=practitioner.slug,
         display_name=practitioner.display_name,
         headline=practitioner.headline,
-        photo=practitioner.photo.name or "",
+        photo=photo or "",
         photo_width=practitioner.photo_width,
         photo_height=practitioner.photo_height,
         rating_average=practitioner.rating_average,
@@ -113,7 +121,7 @@ def card_of(
         price_from=practitioner.price_from,
         home_visits=practitioner.home_visits,
         home_visit_miles=practitioner.home_visit_miles,
-        next_free=next_free_label(practitioner),
+        next_free=next_free_label(practitioner, now),
         offers_online_booking=practitioner.offers_online_booking,
         badges=tuple(
             Badge(technique.slug, technique.name, verified)
@@ -135,6 +143,7 @@ def add_cards(page, techniques: list[Technique]) -> None:
     card's HTML (`card_html`)."""
     by_id = {t.pk: t for t in techniques}
     prefix, language = get_script_prefix(), get_language() or ""
+    now = timezone.now()
     for practitioner in page:
         practitioner.technique_badges = badges(practitioner, by_id)
         card = card_of(
@@ -142,6 +151,7 @@ def add_cards(page, techniques: list[Technique]) -> None:
             practitioner.technique_badges,
             script_prefix=prefix,
             language=language,
+            now=now,
         )
         practitioner.card_html = render(card)
 

@@ -350,19 +350,49 @@ def _display_sql(*, town: bool) -> str:
     return sql
 
 
-def _displayed(condition: str, params, *, town: bool = True) -> list[Practitioner]:
+_PRACTITIONERS_TABLE = ' FROM "directory_practitioner"'
+
+
+@functools.cache
+def _ranked_display_sql() -> tuple[str, str]:
+    """The card query around a ranking (`NearestFirst._ranking_sql`): the SQL
+    before and after it. The ranking is joined as `page`, so a page of a radius
+    search is one query: ranked, and its cards read for the ranked rows only.
+    Each row carries the ranking's `distance` and `town` (of the nearest place
+    of work) and `ranking_farthest` (the farthest place of work it read)."""
+    head, table, tail = _display_sql(town=False).rpartition(_PRACTITIONERS_TABLE)
+    if not table or tail:  # the card query has no WHERE, ORDER BY or join
+        raise ValueError("The card query does not end with its table.")
+    return (
+        f"{head}, page.distance, page.town, page.farthest AS ranking_farthest"
+        f"{table} JOIN (",
+        ') AS page ON page.practitioner_id = "directory_practitioner"."id"',
+    )
+
+
+def _displayed(
+    condition: str, params, *, town: bool = True, ranked: str = ""
+) -> list[Practitioner]:
     """The rows of `_for_display` meeting `condition` (SQL about the
-    practitioners' table), in no particular order."""
-    sql = f"{_display_sql(town=town)} WHERE {condition}"
+    practitioners' table), in no particular order. With `ranked` (a ranking's
+    SQL), the rows are those of the ranking, `condition` follows the join (its
+    `ORDER BY`) and each row carries the ranking's columns too
+    (`_ranked_display_sql`)."""
+    if ranked:
+        before, after = _ranked_display_sql()
+        sql = f"{before}{ranked}{after} {condition}"
+    else:
+        sql = f"{_display_sql(town=town)} WHERE {condition}"
     alias = Practitioner.objects.db
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         # The query's columns are those of `_display_sql`: named once per
         # process (the driver builds a description of each column every time).
-        columns = _columns.get((town, alias))
+        key = (town, bool(ranked), alias)
+        columns = _columns.get(key)
         if columns is None:
             columns = tuple(column.name for column in cursor.description)
-            _columns[town, alias] = columns
+            _columns[key] = columns
         rows = cursor.fetchall()
     layout = _row_layout(columns, alias)
     if layout is None:  # a column needs converting: let Django map the rows
@@ -422,7 +452,7 @@ def _only_storing_attributes() -> bool:
     )
 
 
-_columns: dict[tuple[bool, str], tuple[str, ...]] = {}
+_columns: dict[tuple[bool, bool, str], tuple[str, ...]] = {}
 
 
 @functools.cache
@@ -786,10 +816,13 @@ class NearestFirst(Sequence):
             .values("practitioner_id")[:sample]
         )
 
-    def _ranking_sql(self, stop: int, read: int | None) -> tuple[str, list]:
-        """The first `stop` of the ranking, from the `read` nearest matching places
-        of work inside the circle (all of them when None). Each row: practitioner
-        id, miles, town, how many places were read and the farthest of them."""
+    def _ranking_sql(
+        self, stop: int, read: int | None, start: int = 0
+    ) -> tuple[str, list]:
+        """The first `stop` of the ranking (less the first `start`), from the
+        `read` nearest matching places of work inside the circle (all of them
+        when None). Each row: practitioner id, miles, town, how many places were
+        read and the farthest of them."""
         columns = "l.practitioner_id, l.id, l.town, {distance} AS distance"
         if read is None:
             rows, params = self._circle(columns)
@@ -804,8 +837,10 @@ class NearestFirst(Sequence):
             "  MAX(distance) OVER () AS farthest"
             f"  FROM ({rows}) AS nearest"
             " ) AS counted ORDER BY practitioner_id, distance, id"
-            f") AS ranked {self._order_sql()} LIMIT {stop:d}"
+            f") AS ranked {self._order_sql()} LIMIT {stop - start:d}"
         )
+        if start:
+            sql += f" OFFSET {start:d}"
         return sql, params
 
     def _order_sql(self) -> str:
@@ -832,27 +867,74 @@ class NearestFirst(Sequence):
         page deeper than the count read) the whole circle is ranked.
         """
         stop = index.stop if index.stop is not None else COUNT_LIMIT
-        self.count()
-        read = 2 * stop + 10
-        if self.by_rating:
-            # The best rated may be anywhere in the circle: rank all of it.
-            read = None if self._read else 0
-        elif self._all_read:
-            read = min(read, self._read)
-        elif read > self._read:
-            read = None
+        read = self._nearest_read(stop)
         with connection.cursor() as cursor:
             if read == 0:
                 ranked = []
             else:
                 cursor.execute(*self._ranking_sql(stop, read))
                 ranked = cursor.fetchall()
-            if read and ranked and not (self._all_read and read == self._read):
+            if read and ranked and not self._whole(read):
                 enough = len(ranked) == stop and ranked[-1][1] < ranked[0][4] - 1e-3
                 if not enough:
                     cursor.execute(*self._ranking_sql(stop, None))
                     ranked = cursor.fetchall()
         return [row[:3] for row in ranked][index.start or 0 :]
+
+    def _nearest_read(self, stop: int) -> int | None:
+        """How many of the nearest matching places of work to rank the first
+        `stop` practitioners from: None for the whole circle, 0 when it is empty
+        (after the count, which says how many the circle holds)."""
+        self.count()
+        read = 2 * stop + 10
+        if self.by_rating:
+            # The best rated may be anywhere in the circle: rank all of it.
+            return None if self._read else 0
+        if self._all_read:
+            return min(read, self._read)
+        return None if read > self._read else read
+
+    def _whole(self, read: int | None) -> bool:
+        """Whether reading `read` places of work read the whole circle."""
+        return read is None or (self._all_read and read == self._read)
+
+    def page(self, index: slice) -> list[Practitioner]:
+        """The practitioners of a slice of the ranking with their cards' columns,
+        `distance` and `town`: ranked and read in one query (`rows` and the card
+        query together), in the order shown. As `rows`, a second query ranks
+        the whole circle when the nearest places read do not settle the slice."""
+        start = index.start or 0
+        stop = index.stop if index.stop is not None else COUNT_LIMIT
+        read = self._nearest_read(stop)
+        if read == 0 or stop <= start:
+            return []
+        # The ranking's order, on the joined rows (the ranking skips the
+        # earlier pages, so their cards are not read).
+        order = "page.distance, page.practitioner_id"
+        if self.by_rating:
+            order = (
+                '"directory_practitioner"."rating_average" DESC NULLS LAST, '
+                f'"directory_practitioner"."rating_count" DESC, {order}'
+            )
+        tail = f"ORDER BY {order}"
+
+        def ranked(read: int | None) -> list[Practitioner]:
+            sql, params = self._ranking_sql(stop, read, start)
+            return _displayed(tail, params, ranked=sql)
+
+        page = ranked(read)
+        if not self._whole(read):
+            # Settled when the ranking filled the slice with practitioners all
+            # nearer than the farthest place read (see `rows`).
+            enough = (
+                len(page) == stop - start
+                and page[-1].distance < page[0].ranking_farthest - 1e-3
+            )
+            if not enough and (page or start):
+                page = ranked(None)
+        for practitioner in page:
+            del practitioner.ranking_farthest
+        return page
 
     def nearest_miles(self, *, box: bool = False) -> float | None:
         """How far the nearest match inside the circle is; None when nobody is.
@@ -875,19 +957,4 @@ class NearestFirst(Sequence):
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        rows = self.rows(index)
-        by_id = {
-            p.pk: p
-            for p in _displayed(
-                '"directory_practitioner"."id" = ANY(%s)',
-                [[r[0] for r in rows]],
-                town=False,
-            )
-        }
-        page = []
-        for pk, distance, town in rows:
-            practitioner = by_id[pk]
-            practitioner.distance = distance
-            practitioner.town = town
-            page.append(practitioner)
-        return page
+        return self.page(index)

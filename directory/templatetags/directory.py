@@ -11,17 +11,20 @@ register = template.Library()
 
 
 @register.filter
-def next_free_label(practitioner) -> str:
+def next_free_label(practitioner, now: datetime | None = None) -> str:
     """ "Tue 9 Dec, 10:00" (or "Today, 14:30") in the practitioner's time zone;
-    empty when there is no time to show."""
-    moment: datetime | None = practitioner.next_free()
+    empty when there is no time to show. `now` (default: the clock's) lets a
+    page of cards read the clock once."""
+    now = now or timezone.now()
+    moment: datetime | None = practitioner.next_free(now)
     if moment is None:
         return ""
-    local = moment.astimezone(practitioner.zone)
-    today = timezone.now().astimezone(practitioner.zone).date()
+    zone = practitioner.zone
+    local = moment.astimezone(zone)
+    today = now.astimezone(zone).date()
     # "Today" and "Tomorrow" move at midnight where the practitioner works.
     pagecache.valid_until(
-        datetime.combine(today + timedelta(days=1), time.min, tzinfo=practitioner.zone)
+        datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     )
     if local.date() == today:
         day = "Today"

@@ -3,13 +3,19 @@ rows and order as ranking the whole circle, whatever the page, the crowding or t
 number of places each practitioner works in."""
 
 import random
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from directory import geo, search
 from directory.models import Location, Practitioner
-from tests.directory.factories import PractitionerFactory, TechniqueFactory
+from tests.directory.factories import (
+    PractitionerFactory,
+    QualificationFactory,
+    TechniqueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +181,116 @@ def test_a_crowded_page_is_read_nearest_first_from_the_sphere_index(monkeypatch)
     ranking = search.NearestFirst(Practitioner.objects.listed(), WHERE, 10)
     plan = ranking.explain()
     assert "location_sphere" in plan and "Order By" in plan, plan
+
+
+def two_queries_page(ranking: search.NearestFirst, start: int, stop: int) -> list:
+    """A page as it was read before the ranking and the cards were one query:
+    the ranking's rows, then the cards of those practitioners."""
+    rows = ranking.rows(slice(start, stop))
+    by_id = {
+        p.pk: p
+        for p in search._displayed(
+            '"directory_practitioner"."id" = ANY(%s)', [[r[0] for r in rows]]
+        )
+    }
+    page = []
+    for pk, miles, town in rows:
+        practitioner = by_id[pk]
+        practitioner.distance, practitioner.town = miles, town
+        page.append(practitioner)
+    return page
+
+
+def shown(page: list[Practitioner]) -> list[dict]:
+    """Everything a page's practitioners carry (fields, card columns, distance
+    and town), the instance's state aside."""
+    return [
+        {name: value for name, value in p.__dict__.items() if name != "_state"}
+        for p in page
+    ]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["listed only", "techniques", "other filters", "home visits", "by rating"],
+)
+@pytest.mark.parametrize(
+    "limit, places_each", [(5, 3), (1000, 1)], ids=["crowded", "counted"]
+)
+def test_a_page_is_one_query_and_the_same_as_ranking_then_reading_cards(
+    monkeypatch, kind, places_each, limit
+):
+    """The ranking and the card columns in one query give the same practitioners,
+    in the same order, with the same fields, distance and town, for each kind of
+    radius search, crowded (COUNT_LIMIT 5) or not, on every page; one query once
+    the count is known, two when the whole circle must be ranked."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    deep = TechniqueFactory(slug="deep-test", name="Deep test")
+    practitioners = PractitionerFactory.create_batch(30)
+    for n, practitioner in enumerate(practitioners):
+        if n % 2:
+            practitioner.techniques.add(deep)
+        if n % 3 == 0:
+            QualificationFactory(practitioner=practitioner, technique=deep)
+    Practitioner.objects.filter(pk__in=[p.pk for p in practitioners[::3]]).update(
+        home_visits=True, home_visit_miles=15
+    )
+    Practitioner.objects.filter(pk__in=[p.pk for p in practitioners[1::2]]).update(
+        gender="female"
+    )
+    for n, practitioner in enumerate(practitioners[::4]):
+        Practitioner.objects.filter(pk=practitioner.pk).update(
+            rating_average=Decimal("4.5") if n % 2 else Decimal("3.0"),
+            rating_count=n,
+        )
+    scatter(practitioners, places_each=places_each, miles=14)
+    criteria = search.Criteria(where=WHERE, radius=10)
+    if kind == "techniques":
+        criteria.techniques = [deep]
+    elif kind == "other filters":
+        criteria.techniques, criteria.gender = [deep], "female"
+    elif kind == "home visits":
+        criteria.home_visits = True
+    elif kind == "by rating":
+        criteria.sort = search.SORT_RATING
+    seen = 0
+    for start, stop in [(0, 12), (12, 24), (24, 36), (0, 1)]:
+        before = search.practitioners(criteria)
+        before.count()
+        expected_page = two_queries_page(before, start, stop)
+        ranking = search.practitioners(criteria)
+        ranking.count()
+        read = ranking._nearest_read(stop)
+        with CaptureQueriesContext(connection) as captured:
+            page = ranking[start:stop]
+        if read == 0:
+            assert len(captured) == 0
+        elif ranking._whole(read):
+            assert len(captured) == 1
+        else:  # the nearest places read, then the whole circle if need be
+            assert len(captured) in (1, 2)
+        assert shown(page) == shown(expected_page)
+        assert all("ranking_farthest" not in p.__dict__ for p in page)
+        seen += len(page)
+    assert seen  # the pages were not all empty
+
+
+def test_a_page_the_nearest_places_cannot_settle_is_ranked_from_the_whole_circle(
+    monkeypatch, django_assert_num_queries
+):
+    """Practitioners with many places each: the nearest places read hold fewer
+    practitioners than the page, so a second query ranks the whole
+    circle, and the page is still what ranking then reading cards gives."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", 40)
+    scatter(PractitionerFactory.create_batch(6), places_each=30, miles=6)
+    listed = Practitioner.objects.listed()
+    before = search.NearestFirst(listed, WHERE, 10)
+    before.count()
+    expected_page = two_queries_page(before, 0, 12)
+    ranking = search.NearestFirst(listed, WHERE, 10)
+    assert ranking.count() == 6
+    assert ranking._nearest_read(12) == 34 and not ranking._whole(34)
+    with django_assert_num_queries(2):
+        page = ranking[0:12]
+    assert len(page) == 6
+    assert shown(page) == shown(expected_page)

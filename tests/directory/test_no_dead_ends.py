@@ -246,7 +246,7 @@ def test_a_town_page_runs_a_fixed_number_of_queries(
     search.all_techniques()
     for n in range(30):
         practitioner_at(n / 10)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("directory:town", args=["brighton"]))
     assert len(response.context["page"]) == 12
 

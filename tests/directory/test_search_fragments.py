@@ -3,7 +3,7 @@ show (directory/fragments.py). These tests prove the kept HTML is reused, and th
 every change to something a card or the form shows gives a new rendering: the same
 search, run again after the change, shows it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -179,3 +179,21 @@ def test_a_settings_change_empties_the_kept_parts(client, ada):
     with override_settings(MEDIA_URL="/elsewhere/"):
         assert fragments.render.cache_info().currsize == 0
         assert not fragments._forms.kept
+
+
+def test_the_next_free_time_is_worded_at_the_moment_given(ada):
+    """A page of cards reads the clock once and words every card's next free time
+    at that moment (in the practitioner's zone)."""
+    from directory.templatetags.directory import next_free_label
+
+    zone = ada.zone
+    now = datetime(2030, 3, 4, 9, 0, tzinfo=zone)
+    free = datetime(2030, 3, 5, 10, 30, tzinfo=zone)
+    ada.next_free_at, ada.next_free_stale_at = free, free + timedelta(days=2)
+    assert next_free_label(ada, now) == "Tomorrow, 10:30"
+    assert next_free_label(ada, now + timedelta(days=1)) == "Today, 10:30"
+    assert next_free_label(ada, now - timedelta(days=3)) == "Tue 5 Mar, 10:30"
+    assert next_free_label(ada, free) == ""  # passed
+    card = fragments.card_of(ada, [], now=now)
+    assert card.next_free == "Tomorrow, 10:30"
+    assert fragments.card_of(ada, [], now=free).next_free == ""
