@@ -4,6 +4,7 @@ Real threads, each with its own database connection, released together by a
 barrier. `transaction=True`: the usual test transaction would hide their writes.
 """
 
+import threading
 import time
 from datetime import timedelta
 from functools import partial
@@ -198,10 +199,12 @@ def test_reading_and_removing_one_calendar_at_once_queue_instead_of_deadlocking(
         "/c.ics", busy_calendar((london_at(day, 13), london_at(day, 15)))
     )
     original = external_calendars._store_success
+    storing = threading.Event()
 
     def slow_store(*args, **kwargs):
         original(*args, **kwargs)
-        time.sleep(0.5)  # the read holds its locks a while
+        storing.set()  # the read holds its locks now ...
+        time.sleep(0.5)  # ... and a while longer
 
     monkeypatch.setattr(external_calendars, "_store_success", slow_store)
 
@@ -209,7 +212,9 @@ def test_reading_and_removing_one_calendar_at_once_queue_instead_of_deadlocking(
         return external_calendars.refresh_calendar(calendar_id=calendar.pk).changed
 
     def remove():
-        time.sleep(0.2)  # once the read holds its locks
+        # Once the read holds its locks (a fixed wait lost the race on a busy
+        # machine: the removal came first and the read found no calendar).
+        assert storing.wait(timeout=30)
         external_calendars.remove_calendar(calendar=calendar)
         return "removed"
 
