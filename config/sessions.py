@@ -24,11 +24,20 @@ text always verifies to the same data under the same keys, so a signed-in
 visitor's next requests skip the check and get a copy of the data. A changed
 session is saved as another text; expiry is the row's, checked by the query on
 every request; a bad signature is never kept.
+
+The statement is the same on every request, and PostgreSQL spent more time
+planning it (a join of three tables, about 0.3 ms) than running it (about
+0.05 ms). Where the connection allows prepared statements (psycopg's
+`prepare_threshold` is set: `config.settings.base` sets it unless the site is
+behind PgBouncer in transaction mode), it is sent with server-side binding and
+prepared on the connection the first time, so later requests skip the parsing
+and planning. Every other query keeps Django's client-side binding.
 """
 
 import functools
 from typing import NamedTuple
 
+import psycopg
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
@@ -68,7 +77,7 @@ class SessionStore(DatabaseStore):
             return None
         alias = router.db_for_read(model)
         query = _query(model, alias)
-        with connections[alias].cursor() as cursor:
+        with _cursor(connections[alias]) as cursor:
             cursor.execute(query.sql, [self.session_key, timezone.now()])
             row = cursor.fetchone()
         if row is None:
@@ -103,6 +112,31 @@ class SessionStore(DatabaseStore):
     def clear(self):
         self._read_user = None
         super().clear()
+
+
+def _cursor(connection):
+    """A cursor of `connection` (Django's wrapper: errors, logged queries, execute
+    wrappers) that prepares its statements on the server when the connection
+    allows prepared statements; Django's usual cursor otherwise."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if getattr(raw, "prepare_threshold", None) is None:  # none allowed (or psycopg 2)
+        return connection.cursor()
+    connection.validate_thread_sharing()
+    cursor = _PreparedCursor(raw)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """psycopg's server-side binding cursor, preparing every statement at once
+    (psycopg keeps the connection's prepared statements and their names)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(
+            query, params, prepare=prepare is not False, binary=binary
+        )
 
 
 def _copy(value):

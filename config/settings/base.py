@@ -178,12 +178,16 @@ DATABASES = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Page queries are short: PostgreSQL's JIT compiler costs more than it saves here.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-# Behind PgBouncer in transaction mode a connection is shared between clients
-# between transactions: no server-side cursors, no prepared statements
-# (docs/operations.md, "PgBouncer").
+# Prepared statements: Django's queries use client-side binding and are never
+# prepared; the session read (config/sessions.py) is, where psycopg's
+# prepare_threshold is set. Behind PgBouncer in transaction mode a connection is
+# shared between clients between transactions: no server-side cursors, no
+# prepared statements (docs/operations.md, "PgBouncer").
 if env_bool("DATABASE_PGBOUNCER_TRANSACTION_MODE", False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+else:
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis has three roles, each with its own URL, because each needs its own eviction

@@ -22,7 +22,8 @@ BENCH_DATABASE_URL = env(
 )
 DATABASES = {"default": dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=600)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+# As in production (config.settings.base): no JIT; prepared statements allowed.
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off", "prepare_threshold": 5}
 CACHES = {
     alias: {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -2,6 +2,10 @@
 signed-in user and their practitioner profile in one query."""
 
 import importlib
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -62,9 +66,8 @@ def test_a_saved_session_is_read_back_with_one_query():
     with CaptureQueriesContext(connection) as queries:
         assert again["basket"] == [1, 2]
     assert len(queries) == 1
-    assert queries[0]["sql"].startswith(
-        'SELECT s."session_data", s."expire_date", s."user_id"'
-    )
+    # Logged as psycopg shows a statement bound on the server: QUERY = '...'.
+    assert 'SELECT s."session_data", s."expire_date", s."user_id"' in queries[0]["sql"]
     assert again.session_key == store.session_key
     assert again.take_read_user() is None  # nobody signed in
 
@@ -370,3 +373,61 @@ def test_kept_data_is_forgotten_when_the_secret_key_changes(settings):
     assert SessionStore().decode(data) == {}
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     assert SessionStore().decode(data) == {}
+
+
+def prepared_session_reads() -> list[str]:
+    """The statements prepared on this test's connection that read sessions."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall() if "users_session" in row[0]]
+
+
+def test_the_session_read_is_prepared_once_on_the_connection(client):
+    user = UserFactory()
+    key = signed_in_store(user).session_key
+    assert connection.connection.prepare_threshold is not None  # the site's settings
+    with_cookie(client, key)
+    for _ in range(3):
+        assert client.get(ACCOUNT).status_code == 200
+    # One statement, prepared at the first request and reused by the next two.
+    [statement] = prepared_session_reads()
+    assert 'FROM "users_session" s LEFT OUTER JOIN' in statement
+    assert client.get(ACCOUNT).context["user"] == user
+
+
+def test_no_statement_is_prepared_where_the_connection_allows_none(client):
+    # Behind PgBouncer in transaction mode (prepare_threshold None): Django's cursor.
+    user = UserFactory()
+    key = signed_in_store(user).session_key
+    raw = connection.connection
+    threshold, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        with_cookie(client, key)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(ACCOUNT).context["user"] == user
+        [read] = session_reads(queries)
+        assert read.startswith('SELECT s."session_data"')  # bound by Django, not PARAMS
+        assert prepared_session_reads() == []
+    finally:
+        raw.prepare_threshold = threshold
+
+
+@pytest.mark.parametrize(
+    "environ, threshold",
+    [({}, 5), ({"DATABASE_PGBOUNCER_TRANSACTION_MODE": "true"}, None)],
+)
+def test_prepared_statements_are_allowed_unless_behind_pgbouncer(environ, threshold):
+    script = (
+        "import json, config.settings.base as s; d = s.DATABASES['default'];"
+        "print(json.dumps([d['OPTIONS'].get('prepare_threshold'),"
+        " d.get('DISABLE_SERVER_SIDE_CURSORS', False)]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **environ},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [threshold, threshold is None]
