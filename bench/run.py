@@ -359,6 +359,12 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
                 if "visits" in scenario and not scenario["visits"]:
                     results.append(_not_measured(scenario, "no free slot to book"))
                     continue
+                encoding = scenario.get("accept_encoding")
+                if encoding and not served_encoded(scenario["paths"][0], encoding):
+                    results.append(
+                        _not_measured(scenario, f"the page came without {encoding}")
+                    )
+                    continue
                 if scenario.get("warm"):
                     # Pages served from the page cache: each fetched once first, so
                     # the run measures what visitors get once a page is stored, not
@@ -368,7 +374,11 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
                 connections = scenario.get("connections", 8)
                 cookie = scenario.get("cookie")
                 wrk(
-                    scenario["paths"], seconds=2, connections=connections, cookie=cookie
+                    scenario["paths"],
+                    seconds=2,
+                    connections=connections,
+                    cookie=cookie,
+                    accept_encoding=encoding,
                 )
                 figures = wrk(
                     scenario["paths"],
@@ -376,6 +386,7 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
                     connections=connections,
                     visits=scenario.get("visits"),
                     cookie=cookie,
+                    accept_encoding=encoding,
                 )
                 ensure_running(server)
                 results.append(_figures(scenario, figures))
@@ -393,6 +404,16 @@ def run_load(load_scenarios: list[dict], seconds: int) -> tuple[list[dict], str 
         ]
         return results, reason
     return results, None
+
+
+def served_encoded(path: str, encoding: str) -> bool:
+    """Whether the site answers `path` with Content-Encoding `encoding` when asked
+    for it (a scenario measuring compressed pages must get compressed pages)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}{path}", headers={"Accept-Encoding": encoding}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.headers.get("Content-Encoding") == encoding
 
 
 def warm_up(paths: list[str]) -> None:
@@ -524,10 +545,12 @@ def wrk(
     connections: int = 8,
     visits: list[list[tuple]] | None = None,
     cookie: str | None = None,
+    accept_encoding: str | None = None,
 ) -> dict:
     """One wrk run rotating over `paths`; with `visits` (lists of requests, POSTs
     among them), each wrk thread goes through its share of the visits instead.
-    `cookie` is sent with every GET (a signed-in session)."""
+    `cookie` is sent with every GET (a signed-in session), and `accept_encoding`
+    too (without it the pages come uncompressed, as wrk asks for none)."""
     threads = min(2, connections)  # wrk refuses more threads than connections
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         arguments = paths
@@ -541,7 +564,7 @@ def wrk(
                 ]
                 Path(f"{prefix}.{thread}").write_text("\n".join(lines) + "\n")
             arguments = [f"@{prefix}"]
-        return _wrk(arguments, seconds, connections, threads, cookie)
+        return _wrk(arguments, seconds, connections, threads, cookie, accept_encoding)
 
 
 def wrk_command(
@@ -550,9 +573,12 @@ def wrk_command(
     connections: int,
     threads: int,
     cookie: str | None = None,
+    accept_encoding: str | None = None,
 ) -> list[str]:
     # report.lua formats GETs without headers of their own, so wrk adds these.
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    if accept_encoding:
+        headers += ["-H", f"Accept-Encoding: {accept_encoding}"]
     return [
         "wrk",
         f"-t{threads}",
@@ -575,8 +601,11 @@ def _wrk(
     connections: int,
     threads: int,
     cookie: str | None = None,
+    accept_encoding: str | None = None,
 ) -> dict:
-    command = wrk_command(arguments, seconds, connections, threads, cookie)
+    command = wrk_command(
+        arguments, seconds, connections, threads, cookie, accept_encoding
+    )
     try:
         finished = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds + 60

@@ -422,6 +422,27 @@ def test_the_full_run_searches_signed_in_after_the_anonymous_search(scale_data):
     ]
 
 
+def test_the_full_run_asks_for_gzip_on_the_searches_and_the_blog_posts(scale_data):
+    load = scenarios.load_scenarios(signed_in_cookie="sessionid=benchloadabc")
+    by_name = {s["name"]: s for s in load}
+    names = [s["name"] for s in load]
+    # Beside the plain runs of the same pages, after the signed-in search.
+    assert names.index(scenarios.GZIP_SEARCH) == names.index("directory search") + 2
+    assert names.index(scenarios.GZIP_POST) == names.index("blog post") + 1
+    gzip_search, gzip_post = (
+        by_name[scenarios.GZIP_SEARCH],
+        by_name[scenarios.GZIP_POST],
+    )
+    assert gzip_search["paths"] == by_name["directory search"]["paths"]
+    assert gzip_post["paths"] == by_name["blog post"]["paths"]
+    assert gzip_post["warm"] is True and "warm" not in gzip_search
+    assert gzip_search["accept_encoding"] == gzip_post["accept_encoding"] == "gzip"
+    assert all(
+        "accept_encoding" not in s for s in load if s["name"] not in
+        (scenarios.GZIP_SEARCH, scenarios.GZIP_POST)
+    )  # fmt: skip
+
+
 def test_the_signed_in_searches_queries_are_counted_signed_in(scale_data):
     load = scenarios.load_scenarios(signed_in_cookie=signed_in.prepare())
     rows = {row["name"]: row for row in scenarios.scenario_queries(load)}

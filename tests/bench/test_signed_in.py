@@ -113,7 +113,9 @@ def test_wrk_sends_the_cookie_with_every_get_only_when_given():
 def test_the_load_run_passes_the_scenarios_cookie_to_wrk(monkeypatch):
     calls = []
 
-    def fake_wrk(paths, seconds, connections=8, visits=None, cookie=None):
+    def fake_wrk(
+        paths, seconds, connections=8, visits=None, cookie=None, accept_encoding=None
+    ):
         calls.append((seconds, cookie))
         return {
             "requests": 10,
