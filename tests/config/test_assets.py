@@ -238,8 +238,20 @@ def test_htmx_is_loaded_by_the_pages_that_use_it_and_no_others(client):
         text = template.read_text()
         assert '{% block htmx %}{% include "core/_htmx.html"' in text, template
     assert "htmx.min" not in client.get("/").content.decode()
-    search = client.get("/practitioners/?where=&q=massage").content.decode()
-    assert '<script src="/static/vendor/htmx/htmx.min.js" defer>' in search
+
+
+def htmx_on_intent_and_not_htmx(page: str) -> bool:
+    return (
+        '<script src="/static/js/htmx-on-intent.js"'
+        ' data-htmx="/static/vendor/htmx/htmx.min.js" defer></script>'
+    ) in page and '<script src="/static/vendor/htmx/htmx.min.js"' not in page
+
+
+@pytest.mark.parametrize(
+    "url", ["/practitioners/?where=&q=massage", "/courses/", "/courses/?town=Bath"]
+)
+def test_the_search_and_the_course_list_name_htmx_for_later(client, url):
+    assert htmx_on_intent_and_not_htmx(client.get(url).content.decode())
 
 
 def test_the_time_picker_names_htmx_for_later_and_does_not_load_it(client):
@@ -247,11 +259,7 @@ def test_the_time_picker_names_htmx_for_later_and_does_not_load_it(client):
     page = client.get(
         reverse("bookings:choose-time", args=[service.practitioner.slug, service.pk])
     ).content.decode()
-    assert (
-        '<script src="/static/js/htmx-on-intent.js"'
-        ' data-htmx="/static/vendor/htmx/htmx.min.js" defer></script>'
-    ) in page
-    assert '<script src="/static/vendor/htmx/htmx.min.js"' not in page
+    assert htmx_on_intent_and_not_htmx(page)
     # Its week strip's rules are in site.css: no third stylesheet to wait for.
     assert "bookings.css" not in page
     assert ".day-grid {" in (ROOT / "static" / "css" / "site.css").read_text()
