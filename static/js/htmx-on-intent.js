@@ -56,7 +56,7 @@
     if (action.type === "submit") {
       const submitter = action.submitter?.form === form ? action.submitter : null;
       if (loaded) form.requestSubmit(submitter);
-      else HTMLFormElement.prototype.submit.call(form);
+      else HTMLFormElement.prototype.submit.call(form); // even with a field named "submit"
     } else if (loaded) {
       const control = action.control.isConnected ? action.control : form;
       control.dispatchEvent(new Event("change", { bubbles: true }));
