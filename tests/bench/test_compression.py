@@ -1,8 +1,5 @@
 """The load runs that ask for compressed pages, as browsers do (wrk asks for none)."""
 
-import contextlib
-from types import SimpleNamespace
-
 import pytest
 
 from bench import run, scenarios
@@ -21,44 +18,6 @@ def test_wrk_asks_for_the_encoding_only_when_given():
     assert "-H" not in run.wrk_command(["/a"], 20, 8, 2)
 
 
-@pytest.fixture
-def fake_load(monkeypatch):
-    """run_load with wrk and gunicorn replaced: the calls wrk got, and the answer
-    the encoding check gives (set `encoded` to False for a site that sends the
-    page uncompressed)."""
-    state = SimpleNamespace(calls=[], checked=[], encoded=True)
-
-    def fake_wrk(
-        paths, seconds, connections=8, visits=None, cookie=None, accept_encoding=None
-    ):
-        state.calls.append((seconds, accept_encoding))
-        return {
-            "requests": 10,
-            "rps": 5.0,
-            "p95_ms": 1.0,
-            "booked": 0,
-            "refused": 0,
-            "ran_out": False,
-        }
-
-    def fake_check(path, encoding):
-        state.checked.append((path, encoding))
-        return state.encoded
-
-    @contextlib.contextmanager
-    def fake_gunicorn(port):
-        yield SimpleNamespace(port=port)
-
-    monkeypatch.setattr(run.shutil, "which", lambda name: "/usr/bin/wrk")
-    monkeypatch.setattr(run, "check_port_free", lambda port: None)
-    monkeypatch.setattr(run, "gunicorn", fake_gunicorn)
-    monkeypatch.setattr(run, "wait_until_up", lambda server, url: None)
-    monkeypatch.setattr(run, "ensure_running", lambda server: None)
-    monkeypatch.setattr(run, "wrk", fake_wrk)
-    monkeypatch.setattr(run, "served_encoded", fake_check)
-    return state
-
-
 LOAD = [
     {"name": "directory search", "paths": ["/a"]},
     {"name": scenarios.GZIP_SEARCH, "paths": ["/b", "/c"], "accept_encoding": "gzip"},
@@ -73,7 +32,12 @@ def test_the_load_run_passes_the_encoding_to_wrk_after_checking_the_site(fake_lo
         (scenarios.GZIP_SEARCH, 5.0),
     ]
     # The warm-up and the measured run alike; the plain scenario asks for none.
-    assert fake_load.calls == [(2, None), (20, None), (2, "gzip"), (20, "gzip")]
+    assert fake_load.calls == [
+        (2, None, None),
+        (20, None, None),
+        (2, None, "gzip"),
+        (20, None, "gzip"),
+    ]
     assert fake_load.checked == [("/b", "gzip")]
 
 
@@ -88,7 +52,7 @@ def test_pages_that_come_uncompressed_are_not_measured_as_compressed(fake_load):
         "measured": False,
         "reason": "the page came without gzip",
     }
-    assert fake_load.calls == [(2, None), (20, None)]
+    assert fake_load.calls == [(2, None, None), (20, None, None)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,6 @@
 """The signed-in directory search of the load runs (issue 21: within 1.2x of
 anonymous search's req/s) and its budget."""
 
-import contextlib
-from types import SimpleNamespace
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -110,32 +107,7 @@ def test_wrk_sends_the_cookie_with_every_get_only_when_given():
     assert "-H" not in run.wrk_command(["/a"], 20, 8, 2)
 
 
-def test_the_load_run_passes_the_scenarios_cookie_to_wrk(monkeypatch):
-    calls = []
-
-    def fake_wrk(
-        paths, seconds, connections=8, visits=None, cookie=None, accept_encoding=None
-    ):
-        calls.append((seconds, cookie))
-        return {
-            "requests": 10,
-            "rps": 5.0,
-            "p95_ms": 1.0,
-            "booked": 0,
-            "refused": 0,
-            "ran_out": False,
-        }
-
-    @contextlib.contextmanager
-    def fake_gunicorn(port):
-        yield SimpleNamespace(port=port)
-
-    monkeypatch.setattr(run.shutil, "which", lambda name: "/usr/bin/wrk")
-    monkeypatch.setattr(run, "check_port_free", lambda port: None)
-    monkeypatch.setattr(run, "gunicorn", fake_gunicorn)
-    monkeypatch.setattr(run, "wait_until_up", lambda server, url: None)
-    monkeypatch.setattr(run, "ensure_running", lambda server: None)
-    monkeypatch.setattr(run, "wrk", fake_wrk)
+def test_the_load_run_passes_the_scenarios_cookie_to_wrk(fake_load):
     rows, error = run.run_load(
         [
             {"name": "directory search", "paths": ["/"]},
@@ -148,4 +120,9 @@ def test_the_load_run_passes_the_scenarios_cookie_to_wrk(monkeypatch):
         scenarios.SIGNED_IN_SEARCH,
     ]
     # The warm-up and the measured run alike.
-    assert calls == [(2, None), (20, None), (2, "s=1"), (20, "s=1")]
+    assert fake_load.calls == [
+        (2, None, None),
+        (20, None, None),
+        (2, "s=1", None),
+        (20, "s=1", None),
+    ]
