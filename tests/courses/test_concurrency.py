@@ -1,14 +1,16 @@
 """Real threads racing on one course date: the row lock and the check constraint
 keep the places exact. transaction=True so each thread sees the others' commits."""
 
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from courses import services
-from courses.models import Enrolment
+from courses.models import CourseDate, Enrolment
 from notifications.models import OutboundEmail
 from payments import providers, webhooks
 from payments import services as payments
@@ -95,8 +97,10 @@ def test_two_expiry_jobs_at_once_expire_each_reservation_once(run_together):
 @pytest.fixture
 def deposit_race(run_together, monkeypatch):
     """Runs a checkout.session.completed for a reservation's deposit and
-    `other(enrolment)` on two connections, the one named `first` starting 0.1 s
-    before the other, with the windows widened where they overlap: `other`
+    `other(enrolment)` on two connections, the one named `first` starting first
+    and the other only once the first holds the course date's row (or has
+    finished), so the order does not hang on a head start a busy machine can
+    swallow; the windows are widened where they overlap: `other`
     waits 0.5 s after taking the date's and the enrolment's rows before it
     closes the checkout, and the payment waits 0.2 s after recording the money
     before it tells the enrolment. Returns what each returned or raised (the
@@ -123,13 +127,26 @@ def deposit_race(run_together, monkeypatch):
             "checkout.session.completed", checkout, payment_intent="pi_race"
         )
 
+        date_pk = enrolment.course_date_id
+        done = {"event": threading.Event(), "other": threading.Event()}
+
+        def after_the_first(name):
+            if name != first:
+                wait_until_date_taken(date_pk, or_done=done[first])
+
         def deliver():
-            time.sleep(0 if first == "event" else 0.1)
-            return webhooks.process(event, provider="test")
+            after_the_first("event")
+            try:
+                return webhooks.process(event, provider="test")
+            finally:
+                done["event"].set()
 
         def act():
-            time.sleep(0 if first == "other" else 0.1)
-            return other(enrolment)
+            after_the_first("other")
+            try:
+                return other(enrolment)
+            finally:
+                done["other"].set()
 
         results = run_together(deliver, act)
         enrolment.refresh_from_db()
@@ -137,6 +154,25 @@ def deposit_race(run_together, monkeypatch):
         return results, enrolment, checkout
 
     return race
+
+
+def wait_until_date_taken(pk, *, or_done, timeout=30.0):
+    """Returns once another connection holds the course date's row (a
+    `FOR UPDATE NOWAIT` probe is refused) or `or_done` is set. The probe holds
+    the row only for its own statement."""
+    deadline = time.monotonic() + timeout
+    while not or_done.is_set():
+        try:
+            with transaction.atomic():
+                list(
+                    CourseDate.objects.select_for_update(nowait=True)
+                    .filter(pk=pk)
+                    .values_list("pk")
+                )
+        except DatabaseError:
+            return
+        assert time.monotonic() < deadline, "the first job never took the date"
+        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("first", ["event", "other"])
