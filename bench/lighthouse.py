@@ -57,6 +57,9 @@ METRICS = {
 ATTEMPTS = 3
 # Audits whose score says nothing passed or failed.
 NOT_JUDGED = {"informative", "notApplicable", "manual", "error"}
+# Lighthouse's report shows an audit as passed from this score up (green); below it
+# the audit is listed to fix (orange, red).
+PASS_MARK = 0.9
 
 
 class LighthouseError(Exception):
@@ -135,9 +138,30 @@ def warm_up(url: str) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
+def shown_audits(lhr: dict) -> set[str]:
+    """Ids of the audits Lighthouse's report shows: those a category lists outside
+    its "hidden" group. Hidden ones (max-potential-fid, weight 0, among them) are
+    kept in the JSON only."""
+    return {
+        ref["id"]
+        for category in lhr.get("categories", {}).values()
+        for ref in category.get("auditRefs") or []
+        if ref.get("group") != "hidden"
+    }
+
+
+def is_failing(audit: dict) -> bool | None:
+    """Whether Lighthouse's report marks the audit as one to fix: shown, and scored
+    below its pass mark. None for results kept before `shown` was recorded."""
+    if "shown" not in audit:
+        return None
+    return audit["shown"] and audit["score"] < PASS_MARK
+
+
 def summary(name: str, path: str, lhr: dict) -> dict:
     """What the results file keeps of one page's Lighthouse report."""
     audits = lhr["audits"]
+    shown = shown_audits(lhr)
     failing = []
     for audit_id, result in audits.items():
         score = result.get("score")
@@ -150,6 +174,7 @@ def summary(name: str, path: str, lhr: dict) -> dict:
                     "title": result.get("title"),
                     "score": score,
                     "display": result.get("displayValue"),
+                    "shown": audit_id in shown,
                 }
             )
     resources = audits.get("resource-summary", {}).get("details", {}).get("items", [])
@@ -314,14 +339,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_report(report: dict) -> None:
+    """Each page's scores, the audits its report marks to fix (shown, scored below
+    the pass mark) and, after a slash, the others scored below 1."""
     print(
-        f"{'page':<12} {'perf':>4} {'a11y':>4} {'best':>4} {'seo':>4}  failing audits"
+        f"{'page':<12} {'perf':>4} {'a11y':>4} {'best':>4} {'seo':>4}  "
+        "failing audits / below 1"
     )
     for row in report["pages"]:
         scores = [row["scores"][category] for category in CATEGORIES]
-        failing = ", ".join(audit["id"] for audit in row["failing"]) or "none"
+        failing = [audit["id"] for audit in row["failing"] if is_failing(audit)]
+        below = [audit["id"] for audit in row["failing"] if not is_failing(audit)]
         figures = " ".join(f"{score:>4}" for score in scores)
-        print(f"{row['name']:<12} {figures}  {failing}")
+        print(
+            f"{row['name']:<12} {figures}  {', '.join(failing) or 'none'}"
+            f" / {', '.join(below) or 'none'}"
+        )
 
 
 if __name__ == "__main__":

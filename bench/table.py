@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.figures import FLOOR, ratio, with_floor_fractions
 from bench.figures import find as _find
+from bench.lighthouse import is_failing
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -78,18 +79,24 @@ def render_lighthouse(report: dict) -> str:
         *_lighthouse_machine(report.get("machine") or {}),
         "",
         "| page | performance | accessibility | best practices | SEO "
-        "| FCP ms | LCP ms | TBT ms | CLS | KiB sent | audits not passed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| FCP ms | LCP ms | TBT ms | CLS | KiB sent | failing in the report "
+        "| audits below 1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for page in report.get("pages") or []:
         scores = page.get("scores") or {}
         metrics = page.get("metrics") or {}
-        failing = ", ".join(
-            f"{audit.get('id')} ({_text(audit.get('display'))})"
-            if audit.get("display")
-            else str(audit.get("id"))
-            for audit in page.get("failing") or []
-        )
+        below = page.get("failing") or []
+        judged = [is_failing(audit) for audit in below]
+        if None in judged:
+            in_report = DASH
+        else:
+            in_report = ", ".join(
+                str(audit.get("id"))
+                for audit, fails in zip(below, judged, strict=True)
+                if fails
+            )
+        failing = ", ".join(_below_one(audit) for audit in below)
         cls = metrics.get("cls")
         lines.append(
             _row(
@@ -100,10 +107,24 @@ def render_lighthouse(report: dict) -> str:
                 _whole(metrics.get("tbt_ms")),
                 DASH if cls is None else f"{cls:.3f}",
                 _number(page.get("transfer_kib")),
+                in_report or "none",
                 failing or "none",
             )
         )
     return "\n".join(lines) + "\n"
+
+
+def _below_one(audit: dict) -> str:
+    """An audit scored below 1: its id, figure and score, and "not shown" when the
+    report hides it."""
+    details = [_text(audit.get("display"))] if audit.get("display") else []
+    if audit.get("score") is not None:
+        details.append(f"{audit['score']:.2f}")
+    if audit.get("shown") is False:
+        details.append("not shown")
+    return (
+        f"{audit.get('id')} ({', '.join(details)})" if details else str(audit.get("id"))
+    )
 
 
 def _lighthouse_machine(machine: dict) -> list[str]:

@@ -12,7 +12,16 @@ from bench import lighthouse, table
 LHR = {
     "finalDisplayedUrl": "http://127.0.0.1:8798/",
     "categories": {
-        "performance": {"score": 0.97},
+        "performance": {
+            "score": 0.97,
+            "auditRefs": [
+                {"id": "first-contentful-paint", "group": "metrics"},
+                {"id": "largest-contentful-paint", "group": "metrics"},
+                {"id": "total-blocking-time", "group": "metrics"},
+                {"id": "max-potential-fid", "group": "hidden"},
+                {"id": "unused-css-rules", "group": "diagnostics"},
+            ],
+        },
         "accessibility": {"score": 1},
         "best-practices": {"score": 1},
         "seo": {"score": 1},
@@ -28,6 +37,17 @@ LHR = {
             "scoreDisplayMode": "numeric",
         },
         "cumulative-layout-shift": {"score": 1, "numericValue": 0},
+        "max-potential-fid": {
+            "score": 0.5,
+            "numericValue": 250,
+            "displayValue": "250 ms",
+            "scoreDisplayMode": "numeric",
+        },
+        "unused-css-rules": {
+            "score": 0.5,
+            "displayValue": "Est savings of 28 KiB",
+            "scoreDisplayMode": "metricSavings",
+        },
         "color-contrast": {"score": 1, "scoreDisplayMode": "binary"},
         "diagnostics": {"score": None, "scoreDisplayMode": "informative"},
         "font-size": {"score": 0, "scoreDisplayMode": "notApplicable"},
@@ -55,9 +75,28 @@ def test_a_page_keeps_its_scores_metrics_and_the_audits_that_did_not_pass():
     assert page["requests"] == 6
     # Scores of 1, informative and not-applicable audits are not findings.
     assert [audit["id"] for audit in page["failing"]] == [
+        "max-potential-fid",
+        "unused-css-rules",
         "total-blocking-time",
         "largest-contentful-paint",
     ]
+    # Whether the report shows each: a category's "hidden" group is not shown.
+    assert {audit["id"]: audit["shown"] for audit in page["failing"]} == {
+        "max-potential-fid": False,
+        "unused-css-rules": True,
+        "total-blocking-time": True,
+        "largest-contentful-paint": True,
+    }
+
+
+def test_failing_is_what_the_report_marks_to_fix_shown_and_below_its_pass_mark():
+    shown = {"id": "a", "shown": True}
+    assert lighthouse.is_failing({**shown, "score": 0.89}) is True
+    assert lighthouse.is_failing({**shown, "score": 0.9}) is False
+    assert lighthouse.is_failing({**shown, "score": 0.99}) is False
+    assert lighthouse.is_failing({"id": "b", "shown": False, "score": 0}) is False
+    # Kept before `shown` was recorded: not known.
+    assert lighthouse.is_failing({"id": "c", "score": 0}) is None
 
 
 REPORT = {
@@ -78,15 +117,27 @@ def test_the_table_shows_each_page_with_what_is_left_to_fix():
     text = table.render_lighthouse(REPORT)
     assert "at commit `abc1234` (clean tree): Lighthouse 12.2.3" in text
     assert (
-        "| home (`/`) | 97 | 100 | 100 | 100 | 927 | 1,413 | 195 | 0.000 | 61.9 |"
-        in text
-    )
-    assert "total-blocking-time (190 ms)" in text
+        "| home (`/`) | 97 | 100 | 100 | 100 | 927 | 1,413 | 195 | 0.000 | 61.9 "
+        "| unused-css-rules | max-potential-fid (250 ms, 0.50, not shown), "
+        "unused-css-rules (Est savings of 28 KiB, 0.50), "
+        "total-blocking-time (190 ms, 0.90), largest-contentful-paint (0.99) |"
+    ) in text
     assert "2 CPUs; 1-minute load average 13.5 at the start, 12.25 at the end" in text
     # A page without figures prints dashes and says nothing failed.
     assert (
-        "| blog post (`/blog/a/`) | - | - | - | - | - | - | - | - | - | none |" in text
+        "| blog post (`/blog/a/`) | - | - | - | - | - | - | - | - | - | none | none |"
+        in text
     )
+
+
+def test_results_kept_before_shown_was_recorded_say_failing_is_not_known():
+    old = {
+        "name": "home",
+        "path": "/",
+        "failing": [{"id": "max-potential-fid", "score": 0.87, "display": "140 ms"}],
+    }
+    text = table.render_lighthouse({**REPORT, "pages": [old]})
+    assert "| - | max-potential-fid (140 ms, 0.87) |" in text
 
 
 def test_the_command_rewrites_the_lighthouse_table_and_check_reports_it(tmp_path):
@@ -165,3 +216,12 @@ def test_a_page_keeps_its_max_potential_fid_and_server_answer_time():
     metrics = lighthouse.summary("time picker", "/book/x/1/", lhr)["metrics"]
     assert metrics["max_potential_fid_ms"] == 96.0
     assert metrics["server_response_ms"] == 41.5
+
+
+def test_the_console_summary_separates_failing_audits_from_the_rest_below_1(capsys):
+    lighthouse.print_report({"pages": [lighthouse.summary("home", "/", LHR)]})
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.endswith(
+        "unused-css-rules / max-potential-fid, total-blocking-time, "
+        "largest-contentful-paint"
+    )
