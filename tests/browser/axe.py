@@ -8,7 +8,12 @@ BLOCKING = {"serious", "critical"}
 
 def assert_accessible(page, context: str | None = None) -> None:
     """`context`: a selector to check only that part (an open dialog or panel,
-    with the page dimmed behind it)."""
+    with the page dimmed behind it).
+
+    Waits for the page's `load` event first: a click that navigates returns once
+    the new document is committed, and in the moment before the parser makes its
+    <html> element `document.documentElement` is null and axe fails on it."""
+    page.wait_for_load_state("load")
     results = _axe.run(page, context=context) if context else _axe.run(page)
     violations = [
         violation

@@ -123,6 +123,7 @@ def test_a_client_adds_a_security_key_and_signs_in_with_it(live_server, page):
     password_sign_in()
     page.goto(f"{live_server.url}/account/")
     page.get_by_role("link", name="Set up two-factor authentication").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
     assert_page_at_both_widths(page)
     page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
     page.get_by_label(re.compile(r"Password")).fill(TEST_PASSWORD)
