@@ -22,6 +22,7 @@ from tests.bookings.calendar_server import busy_calendar
 from tests.bookings.factories import book, bookable_service
 from tests.bookings.test_payments import prepaid
 from tests.clock import future_day, london_at
+from tests.locks import in_order
 from tests.payments.helpers import checkout_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -230,7 +231,8 @@ def test_reading_and_removing_one_calendar_at_once_queue_instead_of_deadlocking(
 def checkout_race(run_together, monkeypatch):
     """Runs a checkout event for a held booking (completed, or expired when the
     client abandons) and the release of its hold on two connections, the one
-    named `first` starting 0.1 s before the other, with the windows widened
+    named `first` starting first and the other only once the first holds the
+    practitioner's row (or has finished), with the windows widened
     where they overlap: the release waits 0.5 s after taking the practitioner's
     and the booking's rows before it closes the checkout, and a payment waits
     0.2 s after recording the money before it tells the booking. Returns what
@@ -257,15 +259,18 @@ def checkout_race(run_together, monkeypatch):
         event = providers.session_event(event_type, checkout, payment_intent="pi_race")
         later = booking.hold_expires_at + timedelta(minutes=1)
 
-        def deliver():
-            time.sleep(0 if first == "event" else 0.1)
-            return webhooks.process(event, provider="test")
-
-        def release():
-            time.sleep(0 if first == "release" else 0.1)
-            return services.release_hold(
-                booking_pk=booking.pk, now=later, only_due=True
-            )
+        deliver, release = in_order(
+            first,
+            ("event", lambda: webhooks.process(event, provider="test")),
+            (
+                "release",
+                lambda: services.release_hold(
+                    booking_pk=booking.pk, now=later, only_due=True
+                ),
+            ),
+            model=Practitioner,
+            pk=booking.practitioner_id,
+        )
 
         results = run_together(deliver, release)
         booking.refresh_from_db()

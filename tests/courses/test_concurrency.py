@@ -1,12 +1,10 @@
 """Real threads racing on one course date: the row lock and the check constraint
 keep the places exact. transaction=True so each thread sees the others' commits."""
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from courses import services
@@ -21,6 +19,7 @@ from tests.courses.factories import (
     EnrolmentFactory,
     enrol,
 )
+from tests.locks import in_order
 from tests.payments.helpers import checkout_of
 from tests.users.factories import StaffFactory, UserFactory
 
@@ -127,52 +126,19 @@ def deposit_race(run_together, monkeypatch):
             "checkout.session.completed", checkout, payment_intent="pi_race"
         )
 
-        date_pk = enrolment.course_date_id
-        done = {"event": threading.Event(), "other": threading.Event()}
-
-        def after_the_first(name):
-            if name != first:
-                wait_until_date_taken(date_pk, or_done=done[first])
-
-        def deliver():
-            after_the_first("event")
-            try:
-                return webhooks.process(event, provider="test")
-            finally:
-                done["event"].set()
-
-        def act():
-            after_the_first("other")
-            try:
-                return other(enrolment)
-            finally:
-                done["other"].set()
-
+        deliver, act = in_order(
+            first,
+            ("event", lambda: webhooks.process(event, provider="test")),
+            ("other", lambda: other(enrolment)),
+            model=CourseDate,
+            pk=enrolment.course_date_id,
+        )
         results = run_together(deliver, act)
         enrolment.refresh_from_db()
         checkout.refresh_from_db()
         return results, enrolment, checkout
 
     return race
-
-
-def wait_until_date_taken(pk, *, or_done, timeout=30.0):
-    """Returns once another connection holds the course date's row (a
-    `FOR UPDATE NOWAIT` probe is refused) or `or_done` is set. The probe holds
-    the row only for its own statement."""
-    deadline = time.monotonic() + timeout
-    while not or_done.is_set():
-        try:
-            with transaction.atomic():
-                list(
-                    CourseDate.objects.select_for_update(nowait=True)
-                    .filter(pk=pk)
-                    .values_list("pk")
-                )
-        except DatabaseError:
-            return
-        assert time.monotonic() < deadline, "the first job never took the date"
-        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("first", ["event", "other"])
