@@ -28,11 +28,11 @@ def wait_until_row_taken(model, pk, *, or_done: threading.Event, timeout=30.0):
         time.sleep(0.005)
 
 
-def in_order(first: str, *jobs_and_names, model, pk):
+def in_order(first: str, *named_jobs, model, pk):
     """Wraps named jobs so that those not named `first` start only once the
-    `first` holds `model`'s row `pk` or has finished. `jobs_and_names`: pairs of
+    `first` holds `model`'s row `pk` or has finished. `named_jobs`: pairs of
     (name, callable); returns the wrapped callables in the same order."""
-    done = {name: threading.Event() for name, _ in jobs_and_names}
+    done = {name: threading.Event() for name, _ in named_jobs}
 
     def wrap(name, job):
         def run():
@@ -45,4 +45,4 @@ def in_order(first: str, *jobs_and_names, model, pk):
 
         return run
 
-    return [wrap(name, job) for name, job in jobs_and_names]
+    return [wrap(name, job) for name, job in named_jobs]
